@@ -1,0 +1,212 @@
+// The C side of the Lua host. Lua raises errors with longjmp, and a longjmp across a Swift
+// frame is undefined behaviour, so every call that can raise lives here: opening libraries,
+// protected calls with limits, the limit hook, the allocator and the trampoline through which
+// Lua calls Swift. Swift only uses Lua API calls that cannot raise (with the memory cap off).
+#ifndef RPT_CLUA_SHIM_H
+#define RPT_CLUA_SHIM_H
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { RPT_OK = 0, RPT_KILLED_INSTRUCTIONS = 1, RPT_KILLED_MEMORY = 2, RPT_KILLED_TIME = 3 };
+enum { RPT_HOOK_STEP = 1000 };
+
+// Per-state accounting, the allocator's userdata.
+typedef struct rpt_limits {
+    size_t used;            // bytes allocated now
+    size_t cap;             // refuse growth past this while cap_on
+    int cap_on;             // only while scripts run, never while the host builds values
+    int refused;            // a growth was refused and nothing grew since (a real out-of-memory)
+    int step;               // current count of the hook
+    long long budget;       // instructions allowed in this call
+    long long spent;
+    double deadline;        // CLOCK_MONOTONIC seconds
+    int killed;             // RPT_KILLED_*, sticky until the next call
+    lua_State *L;
+} rpt_limits;
+
+static inline double rpt_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static inline rpt_limits *rpt_limits_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (rpt_limits *)ud;
+}
+
+static inline const char *rpt_killed_message(int why) {
+    switch (why) {
+    case RPT_KILLED_INSTRUCTIONS: return "instruction limit exceeded (an endless loop?)";
+    case RPT_KILLED_MEMORY: return "memory limit exceeded";
+    case RPT_KILLED_TIME: return "time limit exceeded";
+    default: return "stopped";
+    }
+}
+
+// Fires every `step` instructions. Once a limit is hit it re-arms itself for every instruction,
+// so an error caught by the script's own pcall is raised again at once until the host has control.
+static void rpt_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    rpt_limits *lim = rpt_limits_of(L);
+    if (!lim->killed) {
+        lim->spent += lim->step;
+        if (lim->refused) lim->killed = RPT_KILLED_MEMORY;
+        else if (lim->spent > lim->budget) lim->killed = RPT_KILLED_INSTRUCTIONS;
+        else if (rpt_now() > lim->deadline) lim->killed = RPT_KILLED_TIME;
+    }
+    if (lim->killed) {
+        lim->step = 1;
+        lua_sethook(L, rpt_hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, "%s", rpt_killed_message(lim->killed));
+    } else if (lim->step != RPT_HOOK_STEP) {
+        lim->step = RPT_HOOK_STEP;
+        lua_sethook(L, rpt_hook, LUA_MASKCOUNT, RPT_HOOK_STEP);
+    }
+}
+
+// Lua retries a refused allocation once after an emergency collection; `refused` stays set
+// only if nothing grows afterwards, and the hook (armed for the next instruction) then kills.
+static void *rpt_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    rpt_limits *lim = (rpt_limits *)ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        lim->used -= old;
+        return NULL;
+    }
+    if (lim->cap_on && nsize > old && lim->used - old + nsize > lim->cap) {
+        lim->refused = 1;
+        if (lim->L) { lim->step = 1; lua_sethook(lim->L, rpt_hook, LUA_MASKCOUNT, 1); }
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p) {
+        lim->used = lim->used - old + nsize;
+        if (nsize > old) lim->refused = 0;
+    }
+    return p;
+}
+
+static inline lua_State *rpt_newstate(rpt_limits *lim) {
+    memset(lim, 0, sizeof *lim);
+    lua_State *L = lua_newstate(rpt_alloc, lim);
+    lim->L = L;
+    return L;
+}
+
+// Message handler for host calls: the message plus a traceback, built with the cap off.
+// The error object's __tostring is not called: that would run pack code here.
+static int rpt_msgh(lua_State *L) {
+    rpt_limits_of(L)->cap_on = 0;
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+// Calls the function below `nargs` arguments under the limits. Returns a LUA_* status; on
+// error the message (with traceback) is on top. A call the hook killed is an error even if
+// the script swallowed every error and returned.
+static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
+                            long long instructions, double seconds, size_t memory) {
+    rpt_limits *lim = rpt_limits_of(L);
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, rpt_msgh);
+    lua_insert(L, base);
+    lim->killed = 0;
+    lim->refused = 0;
+    lim->spent = 0;
+    lim->budget = instructions;
+    lim->deadline = rpt_now() + seconds;
+    lim->cap = lim->used + memory;
+    lim->step = RPT_HOOK_STEP;
+    lua_sethook(L, rpt_hook, LUA_MASKCOUNT, RPT_HOOK_STEP);
+    lim->cap_on = 1;
+    int status = lua_pcall(L, nargs, nresults, base);
+    lim->cap_on = 0;
+    lua_sethook(L, NULL, 0, 0);
+    lua_remove(L, base);
+    if (lim->killed && status == LUA_OK) {
+        lua_settop(L, base - 1);
+        lua_pushstring(L, rpt_killed_message(lim->killed));
+        status = LUA_ERRRUN;
+    }
+    return status;
+}
+
+static inline int rpt_killed(lua_State *L) { return rpt_limits_of(L)->killed; }
+static inline size_t rpt_memory_used(lua_State *L) { return rpt_limits_of(L)->used; }
+
+static int rpt_openlibs_k(lua_State *L) {
+    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    lua_settop(L, 0);
+    return 0;
+}
+
+// Only the allow-listed libraries are ever opened: no io, os, debug, package, coroutine.
+static inline int rpt_openlibs(lua_State *L) {
+    lua_pushcfunction(L, rpt_openlibs_k);
+    return lua_pcall(L, 0, 0, 0);
+}
+
+// Text chunks only: binary chunks can crash the VM.
+static inline int rpt_loadtext(lua_State *L, const char *buf, size_t len, const char *name) {
+    return luaL_loadbufferx(L, buf, len, name, "t");
+}
+
+// Swift host functions return the number of results, or -1 with an error message on top,
+// which the trampoline raises for them. They run with the cap off so pushing cannot raise;
+// the cap is checked again on return.
+typedef int (*rpt_host_fn)(lua_State *L, void *ctx);
+
+static int rpt_trampoline(lua_State *L) {
+    rpt_host_fn fn = (rpt_host_fn)lua_touserdata(L, lua_upvalueindex(1));
+    void *ctx = lua_touserdata(L, lua_upvalueindex(2));
+    rpt_limits *lim = rpt_limits_of(L);
+    int was_on = lim->cap_on;
+    lim->cap_on = 0;
+    int n = fn(L, ctx);
+    lim->cap_on = was_on;
+    if (n < 0) return lua_error(L);
+    if (was_on && lim->used > lim->cap) return luaL_error(L, "memory limit exceeded");
+    return n;
+}
+
+static inline void rpt_push_host_function(lua_State *L, rpt_host_fn fn, void *ctx) {
+    lua_pushlightuserdata(L, (void *)fn);
+    lua_pushlightuserdata(L, ctx);
+    lua_pushcclosure(L, rpt_trampoline, 2);
+}
+
+// Macros Swift cannot see.
+static inline void rpt_pop(lua_State *L, int n) { lua_settop(L, -(n) - 1); }
+static inline int rpt_registryindex(void) { return LUA_REGISTRYINDEX; }
+static inline const char *rpt_tostring(lua_State *L, int i, size_t *len) {
+    return lua_type(L, i) == LUA_TSTRING ? lua_tolstring(L, i, len) : NULL;
+}
+static inline void rpt_getglobals(lua_State *L) { lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS); }
+static inline int rpt_upvalueindex(int i) { return lua_upvalueindex(i); }
+static inline void rpt_insert(lua_State *L, int i) { lua_insert(L, i); }
+static inline int rpt_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
+static inline void rpt_unref(lua_State *L, int ref) { luaL_unref(L, LUA_REGISTRYINDEX, ref); }
+static inline void rpt_getref(lua_State *L, int ref) { lua_rawgeti(L, LUA_REGISTRYINDEX, ref); }
+
+// JSON's null in Lua (rpt.json.null) is a light userdata at a unique address. A static in this
+// header would have one copy per object file, so use a symbol that liblua exports once.
+static inline void *rpt_null_address(void) { return (void *)lua_ident; }
+static inline void rpt_push_null(lua_State *L) { lua_pushlightuserdata(L, rpt_null_address()); }
+static inline int rpt_is_null(lua_State *L, int i) {
+    return lua_type(L, i) == LUA_TLIGHTUSERDATA && lua_touserdata(L, i) == rpt_null_address();
+}
+
+#endif

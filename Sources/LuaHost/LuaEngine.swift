@@ -1,0 +1,208 @@
+import CLua
+
+/// A reference to a Lua value kept alive in the registry of one engine.
+public struct LuaRef: Sendable, Hashable {
+    let id: Int32
+}
+
+/// An argument to a Lua call: a Swift value converted on the way, or a value already in Lua.
+public enum LuaArg {
+    case value(LuaValue?)
+    case ref(LuaRef)
+}
+
+/// One sandboxed Lua 5.4 state. Not thread-safe: use one engine per worker thread and hand
+/// values across as `LuaValue`.
+public final class LuaEngine {
+    let L: OpaquePointer
+    private let limitsStorage: UnsafeMutablePointer<rpt_limits>
+    public var limits: LuaLimits
+    var hostBoxes: [HostBox] = []
+    private var newEnvRef: LuaRef!
+    var arrayMetaRef: LuaRef!
+    /// Receives `rpt.log` and `print` output: (level, message).
+    public var logSink: @Sendable (String, String) -> Void
+    /// Returns (source, path) of a pack module for `require`, or (nil, path tried).
+    let moduleSource: (String) -> (String?, String)
+
+    public init(limits: LuaLimits = LuaLimits(),
+                logSink: @escaping @Sendable (String, String) -> Void = { _, _ in },
+                moduleSource: @escaping (String) -> (String?, String) = { (nil, "\($0).lua") }) throws(LuaError) {
+        self.limits = limits
+        self.logSink = logSink
+        self.moduleSource = moduleSource
+        limitsStorage = .allocate(capacity: 1)
+        guard let state = rpt_newstate(limitsStorage) else {
+            limitsStorage.deallocate()
+            throw LuaError(kind: .memoryLimit, message: "could not create a Lua state")
+        }
+        L = state
+        guard rpt_openlibs(L) == LUA_OK else {
+            throw LuaError(kind: .runtime, message: "could not open the Lua libraries")
+        }
+        try installSandbox()
+    }
+
+    deinit {
+        lua_close(L)
+        limitsStorage.deallocate()
+    }
+
+    /// Bytes the state holds now.
+    public var memoryUsed: Int { Int(rpt_memory_used(L)) }
+
+    // MARK: environments and chunks
+
+    /// A fresh pack environment and the function that freezes it (no new globals after load).
+    public func newEnvironment() throws(LuaError) -> (env: LuaRef, freeze: LuaRef) {
+        let results = try callRaw(newEnvRef, [], results: 2, limits: .loading)
+        return (results[0], results[1])
+    }
+
+    /// Compiles text (never binary) into a function whose globals are `env`.
+    public func load(_ source: String, chunkName: String, env: LuaRef?) throws(LuaError) -> LuaRef {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        let status = source.utf8.withContiguousStorageIfAvailable { buf in
+            buf.withMemoryRebound(to: CChar.self) { rpt_loadtext(L, $0.baseAddress, buf.count, "@" + chunkName) }
+        } ?? Array(source.utf8CString.dropLast()).withUnsafeBufferPointer {
+            rpt_loadtext(L, $0.baseAddress, $0.count, "@" + chunkName)
+        }
+        guard status == LUA_OK else {
+            let msg = string(at: -1) ?? "could not load \(chunkName)"
+            throw LuaError(kind: .load, message: msg)
+        }
+        if let env {
+            rpt_getref(L, env.id)
+            _ = lua_setupvalue(L, -2, 1)
+        }
+        return LuaRef(id: rpt_ref(L))
+    }
+
+    /// Calls a function under the engine's limits. Results that are not data (functions,
+    /// userdata) are a `.conversion` error; use `callKeepingResult` to keep them in Lua.
+    public func call(_ fn: LuaRef, _ args: [LuaArg], results: Int = 1) throws(LuaError) -> [LuaValue?] {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try pushCall(fn, args, results: results, limits: limits)
+        var out: [LuaValue?] = []
+        out.reserveCapacity(results)
+        for i in 0..<results {
+            out.append(try pull(at: top + 1 + Int32(i)))
+        }
+        return out
+    }
+
+    /// Calls a function and keeps its first result in the registry (e.g. a table of functions).
+    public func callKeepingResult(_ fn: LuaRef, _ args: [LuaArg], limits: LuaLimits? = nil) throws(LuaError) -> LuaRef {
+        try callRaw(fn, args, results: 1, limits: limits ?? self.limits)[0]
+    }
+
+    func callRaw(_ fn: LuaRef, _ args: [LuaArg], results: Int, limits: LuaLimits) throws(LuaError) -> [LuaRef] {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try pushCall(fn, args, results: results, limits: limits)
+        var refs: [LuaRef] = []
+        for i in 0..<results {
+            lua_pushvalue(L, top + 1 + Int32(i))
+            refs.append(LuaRef(id: rpt_ref(L)))
+        }
+        return refs
+    }
+
+    private func pushCall(_ fn: LuaRef, _ args: [LuaArg], results: Int, limits: LuaLimits) throws(LuaError) {
+        guard lua_checkstack(L, Int32(args.count + results + 4)) != 0 else {
+            throw LuaError(kind: .runtime, message: "Lua stack overflow")
+        }
+        rpt_getref(L, fn.id)
+        for arg in args {
+            switch arg {
+            case .value(let v): try push(v)
+            case .ref(let r): rpt_getref(L, r.id)
+            }
+        }
+        let status = rpt_pcall(L, Int32(args.count), Int32(results), Int64(limits.instructions),
+                               limits.seconds, limits.memoryBytes)
+        guard status == LUA_OK else {
+            let raw = string(at: -1) ?? "error object is not a string"
+            let kind: LuaError.Kind
+            switch rpt_killed(L) {
+            case Int32(RPT_KILLED_INSTRUCTIONS): kind = .instructionLimit
+            case Int32(RPT_KILLED_MEMORY): kind = .memoryLimit
+            case Int32(RPT_KILLED_TIME): kind = .timeLimit
+            default: kind = status == LUA_ERRMEM ? .memoryLimit : .runtime
+            }
+            throw LuaError.fromHandler(raw, kind: kind)
+        }
+    }
+
+    /// Loads and runs a chunk in `env`, returning its first result kept in the registry.
+    public func run(_ source: String, chunkName: String, env: LuaRef?, limits: LuaLimits = .loading) throws(LuaError) -> LuaRef {
+        let fn = try load(source, chunkName: chunkName, env: env)
+        defer { release(fn) }
+        return try callKeepingResult(fn, [], limits: limits)
+    }
+
+    /// Keeps a Swift value in Lua, to pass to many calls without converting it each time.
+    public func pin(_ value: LuaValue?) throws(LuaError) -> LuaRef {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        try push(value)
+        return LuaRef(id: rpt_ref(L))
+    }
+
+    public func release(_ ref: LuaRef) {
+        rpt_unref(L, ref.id)
+    }
+
+    /// The value behind a reference, converted to Swift.
+    public func value(of ref: LuaRef) throws(LuaError) -> LuaValue? {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        rpt_getref(L, ref.id)
+        return try pull(at: -1)
+    }
+
+    // MARK: setup
+
+    private func installSandbox() throws(LuaError) {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        // The marker metatable for JSON arrays, so `[]` survives a round trip.
+        lua_createtable(L, 0, 1)
+        lua_pushstring(L, "json.array")
+        lua_setfield(L, -2, "__name")
+        arrayMetaRef = LuaRef(id: rpt_ref(L))
+
+        let host = try pin(.object([:]))
+        rpt_getref(L, host.id)
+        registerHostFunctions(intoTableAt: lua_gettop(L))
+        rpt_push_null(L)
+        lua_setfield(L, -2, "null")
+        rpt_getref(L, arrayMetaRef.id)
+        lua_setfield(L, -2, "array_mt")
+        lua_settop(L, top)
+
+        let library = try load(RptLibrarySource.source, chunkName: "rpt.lua", env: nil)
+        let rpt = try callRaw(library, [.ref(host)], results: 1, limits: .loading)[0]
+        rpt_getref(L, host.id)
+        rpt_getref(L, rpt.id)
+        lua_setfield(L, -2, "rpt")
+        lua_settop(L, top)
+
+        let prelude = try load(SandboxPrelude.source, chunkName: "sandbox.lua", env: nil)
+        newEnvRef = try callRaw(prelude, [.ref(host)], results: 1, limits: .loading)[0]
+        release(prelude)
+        release(library)
+    }
+
+    // MARK: small stack helpers
+
+    func string(at index: Int32) -> String? {
+        var len = 0
+        guard let p = rpt_tostring(L, index, &len) else { return nil }
+        return p.withMemoryRebound(to: UInt8.self, capacity: len) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: len), as: UTF8.self)
+        }
+    }
+}

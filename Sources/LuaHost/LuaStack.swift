@@ -1,0 +1,117 @@
+import CLua
+
+/// Converting between `LuaValue` and the Lua stack. Only API calls that cannot raise are used
+/// (raw access, no metamethods), with the memory cap off, so no longjmp reaches Swift.
+extension LuaEngine {
+    static let maxDepth = 100
+
+    func push(_ value: LuaValue?, depth: Int = 0) throws(LuaError) {
+        guard depth < LuaEngine.maxDepth, lua_checkstack(L, 3) != 0 else {
+            throw LuaError(kind: .conversion, message: "value nested too deeply to pass to Lua")
+        }
+        guard let value else { lua_pushnil(L); return }
+        switch value {
+        case .null: rpt_push_null(L)
+        case .bool(let b): lua_pushboolean(L, b ? 1 : 0)
+        case .int(let i): lua_pushinteger(L, i)
+        case .double(let d): lua_pushnumber(L, d)
+        case .string(let s): pushString(s)
+        case .array(let items):
+            lua_createtable(L, Int32(items.count), 0)
+            for (i, item) in items.enumerated() {
+                try push(item, depth: depth + 1)
+                lua_rawseti(L, -2, Int64(i + 1))
+            }
+            rpt_getref(L, arrayMetaRef.id)
+            lua_setmetatable(L, -2)
+        case .object(let fields):
+            lua_createtable(L, 0, Int32(fields.count))
+            for (k, v) in fields {
+                pushString(k)
+                try push(v, depth: depth + 1)
+                lua_rawset(L, -3)
+            }
+        }
+    }
+
+    func pushString(_ s: String) {
+        var s = s
+        s.withUTF8 { buf in
+            buf.withMemoryRebound(to: CChar.self) { _ = lua_pushlstring(L, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// The value at `index` as Swift; `nil` for Lua's nil.
+    func pull(at index: Int32, depth: Int = 0) throws(LuaError) -> LuaValue? {
+        let idx = lua_absindex(L, index)
+        switch lua_type(L, idx) {
+        case LUA_TNIL, LUA_TNONE: return nil
+        case LUA_TBOOLEAN: return .bool(lua_toboolean(L, idx) != 0)
+        case LUA_TNUMBER:
+            if lua_isinteger(L, idx) != 0 { return .int(lua_tointegerx(L, idx, nil)) }
+            return .double(lua_tonumberx(L, idx, nil))
+        case LUA_TSTRING: return .string(string(at: idx) ?? "")
+        case LUA_TLIGHTUSERDATA where rpt_is_null(L, idx) != 0: return .null
+        case LUA_TTABLE: return try pullTable(at: idx, depth: depth)
+        default:
+            let name = String(cString: lua_typename(L, lua_type(L, idx)))
+            throw LuaError(kind: .conversion, message: "a \(name) value is not data (only nil, booleans, numbers, strings, tables and rpt.json.null can leave Lua)")
+        }
+    }
+
+    private func pullTable(at idx: Int32, depth: Int) throws(LuaError) -> LuaValue {
+        guard depth < LuaEngine.maxDepth, lua_checkstack(L, 4) != 0 else {
+            throw LuaError(kind: .conversion, message: "table nested too deeply (or a table that contains itself)")
+        }
+        let length = Int(lua_rawlen(L, idx))
+        if isMarkedArray(idx) || length > 0 {
+            var items: [LuaValue] = []
+            items.reserveCapacity(length)
+            for i in 0..<length {
+                lua_rawgeti(L, idx, Int64(i + 1))
+                items.append(try pull(at: -1, depth: depth + 1) ?? .null)
+                rpt_pop(L, 1)
+            }
+            if isMarkedArray(idx) || countKeys(idx) == length { return .array(items) }
+        }
+        var fields: [String: LuaValue] = [:]
+        lua_pushnil(L)
+        while lua_next(L, idx) != 0 {
+            let key: String
+            switch lua_type(L, -2) {
+            case LUA_TSTRING: key = string(at: -2) ?? ""
+            case LUA_TNUMBER:
+                key = lua_isinteger(L, -2) != 0 ? String(lua_tointegerx(L, -2, nil)) : String(lua_tonumberx(L, -2, nil))
+            default:
+                rpt_pop(L, 2)
+                throw LuaError(kind: .conversion, message: "table keys must be strings or numbers to leave Lua")
+            }
+            do {
+                fields[key] = try pull(at: -1, depth: depth + 1)
+            } catch {
+                rpt_pop(L, 2)
+                throw LuaError(kind: .conversion, message: "\(error.message) (at key '\(key)')")
+            }
+            rpt_pop(L, 1)
+        }
+        return .object(fields)
+    }
+
+    private func isMarkedArray(_ idx: Int32) -> Bool {
+        guard lua_getmetatable(L, idx) != 0 else { return false }
+        rpt_getref(L, arrayMetaRef.id)
+        let same = lua_rawequal(L, -1, -2) != 0
+        rpt_pop(L, 2)
+        return same
+    }
+
+    private func countKeys(_ idx: Int32) -> Int {
+        var n = 0
+        lua_pushnil(L)
+        while lua_next(L, idx) != 0 {
+            n += 1
+            rpt_pop(L, 1)
+        }
+        return n
+    }
+}

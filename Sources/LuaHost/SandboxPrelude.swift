@@ -1,0 +1,129 @@
+/// Trusted Lua that builds the sandbox. It runs once per state with the real globals, gets the
+/// host functions as its argument, and returns `new_env`, `freeze` and `rpt`. Pack code never sees
+/// the real globals: every pack chunk gets its own environment whose `__index` is a read-only base.
+enum SandboxPrelude {
+    static let source = #"""
+local host = ...
+local real_load, real_setmetatable, real_rawset = load, setmetatable, rawset
+string.dump = nil                                  -- also reachable as ("").dump
+getmetatable("").__metatable = "locked"
+math.randomseed(42)                                -- hooks stay deterministic
+
+local protected = setmetatable({}, { __mode = "k" })
+
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
+end
+
+local function readonly(t, name)
+  local proxy = {}
+  protected[proxy] = true
+  return real_setmetatable(proxy, {
+    __index = t,
+    __newindex = function(_, k)
+      error("'" .. name .. "' is read-only (cannot set '" .. tostring(k) .. "')", 2)
+    end,
+    __pairs = function() return next, t, nil end,
+    __len = function() return #t end,
+    __metatable = "locked",
+  })
+end
+
+local forbidden = {
+  io = true, os = true, debug = true, package = true, coroutine = true, dofile = true,
+  loadfile = true, collectgarbage = true, loadstring = true, module = true, socket = true,
+}
+
+local base = {
+  assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
+  rawequal = rawequal, rawget = rawget, rawlen = rawlen, select = select, tonumber = tonumber,
+  tostring = tostring, type = type, xpcall = xpcall, getmetatable = getmetatable,
+  setmetatable = setmetatable, _VERSION = _VERSION,
+  string = readonly(copy(string), "string"), table = readonly(copy(table), "table"),
+  math = readonly(copy(math), "math"), utf8 = readonly(copy(utf8), "utf8"),
+}
+base.rawset = function(t, k, v)
+  if protected[t] then error("cannot rawset a read-only table", 2) end
+  return real_rawset(t, k, v)
+end
+real_setmetatable(base, {
+  __index = function(_, k)
+    if forbidden[k] then
+      error("'" .. tostring(k) .. "' is not available in a task pack: packs have no io, os, "
+        .. "debug or network access (use rpt.log to print)", 2)
+    end
+  end,
+  __metatable = "locked",
+})
+
+local rpt = host.rpt
+local rpt_ro = readonly(rpt, "rpt")
+for name, mod in pairs(rpt) do
+  if type(mod) == "table" then rpt[name] = readonly(mod, "rpt." .. name) end
+end
+
+local function log_print(...)
+  local parts = {}
+  for i = 1, select("#", ...) do parts[#parts + 1] = tostring((select(i, ...))) end
+  host.log("info", table.concat(parts, "\t"))
+end
+
+local LOADING = {}
+
+-- A fresh environment for one pack: globals may be defined while its files load, then it is
+-- frozen so hooks stay pure functions.
+local function new_env()
+  local env, frozen, loaded = {}, false, {}
+  env._G = env
+  env.print = log_print
+  env.load = function(chunk, name, mode, chunk_env)
+    if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed (mode \"t\")", 2) end
+    return real_load(chunk, name, "t", chunk_env or env)
+  end
+  env.require = function(name)
+    if type(name) ~= "string" then error("require expects a module name (a string)", 2) end
+    if name == "rpt" then return rpt_ro end
+    local sub = name:match("^rpt%.(.+)$")
+    if sub then
+      local m = rpt[sub]
+      if type(m) ~= "table" then
+        error("no module '" .. name .. "' in the rpt library (it has rpt.json, rpt.text, rpt.num, rpt.choice, rpt.log)", 2)
+      end
+      return m
+    end
+    local cached = loaded[name]
+    if cached == LOADING then error("module '" .. name .. "' requires itself (a require loop)", 2) end
+    if cached ~= nil then return cached end
+    local src, path = host.module_source(name)
+    if not src then
+      error("module '" .. name .. "' not found: a task pack may require only its own files ("
+        .. tostring(path) .. ") and the rpt modules", 2)
+    end
+    local fn, err = real_load(src, "@" .. path, "t", env)
+    if not fn then error(err, 0) end
+    loaded[name] = LOADING
+    local ok, result = pcall(fn, name)
+    if not ok then loaded[name] = nil; error(result, 0) end
+    if result == nil then result = true end
+    loaded[name] = result
+    return result
+  end
+  real_setmetatable(env, {
+    __index = base,
+    __newindex = function(t, k, v)
+      if frozen then
+        error("hooks may not set the global '" .. tostring(k) .. "': make it local "
+          .. "(hooks must be pure functions)", 2)
+      end
+      real_rawset(t, k, v)
+    end,
+    __metatable = "locked",
+  })
+  return env, function() frozen = true; protected[env] = true end
+end
+
+return new_env, rpt_ro
+"""#
+}
