@@ -177,7 +177,12 @@ static int rpt_trampoline(lua_State *L) {
     lim->cap_on = 0;
     int n = fn(L, ctx);
     lim->cap_on = was_on;
-    if (n < 0) return lua_error(L);
+    if (n < 0) {                                   // prefix "file.lua:LINE:" like luaL_error
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
     if (was_on && lim->used > lim->cap) return luaL_error(L, "memory limit exceeded");
     return n;
 }

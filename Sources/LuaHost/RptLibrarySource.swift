@@ -130,6 +130,10 @@ local function letter_set(options)
 end
 
 local function last_match(s, pattern, allowed)
+  if pattern:sub(1, 1) == "^" then                 -- gmatch does not anchor
+    local l = s:match(pattern)
+    return l and allowed:find(l:upper(), 1, true) and l:upper() or nil
+  end
   local found
   for l in s:gmatch(pattern) do
     l = l:upper()
