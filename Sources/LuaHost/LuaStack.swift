@@ -115,3 +115,52 @@ extension LuaEngine {
         return n
     }
 }
+
+/// One field of a Lua table as the host sees it: data, a function kept in the registry, or a
+/// value that cannot cross (named by its Lua type).
+public enum LuaEntry {
+    case value(LuaValue)
+    case function(LuaRef)
+    case other(String)
+}
+
+extension LuaEngine {
+    /// The string-keyed fields of a table (raw access: metatables are not consulted).
+    /// Returns nil if the value is not a table.
+    public func entries(of ref: LuaRef) -> [String: LuaEntry]? {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        rpt_getref(L, ref.id)
+        guard lua_type(L, -1) == LUA_TTABLE else { return nil }
+        let table = lua_gettop(L)
+        var out: [String: LuaEntry] = [:]
+        lua_pushnil(L)
+        while lua_next(L, table) != 0 {
+            if lua_type(L, -2) == LUA_TSTRING, let key = string(at: -2) {
+                switch lua_type(L, -1) {
+                case LUA_TFUNCTION:
+                    lua_pushvalue(L, -1)
+                    out[key] = .function(LuaRef(id: rpt_ref(L)))
+                default:
+                    if let v = try? pull(at: -1) { out[key] = .value(v) }
+                    else { out[key] = .other(String(cString: lua_typename(L, lua_type(L, -1)))) }
+                }
+            }
+            rpt_pop(L, 1)
+        }
+        return out
+    }
+
+    /// Where a function was defined, as `file.lua:LINE`.
+    public func definition(of ref: LuaRef) -> String? {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        rpt_getref(L, ref.id)
+        var ar = lua_Debug()
+        guard lua_getinfo(L, ">S", &ar) != 0, ar.linedefined > 0 else { return nil }
+        let source = withUnsafeBytes(of: ar.short_src) { raw in
+            String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+        }
+        return "\(source):\(ar.linedefined)"
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import LuaHost
+
+/// `rpt check`: everything about a pack that can be checked without a model.
+public struct PackCheck: Sendable {
+    /// One line per step, as printed: ("ok" | "FAIL" | "note", step, what was found).
+    public var steps: [(status: String, step: String, detail: String)] = []
+    public var problems: [PackError] = []
+    public var passed: Bool { problems.isEmpty }
+
+    static let shown = 5
+
+    public static func run(directory: URL) -> PackCheck {
+        var check = PackCheck()
+        let runtime: PackRuntime
+        do {
+            runtime = try PackRuntime(directory: directory)
+        } catch {
+            check.fail("task.lua", "\(error.problems.count) problem(s)", error.problems)
+            return check
+        }
+        let spec = runtime.spec
+        check.ok("task.lua", "\(spec.name) \(spec.version) (api \(spec.api)), output \(spec.output.rawValue), "
+            + "failure modes: \(spec.failureModes.joined(separator: ", "))")
+
+        let data: PackData
+        do {
+            data = try PackData.load(spec: spec, directory: directory)
+        } catch let e as PackError {
+            check.fail("data", "cannot read the data", [e]); return check
+        } catch {
+            check.fail("data", "cannot read the data", [PackError("data", "\(error)")]); return check
+        }
+        check.checkData(data, spec: spec)
+
+        let all = Split.allCases.flatMap { data[$0] }
+        var renderProblems: [PackError] = []
+        for ex in all {
+            do { _ = try runtime.render(ex) } catch { renderProblems.append(PackError(ex.source, error.description)) }
+        }
+        if renderProblems.isEmpty { check.ok("render", "\(all.count) examples render") }
+        else { check.fail("render", "\(renderProblems.count) of \(all.count) examples fail", renderProblems) }
+
+        let cases = PackCases.run(runtime)
+        if cases.files.isEmpty {
+            check.note("tests", "no tests/*.lua: add cases that pin down extract, score and classify")
+        } else if cases.problems.isEmpty {
+            check.ok("tests", "\(cases.cases) cases in \(cases.files.joined(separator: ", "))")
+        } else {
+            check.fail("tests", "\(cases.problems.count) of \(cases.cases) cases fail", cases.problems)
+        }
+
+        guard spec.hasGold else {
+            check.note("gold", "no gold(example): add it so rpt check can run extract and score on every example")
+            return check
+        }
+        check.checkGold(runtime, all)
+        return check
+    }
+
+    mutating func checkData(_ data: PackData, spec: TaskSpec) {
+        var problems: [PackError] = []
+        var seen: [String: String] = [:]
+        var counts: [String] = []
+        for split in Split.allCases {
+            let examples = data[split]
+            if examples.isEmpty { problems.append(PackError(data.provenance[split] ?? "data", "the \(split.rawValue) split has no examples")) }
+            counts.append("\(split.rawValue) \(examples.count) (\(data.provenance[split] ?? "none"))")
+            for ex in examples {
+                if let first = seen[ex.id] {
+                    problems.append(PackError(ex.source, "id '\(ex.id)' is used again (first at \(first)): ids must be unique across all splits"))
+                } else {
+                    seen[ex.id] = ex.source
+                }
+            }
+        }
+        if problems.isEmpty { ok("data", counts.joined(separator: ", ") + "; ids unique") }
+        else { fail("data", counts.joined(separator: ", "), problems) }
+    }
+
+    mutating func checkGold(_ runtime: PackRuntime, _ examples: [Example]) {
+        var total = 0.0
+        var problems: [PackError] = []
+        for ex in examples {
+            do {
+                guard let reply = try runtime.gold(ex) else { continue }
+                let outcome = try runtime.evaluate(reply: reply, example: ex)
+                total += outcome.score
+                if outcome.score < 1 {
+                    let got = outcome.answer.map { "answer \($0)" } ?? "no answer (\(outcome.detail ?? "extract returned nil"))"
+                    problems.append(PackError(ex.source, "gold reply scored \(outcome.score): \(got); gold reply: \(reply.prefix(200))"))
+                }
+            } catch {
+                problems.append(PackError(ex.source, error.description))
+            }
+        }
+        let mean = examples.isEmpty ? 1 : total / Double(examples.count)
+        let detail = "mean score \(String(format: "%.4f", mean)) over \(examples.count) examples"
+        if problems.isEmpty { ok("gold", detail) }
+        else { fail("gold", detail + ", \(problems.count) below 1 (must all be 1: extract or score disagrees with gold)", problems) }
+    }
+
+    mutating func ok(_ step: String, _ detail: String) { steps.append(("ok", step, detail)) }
+    mutating func note(_ step: String, _ detail: String) { steps.append(("note", step, detail)) }
+    mutating func fail(_ step: String, _ detail: String, _ found: [PackError]) {
+        steps.append(("FAIL", step, detail))
+        problems += found
+    }
+
+    /// The report as printed by `rpt check`: a line per step, then the problems (the first few
+    /// of each step in full).
+    public func render(pack: String) -> String {
+        var out = "rpt check \(pack)\n"
+        for s in steps {
+            out += "  \(s.status.padding(toLength: 4, withPad: " ", startingAt: 0))  \(s.step.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.detail)\n"
+        }
+        if passed { return out + "passed\n" }
+        out += "\n\(problems.count) problem(s):\n"
+        for p in problems.prefix(20) { out += "  \(p)\n" }
+        if problems.count > 20 { out += "  ... and \(problems.count - 20) more\n" }
+        return out + "failed\n"
+    }
+}

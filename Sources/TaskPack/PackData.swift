@@ -1,0 +1,117 @@
+import Foundation
+import LuaHost
+
+/// The examples of a pack, by split, and how each split was made.
+public struct PackData: Sendable {
+    public var splits: [Split: [Example]]
+    /// One line per split: where it came from ("data/dev.jsonl", or carved from a file).
+    public var provenance: [Split: String]
+
+    public subscript(split: Split) -> [Example] { splits[split] ?? [] }
+
+    /// Reads every split of the pack. `limit` caps each split (after carving).
+    public static func load(spec: TaskSpec, directory: URL, limit: Int = .max) throws -> PackData {
+        var splits: [Split: [Example]] = [:]
+        var provenance: [Split: String] = [:]
+        for (split, file) in spec.data.files {
+            splits[split] = try DatasetReader.read(path: directory.appendingPathComponent(file).path,
+                                                   display: file, idField: spec.idField, limit: limit)
+            provenance[split] = file
+        }
+        if let carve = spec.data.carve {
+            let pool = try DatasetReader.read(path: directory.appendingPathComponent(carve.pool).path,
+                                              display: carve.pool, idField: spec.idField)
+            var carved: [Split: [Example]] = [:]
+            for ex in pool { carved[assign(ex.id, carve), default: []].append(ex) }
+            for split in Split.allCases where spec.data.files[split] == nil {
+                splits[split] = Array((carved[split] ?? []).prefix(limit))
+                let share = split == .train ? 1 - carve.fractions.values.reduce(0, +) : carve.fractions[split] ?? 0
+                provenance[split] = "carved from \(carve.pool) (\(Int((share * 100).rounded()))%, seed \(carve.seed))"
+            }
+        }
+        return PackData(splits: splits, provenance: provenance)
+    }
+
+    /// A split chosen by a seeded hash of the id: stable when rows are added, reordered or removed.
+    static func assign(_ id: String, _ carve: TaskSpec.DataSpec.Carve) -> Split {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in "\(carve.seed):\(id)".utf8 {
+            h ^= UInt64(b)
+            h &*= 0x0000_0100_0000_01b3
+        }
+        h ^= h >> 33; h &*= 0xff51_afd7_ed55_8ccd; h ^= h >> 33
+        let u = Double(h >> 11) / Double(1 << 53)
+        var edge = 0.0
+        for split in [Split.dev, .test] {
+            guard let f = carve.fractions[split] else { continue }
+            edge += f
+            if u < edge { return split }
+        }
+        return .train
+    }
+}
+
+extension TaskValidation {
+    static func validateData(_ value: LuaValue?, split: LuaEntry?, present: Bool,
+                             problem: (String) -> Void) -> TaskSpec.DataSpec? {
+        guard present else { return nil }
+        var files: [Split: String] = [:]
+        var pool: String
+        switch value {
+        case .string(let file)?:
+            pool = file
+        case .object(let table)?:
+            for (key, v) in table {
+                guard let s = Split(rawValue: key) else {
+                    problem("unknown key 'data.\(key)'" + suggestion(for: key, among: Split.allCases.map(\.rawValue)))
+                    continue
+                }
+                guard let path = v.string else { problem("'data.\(key)' must be a file name (a string)"); continue }
+                files[s] = path
+            }
+            guard let train = files[.train] else {
+                problem("'data.train' is missing: the optimization set the tuning learns from")
+                return nil
+            }
+            pool = train
+        default:
+            problem("'data' must be a file name or a table { train = ..., dev = ..., test = ... }")
+            return nil
+        }
+        for (_, path) in files where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
+            problem("data file '\(path)' must be inside the pack (a relative path without '..')")
+        }
+        if pool.hasPrefix("/") || pool.split(separator: "/").contains("..") {
+            problem("data file '\(pool)' must be inside the pack (a relative path without '..')")
+        }
+
+        var fractions: [Split: Double] = [.dev: 0.2, .test: 0.2]
+        var seed = 1
+        if let split {
+            guard case .value(.object(let t)) = split else {
+                problem("'split' must be a table { dev = 0.2, test = 0.2, seed = 1 }")
+                return nil
+            }
+            for (key, v) in t {
+                switch key {
+                case "dev", "test":
+                    guard let f = v.number, f > 0, f < 0.9 else { problem("'split.\(key)' must be a fraction between 0 and 0.9"); continue }
+                    fractions[Split(rawValue: key)!] = f
+                case "seed":
+                    guard case .int(let s) = v else { problem("'split.seed' must be an integer"); continue }
+                    seed = Int(s)
+                default:
+                    problem("unknown key 'split.\(key)'" + suggestion(for: key, among: ["dev", "test", "seed"]))
+                }
+            }
+            if files[.dev] != nil && files[.test] != nil {
+                problem("'split' has no effect: 'data' already names train, dev and test files")
+            }
+        }
+        for s in [Split.dev, .test] where files[s] != nil { fractions[s] = nil }
+        if fractions.values.reduce(0, +) >= 0.9 { problem("'split' leaves too little for train: dev + test must stay under 0.9") }
+        let carve = fractions.isEmpty ? nil : TaskSpec.DataSpec.Carve(pool: pool, fractions: fractions, seed: seed)
+        if carve == nil { files[.train] = pool }
+        return TaskSpec.DataSpec(files: carve == nil ? files : files.filter { $0.key != .train }, carve: carve)
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import LuaHost
+
+/// Loading a pack failed: every problem found, each naming its file (and line).
+public struct PackLoadError: Error, Sendable, CustomStringConvertible {
+    public let problems: [PackError]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// A hook failed on one example: a bug in the pack, never counted as a model mistake.
+public struct HookError: Error, Sendable, CustomStringConvertible {
+    public let hook: String
+    public let exampleID: String
+    public let exampleSource: String
+    public let message: String
+    public let traceback: [String]
+
+    public var description: String {
+        "\(hook) failed on example \(exampleID) (\(exampleSource)): \(message)"
+    }
+}
+
+/// What the pack's hooks make of one reply to one example.
+public struct Outcome: Sendable, Equatable {
+    public var answer: LuaValue?
+    public var confidence: Double?
+    public var score: Double
+    /// The failure mode when the score is below 1 (`format` when the reply could not be read).
+    public var failure: String?
+    public var detail: String?
+}
+
+/// A loaded task pack in one Lua engine: the hooks, callable from Swift. One per worker thread.
+public final class PackRuntime {
+    public let spec: TaskSpec
+    public let directory: URL
+    let engine: LuaEngine
+    let hooks: TaskHooks
+
+    /// Loads `task.lua` from the pack folder and validates its table.
+    public init(directory: URL, logSink: @escaping @Sendable (String, String) -> Void = { _, _ in }) throws(PackLoadError) {
+        self.directory = directory
+        let taskFile = directory.appendingPathComponent("task.lua")
+        guard let source = try? String(contentsOf: taskFile, encoding: .utf8) else {
+            throw PackLoadError(problems: [PackError(taskFile.path, "no task.lua here: a task pack is a folder with a task.lua (rpt new NAME writes one)")])
+        }
+        let root = directory
+        do {
+            engine = try LuaEngine(logSink: logSink, moduleSource: { name in
+                let path = name.replacingOccurrences(of: ".", with: "/") + ".lua"
+                return (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8), path)
+            })
+            let (env, freeze) = try engine.newEnvironment()
+            let table = try engine.run(source, chunkName: "task.lua", env: env)
+            _ = try engine.call(freeze, [], results: 0)
+            guard let entries = engine.entries(of: table) else {
+                throw PackLoadError(problems: [PackError("task.lua", "must return the task table (return { api = 1, name = ..., ... })")])
+            }
+            switch TaskValidation.validate(entries, file: "task.lua") {
+            case .success(let (spec, hooks)):
+                var spec = spec
+                if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
+                self.spec = spec
+                self.hooks = hooks
+                engine.limits = spec.limits
+            case .failure(let problems):
+                throw problems
+            }
+        } catch let e as PackLoadError {
+            throw e
+        } catch let e as LuaError {
+            throw PackLoadError(problems: [PackError(e.location ?? "task.lua", "\(e.kind.rawValue): \(PackRuntime.strip(e.message))")])
+        } catch {
+            throw PackLoadError(problems: [PackError("task.lua", "\(error)")])
+        }
+    }
+
+    /// The user message for an example.
+    public func render(_ example: Example) throws(HookError) -> String {
+        let v = try call("render", hooks.render, [.value(example.value)], example)[0]
+        guard let text = v?.string, !text.isEmpty else {
+            throw hookError("render", example, "must return the user message (a non-empty string), returned \(v?.typeName ?? "nil")")
+        }
+        return text
+    }
+
+    /// The reply a perfect model would give, if the pack has `gold`.
+    public func gold(_ example: Example) throws(HookError) -> String? {
+        guard let fn = hooks.gold else { return nil }
+        let v = try call("gold", fn, [.value(example.value)], example)[0]
+        guard let text = v?.string else {
+            throw hookError("gold", example, "must return a reply (a string), returned \(v?.typeName ?? "nil")")
+        }
+        return text
+    }
+
+    /// extract, then score, then (below a full score) classify: one reply to one example.
+    public func evaluate(reply: String, example: Example) throws(HookError) -> Outcome {
+        let ex: LuaRef
+        do { ex = try engine.pin(example.value) } catch { throw hookError("extract", example, error.message) }
+        defer { engine.release(ex) }
+        let extracted = try call("extract", hooks.extract, [.value(.string(reply)), .ref(ex)], example, results: 2)
+        guard let answer = extracted[0] else {
+            let why = extracted[1]?.string ?? "extract returned nil"
+            return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
+        }
+        var confidence: Double?
+        if let c = extracted[1] {
+            guard let n = c.number, n >= 0, n <= 1 else {
+                throw hookError("extract", example, "returned confidence \(c); a confidence must be a number in [0, 1] or nil")
+            }
+            confidence = n
+        }
+        let s = try call("score", hooks.score, [.value(answer), .ref(ex)], example)[0]
+        let score: Double
+        switch s {
+        case .bool(let b)?: score = b ? 1 : 0
+        case let v? where v.number != nil && v.number! >= 0 && v.number! <= 1: score = v.number!
+        default: throw hookError("score", example, "returned \(s.map { "\($0)" } ?? "nil"); a score must be a number in [0, 1]")
+        }
+        var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil)
+        if score < 1 {
+            (outcome.failure, outcome.detail) = try classify(answer: answer, exampleRef: ex, reply: reply, example: example)
+        }
+        return outcome
+    }
+
+    private func classify(answer: LuaValue, exampleRef: LuaRef, reply: String, example: Example) throws(HookError) -> (String, String?) {
+        guard let fn = hooks.classify else { return (TaskSpec.wrongMode, nil) }
+        let r = try call("classify", fn, [.value(answer), .ref(exampleRef), .value(.string(reply))], example, results: 2)
+        let mode = r[0]?.string ?? "other"
+        guard spec.failures[mode] != nil else {
+            throw hookError("classify", example, "returned '\(mode)', which is not in 'failures' (\(spec.failureModes.joined(separator: ", ")))")
+        }
+        let detail: String? = switch r[1] {
+        case nil: nil
+        case .string(let s)?: s
+        case let v?: "\(v)"
+        }
+        return (mode, detail)
+    }
+
+    private func call(_ hook: String, _ fn: LuaRef, _ args: [LuaArg], _ example: Example, results: Int = 1) throws(HookError) -> [LuaValue?] {
+        do { return try engine.call(fn, args, results: results) } catch {
+            throw HookError(hook: hook, exampleID: example.id, exampleSource: example.source,
+                            message: error.description, traceback: error.traceback)
+        }
+    }
+
+    private func hookError(_ hook: String, _ example: Example, _ message: String) -> HookError {
+        let fn: LuaRef? = switch hook {
+        case "render": hooks.render
+        case "extract": hooks.extract
+        case "score": hooks.score
+        case "classify": hooks.classify
+        default: hooks.gold
+        }
+        let at = fn.flatMap { engine.definition(of: $0) }
+        return HookError(hook: hook, exampleID: example.id, exampleSource: example.source,
+                         message: at.map { "\($0): \(hook) \(message)" } ?? "\(hook) \(message)", traceback: [])
+    }
+
+    /// "task.lua:3: msg" -> "msg" (the location is reported apart).
+    static func strip(_ message: String) -> String {
+        guard let loc = LuaError(kind: .runtime, message: message).location, message.hasPrefix(loc + ": ") else { return message }
+        return String(message.dropFirst(loc.count + 2))
+    }
+}
+
+extension PackRuntime {
+    /// Runs a data file of the pack (e.g. tests/cases.lua) in a fresh environment and returns
+    /// what it returns, as data.
+    func runDataFile(_ source: String, chunkName: String) throws(LuaError) -> LuaValue? {
+        let (env, _) = try engine.newEnvironment()
+        let ref = try engine.run(source, chunkName: chunkName, env: env)
+        defer { engine.release(ref) }
+        return try engine.value(of: ref)
+    }
+}

@@ -1,0 +1,196 @@
+import LuaHost
+
+/// Checks the table `task.lua` returns against the task pack API v1. Every problem is reported
+/// (not just the first); unknown keys get a "did you mean" suggestion.
+enum TaskValidation {
+    /// The keys of API v1 and what each one is, for errors and for `rpt new`.
+    static let keys: [String: String] = [
+        "api": "the task pack API version, 1",
+        "name": "the pack's name: lower case letters, digits, '-', '_' or '.'",
+        "version": "the pack's version, e.g. \"1.0.0\"",
+        "description": "one line saying what the task is",
+        "data": "dataset files: { train = ..., dev = ..., test = ... } or one file to split",
+        "split": "how missing splits are carved: { dev = 0.2, test = 0.2, seed = 1 }",
+        "id": "the name of the field that holds each example's id (default \"id\")",
+        "prompt": "the starting prompt: { system = ..., instruction = ... }",
+        "output": "\"json\" or \"text\": the reply format the prompt asks for",
+        "render": "function(example) returning the user message",
+        "extract": "function(reply, example) returning answer, confidence (or nil, reason)",
+        "score": "function(answer, example) returning a number in [0, 1]",
+        "failures": "the failure taxonomy: { mode = \"what it means\", ... }",
+        "classify": "function(answer, example, reply) returning a failure mode and a detail",
+        "gold": "function(example) returning the reply a perfect model would give",
+        "limits": "per-hook limits: { instructions = ..., memory_mb = ..., seconds = ... }",
+    ]
+    static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
+
+    static func validate(_ entries: [String: LuaEntry], file: String) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
+        var problems: [PackError] = []
+        func problem(_ message: String) { problems.append(PackError(file, message)) }
+
+        for key in entries.keys.sorted() where keys[key] == nil {
+            problem("unknown key '\(key)'" + suggestion(for: key, among: Array(keys.keys)))
+        }
+        for key in required where entries[key] == nil {
+            problem("missing '\(key)': \(keys[key]!)")
+        }
+
+        func value(_ key: String) -> LuaValue? {
+            if case .value(let v)? = entries[key] { return v }
+            return nil
+        }
+        func function(_ key: String) -> LuaRef? {
+            switch entries[key] {
+            case .function(let f)?: return f
+            case nil: return nil
+            default: problem("'\(key)' must be a \(keys[key]!), found \(kindName(entries[key]))"); return nil
+            }
+        }
+        func string(_ key: String, default def: String? = nil) -> String? {
+            switch entries[key] {
+            case nil: return def
+            case .value(.string(let s))?: return s
+            default: problem("'\(key)' must be a string (\(keys[key]!)), found \(kindName(entries[key]))"); return def
+            }
+        }
+
+        if let api = entries["api"], case .value(.int(let n)) = api, n != 1 {
+            problem("api = \(n) is not supported: this rpt reads task pack API 1")
+        } else if let api = entries["api"], api.isNotInt {
+            problem("'api' must be the number 1, found \(kindName(api))")
+        }
+        let name = string("name") ?? ""
+        if !name.isEmpty, !name.allSatisfy({ $0.isLowercase || $0.isNumber || "-_.".contains($0) }) {
+            problem("name '\(name)' must use lower case letters, digits, '-', '_' or '.'")
+        }
+        let version = string("version", default: "0.0.0") ?? "0.0.0"
+        let description = string("description", default: "") ?? ""
+        let idField = string("id", default: "id") ?? "id"
+
+        var output = TaskSpec.Output.text
+        if let o = entries["output"] {
+            if case .value(.string(let s)) = o, let parsed = TaskSpec.Output(rawValue: s) { output = parsed }
+            else { problem("'output' must be \"json\" or \"text\", found \(describe(o))") }
+        }
+
+        let prompt = validatePrompt(entries["prompt"], problem: problem)
+        let data = validateData(value("data"), split: entries["split"], present: entries["data"] != nil, problem: problem)
+        let (failures, hasFailures) = validateFailures(entries["failures"], problem: problem)
+        let limits = validateLimits(entries["limits"], problem: problem)
+
+        let render = function("render"), extract = function("extract"), score = function("score")
+        let classify = function("classify"), gold = function("gold")
+        if classify != nil && !hasFailures {
+            problem("'classify' needs a 'failures' table naming the modes it may return")
+        }
+        var allFailures = failures
+        allFailures[TaskSpec.formatMode] = allFailures[TaskSpec.formatMode] ?? "The reply could not be parsed"
+        if classify == nil { allFailures[TaskSpec.wrongMode] = allFailures[TaskSpec.wrongMode] ?? "The answer was wrong" }
+
+        guard problems.isEmpty, let render, let extract, let score, let prompt, let data else {
+            return .failure(PackLoadError(problems: problems))
+        }
+        let spec = TaskSpec(api: 1, name: name, version: version, description: description, prompt: prompt,
+                            output: output, data: data, failures: allFailures, idField: idField, limits: limits,
+                            hasClassify: classify != nil, hasGold: gold != nil)
+        return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
+    }
+
+    static func validatePrompt(_ entry: LuaEntry?, problem: (String) -> Void) -> TaskSpec.Prompt? {
+        guard let entry else { return nil }
+        guard case .value(.object(let p)) = entry else {
+            problem("'prompt' must be a table { system = \"...\", instruction = \"...\" }, found \(describe(entry))")
+            return nil
+        }
+        for key in p.keys.sorted() where key != "system" && key != "instruction" {
+            problem("unknown key 'prompt.\(key)'" + suggestion(for: key, among: ["system", "instruction"]))
+        }
+        let system = p["system"]?.string ?? ""
+        if let s = p["system"], s.string == nil { problem("'prompt.system' must be a string") }
+        guard let instruction = p["instruction"]?.string else {
+            problem("'prompt.instruction' must be a string: the task instruction the tuning starts from")
+            return nil
+        }
+        return TaskSpec.Prompt(system: system, instruction: instruction)
+    }
+
+    static func validateFailures(_ entry: LuaEntry?, problem: (String) -> Void) -> ([String: String], Bool) {
+        guard let entry else { return ([:], false) }
+        guard case .value(.object(let table)) = entry else {
+            problem("'failures' must be a table { mode = \"what it means\", ... }, found \(describe(entry))")
+            return ([:], false)
+        }
+        var out: [String: String] = [:]
+        for (mode, text) in table {
+            guard let first = mode.first, first.isLetter || first == "_",
+                  mode.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                problem("failure mode '\(mode)' must be an identifier (letters, digits, '_')"); continue
+            }
+            guard let t = text.string, !t.isEmpty else {
+                problem("failure mode '\(mode)' needs a description (a non-empty string)"); continue
+            }
+            out[mode] = t
+        }
+        return (out, true)
+    }
+
+    static func validateLimits(_ entry: LuaEntry?, problem: (String) -> Void) -> LuaLimits {
+        var limits = LuaLimits()
+        guard let entry else { return limits }
+        guard case .value(.object(let t)) = entry else {
+            problem("'limits' must be a table { instructions = ..., memory_mb = ..., seconds = ... }")
+            return limits
+        }
+        for (key, v) in t {
+            guard let n = v.number, n > 0 else { problem("'limits.\(key)' must be a positive number"); continue }
+            switch key {
+            case "instructions": limits.instructions = Int(n)
+            case "memory_mb": limits.memoryBytes = Int(n * 1_048_576)
+            case "seconds": limits.seconds = n
+            default: problem("unknown key 'limits.\(key)'" + suggestion(for: key, among: ["instructions", "memory_mb", "seconds"]))
+            }
+        }
+        return limits
+    }
+
+    static func kindName(_ entry: LuaEntry?) -> String {
+        switch entry {
+        case nil: return "nothing"
+        case .function?: return "a function"
+        case .other(let t)?: return "a \(t)"
+        case .value(let v)?: return "a \(v.typeName)"
+        }
+    }
+
+    static func describe(_ entry: LuaEntry) -> String {
+        if case .value(.string(let s)) = entry { return "\"\(s)\"" }
+        return kindName(entry)
+    }
+
+    /// " (did you mean 'x'?)" for a near miss: edit distance of at most 2, or a case difference.
+    static func suggestion(for key: String, among candidates: [String]) -> String {
+        let best = candidates.map { ($0, editDistance(key.lowercased(), $0)) }.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        guard let (name, d) = best, d <= max(1, min(2, key.count / 3)) else { return "" }
+        return " (did you mean '\(name)'?)"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var prev = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return a.isEmpty ? b.count : prev[b.count]
+    }
+}
+
+private extension LuaEntry {
+    var isNotInt: Bool {
+        if case .value(.int) = self { return false }
+        return true
+    }
+}

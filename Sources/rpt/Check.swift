@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import TaskPack
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a task pack without any model: its table, data, own tests and gold replies.")
+
+    @Argument(help: "The task pack folder (the one holding task.lua).")
+    var pack: String
+
+    func validate() throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: pack, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("'\(pack)' is not a folder: give the task pack folder, e.g. tasks/banking77")
+        }
+    }
+
+    func run() throws {
+        let check = PackCheck.run(directory: URL(fileURLWithPath: pack))
+        print(check.render(pack: pack), terminator: "")
+        if !check.passed { throw ExitCode.failure }
+    }
+}

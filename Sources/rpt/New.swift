@@ -1,0 +1,2 @@
+import ArgumentParser
+struct New: ParsableCommand { func run() throws {} }
