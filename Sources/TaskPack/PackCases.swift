@@ -72,7 +72,7 @@ enum PackCases {
             problems.append("confidence \(outcome.confidence.map { "\($0)" } ?? "nil"), expected \(want)")
         }
         if let want = fields["score"]?.number, !close(outcome.score, want) {
-            problems.append("score \(outcome.score), expected \(want)")
+            problems.append("score \(String(format: "%g", outcome.score)), expected \(String(format: "%g", want))")
         }
         if let want = fields["failure"]?.string, outcome.failure != want {
             problems.append("failure \(outcome.failure ?? "none (full score)"), expected \(want)")

@@ -88,7 +88,7 @@ public struct PackCheck: Sendable {
                 total += outcome.score
                 if outcome.score < 1 {
                     let got = outcome.answer.map { "answer \($0)" } ?? "no answer (\(outcome.detail ?? "extract returned nil"))"
-                    problems.append(PackError(ex.source, "gold reply scored \(outcome.score): \(got); gold reply: \(reply.prefix(200))"))
+                    problems.append(PackError(ex.source, "gold reply scored \(String(format: "%g", outcome.score)): \(got); gold reply: \(reply.prefix(200))"))
                 }
             } catch {
                 problems.append(PackError(ex.source, error.description))

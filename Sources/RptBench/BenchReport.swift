@@ -1,0 +1,41 @@
+import Foundation
+
+/// The results of one `make bench` run, written as BENCHMARKS.md with the machine they ran on.
+struct BenchReport {
+    struct Row {
+        var name: String
+        var result: String
+        var goal: String
+        var ratio: Double
+        var verdict: String
+        var ratioNote: String
+    }
+
+    let command: String
+    var rows: [Row] = []
+
+    mutating func add(name: String, result: String, goal: String, ratio: Double, higherIsBetter: Bool,
+                      ratioNote: String = "measured / goal (above 1 meets it)") {
+        let meets = higherIsBetter ? ratio >= 1 : ratio <= 1.25
+        rows.append(Row(name: name, result: result, goal: goal, ratio: ratio, verdict: meets ? "meets" : "MISSES", ratioNote: ratioNote))
+    }
+
+    func render() -> String {
+        var out = "# Benchmarks\n\nWritten by `make bench`; numbers are from one run on the machine below. The machines are "
+        out += "small and noisy, so read the ratios, which compare numbers taken in the same run.\n\n"
+        out += "- command: `\(command)`\n- date: \(ISO8601DateFormatter().string(from: Date()))\n- machine: \(machine())\n\n"
+        out += "| what | result | goal | ratio | |\n|---|---|---|---|---|\n"
+        for r in rows {
+            out += "| \(r.name) | \(r.result) | \(r.goal) | \(String(format: "%.2f", r.ratio)) (\(r.ratioNote)) | \(r.verdict) |\n"
+        }
+        return out
+    }
+
+    func machine() -> String {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        let mem = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
+        return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(model), \(mem) GiB RAM, Swift release build"
+    }
+}

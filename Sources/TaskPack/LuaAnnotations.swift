@@ -1,0 +1,163 @@
+/// LuaCATS annotations of the task table and the `rpt` library, so lua-language-server (and any
+/// editor that uses it) completes and checks pack code. `rpt new` writes them into a pack as
+/// `types/rpt.lua` with a `.luarc.json`; `tasks/types/rpt.lua` is the same text (a test keeps
+/// them equal).
+public enum LuaAnnotations {
+    public static let luarc = """
+    {
+      "$schema": "https://raw.githubusercontent.com/LuaLS/vscode-lua/master/setting/schema.json",
+      "runtime.version": "Lua 5.4",
+      "runtime.builtin": { "io": "disable", "os": "disable", "debug": "disable", "package": "disable", "coroutine": "disable" },
+      "workspace.library": ["types"],
+      "diagnostics.disable": ["lowercase-global"]
+    }
+
+    """
+
+    public static let source = #"""
+---@meta rpt
+-- LuaCATS annotations for rpt task packs (task pack API 1). Written by `rpt new`; do not edit.
+
+---One row of a dataset: its fields as in the JSONL object or CSV row.
+---@class rpt.Example: { [string]: any }
+---@field id string|integer
+
+---@class rpt.Prompt
+---@field system? string The system message the tuning starts from
+---@field instruction string The task instruction the tuning starts from
+
+---@class rpt.SplitSpec
+---@field dev? number Fraction carved for dev when no dev file is given (default 0.2)
+---@field test? number Fraction carved for test when no test file is given (default 0.2)
+---@field seed? integer Seed of the stable, id-hashed split (default 1)
+
+---@class rpt.Limits
+---@field instructions? integer Lua instructions per hook call (default 10,000,000)
+---@field memory_mb? number Memory a hook call may add, in MiB (default 64)
+---@field seconds? number Wall time per hook call (default 2)
+
+---The table a pack's task.lua returns.
+---@class rpt.Task
+---@field api 1 The task pack API version
+---@field name string Lower case letters, digits, '-', '_' or '.'
+---@field version? string
+---@field description? string
+---@field data string|{ train: string, dev?: string, test?: string } JSONL or CSV files, relative to the pack
+---@field split? rpt.SplitSpec
+---@field id? string The field holding each example's id (default "id")
+---@field prompt rpt.Prompt
+---@field output? "json"|"text" The reply format the prompt asks for (default "text")
+---@field render fun(ex: rpt.Example): string The user message for an example
+---@field extract fun(reply: string, ex: rpt.Example): any, (number|string)? The answer and an optional confidence in [0, 1]; or nil and the reason
+---@field score fun(answer: any, ex: rpt.Example): number|boolean A score in [0, 1]
+---@field failures? { [string]: string } The failure taxonomy: mode -> what it means ("format" is added if missing)
+---@field classify? fun(answer: any, ex: rpt.Example, reply: string): string?, string? A failure mode and a detail
+---@field gold? fun(ex: rpt.Example): string The reply a perfect model would give
+---@field limits? rpt.Limits
+
+---@class rpt.json
+---@field null lightuserdata JSON's null, distinct from nil
+local json = {}
+
+---Parses JSON text. Arrays keep a marker so they encode back as arrays.
+---@param text string
+---@return any? value
+---@return string? error
+function json.decode(text) end
+
+---Compact JSON with object keys sorted.
+---@param value any
+---@return string
+function json.encode(value) end
+
+---The first JSON object (or array) in chatty model text; code fences and prose are skipped.
+---@param text string
+---@return any? value
+---@return string? error
+function json.extract(text) end
+
+---Marks a table as a JSON array (so an empty one encodes as []).
+---@param t? table
+---@return table
+function json.array(t) end
+
+---@param v any
+---@return boolean
+function json.is_null(v) end
+
+---@class rpt.text
+local text = {}
+---@param s string
+---@return string
+function text.trim(s) end
+---SQuAD normalisation: lower case, no punctuation, no articles, single spaces.
+---@param s string
+---@return string
+function text.normalize(s) end
+---@param s string
+---@return string[]
+function text.tokens(s) end
+---@param a string
+---@param b string
+---@return boolean
+function text.exact(a, b) end
+---SQuAD token F1 of a prediction against a gold answer.
+---@param prediction string
+---@param gold string
+---@return number
+function text.f1(prediction, gold) end
+
+---@class rpt.num
+local num = {}
+---"1,234.5", "-3", "3/4", "1 1/2", "45%" (45), "$12.50", "12 kg", "1e3" -> number, or nil.
+---@param s string|number
+---@return number?
+function num.parse(s) end
+---@param s string
+---@return number[]
+function num.all(s) end
+---@param s string
+---@return number?
+function num.first(s) end
+---@param s string
+---@return number?
+function num.last(s) end
+---Equal within a relative (default 1e-6) or absolute (default 1e-9) tolerance.
+---@param a string|number
+---@param b string|number
+---@param rel? number
+---@param abs? number
+---@return boolean
+function num.equal(a, b, rel, abs) end
+
+---@class rpt.choice
+local choice = {}
+---The multiple-choice letter a reply settles on ("The answer is (B)", "Answer: b", "C) ...").
+---@param reply string
+---@param options? integer|string A count (4 -> "ABCD") or the letters allowed
+---@return string?
+function choice.letter(reply, options) end
+
+---@class rpt.log
+local log = {}
+---@param fmt string
+---@param ... any
+function log.debug(fmt, ...) end
+---@param fmt string
+---@param ... any
+function log.info(fmt, ...) end
+---@param fmt string
+---@param ... any
+function log.warn(fmt, ...) end
+
+---@class rpt
+---@field json rpt.json
+---@field text rpt.text
+---@field num rpt.num
+---@field choice rpt.choice
+---@field log rpt.log
+local rpt = {}
+return rpt
+
+"""#
+}
