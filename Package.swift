@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4",
@@ -17,6 +19,12 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "LuaHost", dependencies: ["CLua"]),
         .target(name: "TaskPack", dependencies: ["LuaHost"]),
+        .target(name: "ModelClient", dependencies: [
+            "CCurl", "LuaHost",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        .target(name: "MockServer", dependencies: ["LuaHost"], path: "Tests/MockServer"),
         .executableTarget(name: "rpt", dependencies: [
             "TaskPack",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -24,7 +32,8 @@ let package = Package(
         .executableTarget(name: "RptBench", dependencies: ["TaskPack"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
         .testTarget(name: "TaskPackTests", dependencies: ["TaskPack"]),
-        .testTarget(name: "CLITests", dependencies: ["TaskPack"]),
+        .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer"]),
+        .testTarget(name: "CLITests", dependencies: ["TaskPack", "MockServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

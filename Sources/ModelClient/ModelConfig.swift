@@ -1,0 +1,165 @@
+import Foundation
+import LuaHost
+import TOMLKit
+
+/// One server rpt can talk to, named by the part before ':' in `provider:model`.
+public struct EndpointConfig: Sendable, Equatable {
+    public enum Kind: String, Sendable { case openai, anthropic }
+    public var name: String
+    public var kind: Kind
+    public var baseURL: String
+    /// The environment variable holding the key; nil for servers that need none.
+    public var apiKeyEnv: String?
+    public var concurrency = 16
+    public var requestsPerMinute: Double?
+    public var tokensPerMinute: Double?
+    /// false: always use the JSON protocol in the prompt instead of the server's tool calling.
+    public var tools: Bool?
+    public var connectTimeout = 10.0
+    public var timeout = 600.0
+    public var idleTimeout = 120.0
+    public var maxAttempts = 6
+
+    public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String?) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL
+        self.apiKeyEnv = apiKeyEnv
+    }
+}
+
+/// US dollars per million tokens.
+public struct Price: Sendable, Equatable {
+    public var input: Double
+    public var output: Double
+    public init(input: Double, output: Double) { self.input = input; self.output = output }
+    public func cost(_ u: Usage) -> Double { (Double(u.inputTokens) * input + Double(u.outputTokens) * output) / 1e6 }
+}
+
+/// Endpoints and prices: built in, then each `rpt.toml` found (user config folder, working
+/// folder, task pack; later ones win), then `OPENAI_BASE_URL`.
+public struct ModelConfig: Sendable {
+    public var endpoints: [String: EndpointConfig]
+    public var prices: [String: Price]
+    /// The rpt.toml files read, in order.
+    public var files: [String] = []
+
+    public static let builtIn = ModelConfig(
+        endpoints: [
+            "openai": EndpointConfig(name: "openai", kind: .openai, baseURL: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY"),
+            "anthropic": EndpointConfig(name: "anthropic", kind: .anthropic, baseURL: "https://api.anthropic.com/v1", apiKeyEnv: "ANTHROPIC_API_KEY"),
+            "local": EndpointConfig(name: "local", kind: .openai, baseURL: "http://127.0.0.1:8080/v1", apiKeyEnv: nil),
+        ],
+        // List prices in USD per million tokens when this table was written; override in rpt.toml.
+        prices: [
+            "openai:gpt-4.1": Price(input: 2.00, output: 8.00),
+            "openai:gpt-4.1-mini": Price(input: 0.40, output: 1.60),
+            "openai:gpt-4.1-nano": Price(input: 0.10, output: 0.40),
+            "openai:gpt-4o-mini": Price(input: 0.15, output: 0.60),
+        ])
+
+    /// The config for a run: built-ins, the rpt.toml files that exist, the environment.
+    public static func load(packDirectory: URL?, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ModelConfig {
+        var config = builtIn
+        var candidates: [URL] = []
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { candidates.append(URL(fileURLWithPath: xdg).appendingPathComponent("rpt/rpt.toml")) }
+        else if let home = environment["HOME"] { candidates.append(URL(fileURLWithPath: home).appendingPathComponent(".config/rpt/rpt.toml")) }
+        candidates.append(workingDirectory.appendingPathComponent("rpt.toml"))
+        if let packDirectory { candidates.append(packDirectory.appendingPathComponent("rpt.toml")) }
+        var seen = Set<String>()
+        for url in candidates where FileManager.default.fileExists(atPath: url.path) && seen.insert(url.standardizedFileURL.path).inserted {
+            try config.merge(file: url)
+        }
+        if let base = environment["OPENAI_BASE_URL"], !base.isEmpty { config.endpoints["openai"]?.baseURL = trimSlash(base) }
+        return config
+    }
+
+    /// Reads one rpt.toml on top of this config. Unknown keys are errors with a suggestion.
+    public mutating func merge(file url: URL) throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
+            throw ModelError(.config, "\(url.path):\(e.source.begin.line): \(e.description)")
+        }
+        try merge(toml: table, file: url.path)
+        files.append(url.path)
+    }
+
+    mutating func merge(toml: TOMLTable, file: String) throws {
+        func fail(_ key: String, _ message: String) -> ModelError { ModelError(.config, "\(file): \(key): \(message)") }
+        for key in toml.keys where key != "providers" && key != "prices" {
+            throw fail(key, "unknown section" + Spelling.suggestion(for: key, among: ["providers", "prices"]) + "; rpt.toml has [providers.NAME] and [prices.\"provider:model\"]")
+        }
+        if let providers = toml["providers"]?.table {
+            for name in providers.keys {
+                guard let p = providers[name]?.table else { throw fail("providers.\(name)", "must be a table") }
+                var e = endpoints[name] ?? EndpointConfig(name: name, kind: .openai, baseURL: "", apiKeyEnv: nil)
+                for key in p.keys {
+                    let v = p[key]!
+                    let at = "providers.\(name).\(key)"
+                    switch key {
+                    case "kind":
+                        guard let k = v.string.flatMap(EndpointConfig.Kind.init) else { throw fail(at, "must be \"openai\" or \"anthropic\"") }
+                        e.kind = k
+                    case "base_url":
+                        guard let s = v.string, s.hasPrefix("http://") || s.hasPrefix("https://") else { throw fail(at, "must be an http(s) URL") }
+                        e.baseURL = ModelConfig.trimSlash(s)
+                    case "api_key_env":
+                        guard let s = v.string else { throw fail(at, "must be the name of an environment variable") }
+                        e.apiKeyEnv = s.isEmpty ? nil : s
+                    case "tools":
+                        guard let b = v.bool else { throw fail(at, "must be true or false") }
+                        e.tools = b
+                    case "concurrency", "max_attempts":
+                        guard let n = v.int, n > 0 else { throw fail(at, "must be a positive integer") }
+                        if key == "concurrency" { e.concurrency = n } else { e.maxAttempts = n }
+                    case "requests_per_minute", "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout":
+                        guard let n = v.double ?? v.int.map(Double.init), n > 0 else { throw fail(at, "must be a positive number") }
+                        switch key {
+                        case "requests_per_minute": e.requestsPerMinute = n
+                        case "tokens_per_minute": e.tokensPerMinute = n
+                        case "timeout": e.timeout = n
+                        case "connect_timeout": e.connectTimeout = n
+                        default: e.idleTimeout = n
+                        }
+                    default:
+                        let known = ["kind", "base_url", "api_key_env", "tools", "concurrency", "max_attempts", "requests_per_minute",
+                                     "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout"]
+                        throw fail(at, "unknown key" + Spelling.suggestion(for: key, among: known))
+                    }
+                }
+                guard !e.baseURL.isEmpty else { throw fail("providers.\(name)", "needs base_url") }
+                endpoints[name] = e
+            }
+        }
+        if let prices = toml["prices"]?.table {
+            for model in prices.keys {
+                guard let p = prices[model]?.table, let input = p["input"].flatMap({ $0.double ?? $0.int.map(Double.init) }),
+                      let output = p["output"].flatMap({ $0.double ?? $0.int.map(Double.init) }) else {
+                    throw fail("prices.\(model)", "must be { input = USD per million tokens, output = USD per million tokens }")
+                }
+                self.prices[model] = Price(input: input, output: output)
+            }
+        }
+    }
+
+    static func trimSlash(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
+}
+
+/// `provider:model`, e.g. `openai:gpt-4.1-mini`, `anthropic:claude-sonnet-4-5`, `local:smollm2`,
+/// `replay:cassette.jsonl`.
+public struct ModelName: Sendable, Equatable, CustomStringConvertible {
+    public var provider: String
+    public var model: String
+
+    public init(parsing text: String) throws {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex else {
+            throw ModelError(.config, "'\(text)' is not a model name: use provider:model, e.g. openai:gpt-4.1-mini or local:smollm2")
+        }
+        provider = String(text[..<colon])
+        model = String(text[text.index(after: colon)...])
+    }
+
+    public var description: String { "\(provider):\(model)" }
+}

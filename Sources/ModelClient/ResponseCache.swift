@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import LuaHost
+import Synchronization
+
+/// Replies already paid for, in SQLite, keyed by the exact request (server, model, messages,
+/// tools, settings). A repeated deterministic call is answered from here without HTTP.
+public final class ResponseCache: Sendable {
+    private let db: DatabaseQueue
+    private let counts = Mutex((hits: 0, misses: 0))
+
+    /// `$RPT_CACHE_DIR/responses.sqlite`, else `$XDG_CACHE_HOME/rpt/...`, else `~/.cache/rpt/...`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let dir = environment["RPT_CACHE_DIR"], !dir.isEmpty { return dir + "/responses.sqlite" }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/rpt/responses.sqlite" }
+        return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/rpt/responses.sqlite"
+    }
+
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        db = try DatabaseQueue(path: path)
+        try db.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS responses (
+                  hash INTEGER NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, created REAL NOT NULL,
+                  PRIMARY KEY (hash, request))
+                """)
+        }
+    }
+
+    public var hits: Int { counts.withLock { $0.hits } }
+    public var misses: Int { counts.withLock { $0.misses } }
+
+    func get(_ key: String) -> ChatResponse? {
+        let text = try? db.read { db in
+            try String.fetchOne(db, sql: "SELECT response FROM responses WHERE hash = ? AND request = ?", arguments: [ResponseCache.hash(key), key])
+        }
+        let response = text.flatMap { try? JSON.decode($0) }.flatMap(ResponseCache.decode)
+        counts.withLock { if response != nil { $0.hits += 1 } else { $0.misses += 1 } }
+        return response
+    }
+
+    func put(_ key: String, _ response: ChatResponse) {
+        _ = try? db.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO responses (hash, request, response, created) VALUES (?, ?, ?, ?)",
+                           arguments: [ResponseCache.hash(key), key, JSON.encode(ResponseCache.encode(response)), Date().timeIntervalSince1970])
+        }
+    }
+
+    static func hash(_ s: String) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in s.utf8 { h ^= UInt64(b); h &*= 0x0000_0100_0000_01b3 }
+        return Int64(bitPattern: h)
+    }
+
+    static func encode(_ r: ChatResponse) -> JSONValue {
+        [
+            "content": r.content.map(JSONValue.string) ?? .null,
+            "tool_calls": .array(r.toolCalls.map { c in
+                ["id": .string(c.id), "name": .string(c.name), "arguments": c.arguments, "error": c.argumentsError.map(JSONValue.string) ?? .null]
+            }),
+            "usage": ["input": .int(Int64(r.usage.inputTokens)), "output": .int(Int64(r.usage.outputTokens))],
+            "finish": r.finishReason.map(JSONValue.string) ?? .null,
+        ]
+    }
+
+    static func decode(_ v: JSONValue) -> ChatResponse? {
+        guard v.object != nil else { return nil }
+        let calls = (v["tool_calls"]?.array ?? []).map { c in
+            ToolCall(id: c["id"]?.string ?? "", name: c["name"]?.string ?? "", arguments: c["arguments"] ?? .object([:]),
+                     argumentsError: c["error"]?.string)
+        }
+        return ChatResponse(content: v["content"]?.string, toolCalls: calls,
+                            usage: Usage(inputTokens: Int(v["usage"]?["input"]?.number ?? 0), outputTokens: Int(v["usage"]?["output"]?.number ?? 0)),
+                            finishReason: v["finish"]?.string)
+    }
+}
+
+/// `--record FILE` writes every answered request with its reply, one JSON line each;
+/// `replay:FILE` answers from such a file without any server.
+public final class Cassette: ModelClient {
+    private let replies: [String: ChatResponse]
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ModelError(.config, "cannot read the cassette \(path) (record one with --record \(path))")
+        }
+        var replies: [String: ChatResponse] = [:]
+        for (i, line) in text.split(separator: "\n").enumerated() {
+            guard let v = try? JSON.decode(String(line)), let req = v["request"], let resp = v["response"].flatMap(ResponseCache.decode) else {
+                throw ModelError(.config, "\(path):\(i + 1): not a cassette line ({\"request\": ..., \"response\": ...})")
+            }
+            replies[JSON.encode(req)] = resp
+        }
+        self.replies = replies
+    }
+
+    /// The request as matched in a cassette: the API body without the model name.
+    static func key(_ r: ChatRequest) -> JSONValue {
+        var body = OpenAIChat().body(r).object ?? [:]
+        body["model"] = nil
+        return .object(body)
+    }
+
+    public func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        guard let r = replies[JSON.encode(Cassette.key(request))] else {
+            throw ModelError(.notFound, "the cassette \(path) has no reply for this request (record it again with --record)")
+        }
+        return r
+    }
+
+    static func line(_ request: ChatRequest, _ response: ChatResponse) -> String {
+        JSON.encode(["request": key(request), "response": ResponseCache.encode(response)]) + "\n"
+    }
+}

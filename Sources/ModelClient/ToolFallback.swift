@@ -1,0 +1,63 @@
+import LuaHost
+
+/// Tool calling for backends that have none (or a broken one): the tools are described in the
+/// system prompt, the model answers with a JSON object naming one, and the reply is read back
+/// into a tool call. The tuning loop then works the same on any backend.
+enum ToolFallback {
+    static func rewrite(_ r: ChatRequest) -> ChatRequest {
+        guard !r.tools.isEmpty else { return r }
+        var out = r
+        out.tools = []
+        out.toolChoice = nil
+        var messages: [ChatMessage] = []
+        for m in r.messages {
+            switch m.role {
+            case .tool:
+                messages.append(.user("Result of the function call \(m.toolCallID ?? ""):\n\(m.content ?? "")"))
+            case .assistant where !m.toolCalls.isEmpty:
+                let calls = m.toolCalls.map { JSON.encode(["tool": .string($0.name), "arguments": $0.arguments]) }
+                messages.append(.assistant(([m.content].compactMap { $0 } + calls).joined(separator: "\n")))
+            default:
+                messages.append(m)
+            }
+        }
+        if r.toolChoice != ToolChoice.none {
+            let guide = instructions(r.tools, choice: r.toolChoice)
+            if let i = messages.firstIndex(where: { $0.role == .system }) {
+                messages[i].content = (messages[i].content ?? "") + "\n\n" + guide
+            } else {
+                messages.insert(.system(guide), at: 0)
+            }
+        }
+        out.messages = messages
+        return out
+    }
+
+    static func instructions(_ tools: [ToolSpec], choice: ToolChoice?) -> String {
+        var text = "You can call functions. To call one, reply with only a JSON object of the form "
+            + #"{"tool": "<function name>", "arguments": {...}} and nothing else."#
+        switch choice {
+        case .required?: text += " You must call one of the functions."
+        case .function(let name)?: text += " You must call the function \(name)."
+        default: text += " If no function is needed, reply normally."
+        }
+        text += "\nFunctions:"
+        for t in tools {
+            text += "\n- \(t.name): \(t.description)\n  arguments (JSON Schema): \(JSON.encode(t.parameters))"
+        }
+        return text
+    }
+
+    /// Reads a tool call out of a reply written under `instructions`.
+    static func read(_ response: ChatResponse, tools: [ToolSpec], callIndex: Int) -> ChatResponse {
+        guard let text = response.content, let obj = JSON.extract(text)?.object else { return response }
+        let name = obj["tool"]?.string ?? obj["name"]?.string ?? obj["function"]?.string
+        guard let name, tools.contains(where: { $0.name == name }) else { return response }
+        let (args, problem) = ToolArguments.parse(obj["arguments"] ?? obj["parameters"] ?? obj["args"])
+        var out = response
+        out.content = nil
+        out.toolCalls = [ToolCall(id: "call_\(callIndex)", name: name, arguments: args, argumentsError: problem)]
+        out.finishReason = "tool_calls"
+        return out
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import LuaHost
+import Synchronization
+
+/// A request as the mock server saw it.
+public struct MockRequest: Sendable {
+    /// 0, 1, 2, ... in arrival order over the server's life.
+    public let index: Int
+    public let method: String
+    public let path: String
+    /// Header names in lower case.
+    public let headers: [String: String]
+    public let body: [UInt8]
+    public var json: LuaValue? { try? body.withUnsafeBufferPointer { try JSON.decode($0) } }
+}
+
+/// What the mock server does with one request: a reply, or one of the faults real servers have.
+public enum MockReply: Sendable {
+    case json(LuaValue, status: Int = 200, headers: [String: String] = [:])
+    case raw(status: Int, body: String, headers: [String: String] = [:])
+    /// Close the connection without answering.
+    case drop
+    /// Announce the whole body, send half of it, close.
+    case truncated(LuaValue)
+    /// Wait, then do the other thing.
+    indirect case delayed(Double, MockReply)
+}
+
+/// A loopback HTTP/1.1 server for tests and benchmarks: one thread per connection, keep-alive,
+/// every reply chosen by `handler`. Bound to 127.0.0.1 on a free port; `stop()` closes it.
+public final class MockServer: @unchecked Sendable {
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    private let listener: Int32
+    private let handler: @Sendable (MockRequest) -> MockReply
+    private let state = Mutex(State())
+
+    private struct State {
+        var requests: [MockRequest] = []
+        var connections: Set<Int32> = []
+        var stopped = false
+    }
+
+    public init(handler: @escaping @Sendable (MockRequest) -> MockReply) throws {
+        self.handler = handler
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 256) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let t = Thread { [self] in acceptLoop() }
+        t.start()
+    }
+
+    deinit { stop() }
+
+    /// Every request so far, in arrival order.
+    public var requests: [MockRequest] { state.withLock { $0.requests } }
+    public var requestCount: Int { state.withLock { $0.requests.count } }
+
+    public func stop() {
+        let open = state.withLock { s -> Set<Int32> in
+            if s.stopped { return [] }
+            s.stopped = true
+            return s.connections
+        }
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 { if state.withLock({ $0.stopped }) { return } else { continue } }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            state.withLock { _ = $0.connections.insert(fd) }
+            let t = Thread { [self] in serve(fd) }
+            t.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer {
+            state.withLock { _ = $0.connections.remove(fd) }
+            close(fd)
+        }
+        var buffer: [UInt8] = []
+        while let request = readRequest(fd, &buffer) {
+            let keep = request.headers["connection"]?.lowercased() != "close"
+            if !respond(fd, handler(request)) || !keep { return }
+        }
+    }
+
+    private func readRequest(_ fd: Int32, _ buffer: inout [UInt8]) -> MockRequest? {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        var headerEnd: Int?
+        while true {
+            if let r = buffer.firstRange(of: separator) { headerEnd = r.upperBound; break }
+            guard readMore(fd, &buffer) else { return nil }
+        }
+        let head = String(decoding: buffer[..<headerEnd!], as: UTF8.self).components(separatedBy: "\r\n")
+        let parts = head[0].split(separator: " ")
+        guard parts.count >= 2 else { return nil }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        while buffer.count < headerEnd! + length { guard readMore(fd, &buffer) else { return nil } }
+        let body = Array(buffer[headerEnd!..<(headerEnd! + length)])
+        buffer.removeFirst(headerEnd! + length)
+        return state.withLock { s in
+            let r = MockRequest(index: s.requests.count, method: String(parts[0]), path: String(parts[1]), headers: headers, body: body)
+            s.requests.append(r)
+            return r
+        }
+    }
+
+    private func readMore(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = recv(fd, &chunk, chunk.count, 0)
+        guard n > 0 else { return false }
+        buffer.append(contentsOf: chunk[..<n])
+        return true
+    }
+
+    /// Returns false when the connection was closed on purpose.
+    private func respond(_ fd: Int32, _ reply: MockReply) -> Bool {
+        switch reply {
+        case .delayed(let seconds, let next):
+            Thread.sleep(forTimeInterval: seconds)
+            return respond(fd, next)
+        case .drop:
+            return false
+        case .json(let value, let status, let headers):
+            return send(fd, status: status, body: Array(JSON.encode(value).utf8), headers: headers)
+        case .raw(let status, let body, let headers):
+            return send(fd, status: status, body: Array(body.utf8), headers: headers)
+        case .truncated(let value):
+            let body = Array(JSON.encode(value).utf8)
+            _ = send(fd, status: 200, body: Array(body.prefix(body.count / 2)), headers: [:], announced: body.count)
+            return false
+        }
+    }
+
+    private func send(_ fd: Int32, status: Int, body: [UInt8], headers: [String: String], announced: Int? = nil) -> Bool {
+        var head = "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Status")\r\n"
+        head += "Content-Type: application/json\r\nContent-Length: \(announced ?? body.count)\r\n"
+        for (k, v) in headers { head += "\(k): \(v)\r\n" }
+        head += "\r\n"
+        let bytes = Array(head.utf8) + body
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            sent += n
+        }
+        return true
+    }
+}
