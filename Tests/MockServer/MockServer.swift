@@ -41,8 +41,26 @@ public final class MockServer: @unchecked Sendable {
         var stopped = false
     }
 
+    /// Ports handed out in this process: a new server never takes an old one's port, so a
+    /// client's kept-alive connection to a stopped server cannot land on a new one.
+    private static let usedPorts = Mutex<Set<Int>>([])
+
     public init(handler: @escaping @Sendable (MockRequest) -> MockReply) throws {
         self.handler = handler
+        var (fd, port) = try MockServer.bindLoopback()
+        var rejected: [Int32] = []
+        while !MockServer.usedPorts.withLock({ $0.insert(port).inserted }) {
+            rejected.append(fd)                       // keep it bound so the kernel picks another
+            (fd, port) = try MockServer.bindLoopback()
+        }
+        rejected.forEach { close($0) }
+        listener = fd
+        self.port = port
+        let t = Thread { [self] in acceptLoop() }
+        t.start()
+    }
+
+    private static func bindLoopback() throws -> (Int32, Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -58,10 +76,7 @@ public final class MockServer: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
-        listener = fd
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        let t = Thread { [self] in acceptLoop() }
-        t.start()
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
     deinit { stop() }
@@ -70,15 +85,18 @@ public final class MockServer: @unchecked Sendable {
     public var requests: [MockRequest] { state.withLock { $0.requests } }
     public var requestCount: Int { state.withLock { $0.requests.count } }
 
+    /// Closes the server once. Open connections are shut down under the lock, so a connection
+    /// thread cannot close its descriptor (which the process may then reuse) in between.
     public func stop() {
-        let open = state.withLock { s -> Set<Int32> in
-            if s.stopped { return [] }
+        let first = state.withLock { s -> Bool in
+            if s.stopped { return false }
             s.stopped = true
-            return s.connections
+            for fd in s.connections { shutdown(fd, Int32(SHUT_RDWR)) }
+            return true
         }
+        guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
