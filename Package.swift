@@ -24,15 +24,17 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        .target(name: "Tuning", dependencies: ["TaskPack", "ModelClient"]),
         .target(name: "MockServer", dependencies: ["LuaHost"], path: "Tests/MockServer"),
         .executableTarget(name: "rpt", dependencies: [
-            "TaskPack",
+            "TaskPack", "ModelClient", "Tuning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "RptBench", dependencies: ["TaskPack"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
         .testTarget(name: "TaskPackTests", dependencies: ["TaskPack"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "MockServer"]),
         .testTarget(name: "CLITests", dependencies: ["TaskPack", "MockServer"]),
     ],
     swiftLanguageModes: [.v6]

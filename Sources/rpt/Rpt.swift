@@ -1,11 +1,11 @@
 import ArgumentParser
 
 @main
-struct Rpt: ParsableCommand {
+struct Rpt: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rpt",
         abstract: "Reflective Prompt Tuning: make the prompt of a language-model task better.",
         version: "0.1.0",
-        subcommands: [Check.self, New.self]
+        subcommands: [Check.self, New.self, Eval.self]
     )
 }

@@ -17,10 +17,17 @@ struct CLI {
         return root.appendingPathComponent(".build/debug/rpt")
     }
 
-    static func run(_ args: String...) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ args: String..., environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        try run(args, environment: environment)
+    }
+
+    static func run(_ args: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY"] { env[k] = nil }
+        p.environment = env.merging(environment) { $1 }
         p.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

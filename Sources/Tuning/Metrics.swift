@@ -1,0 +1,87 @@
+import Foundation
+import ModelClient
+
+/// The numbers of one evaluation: score, error rates, calibration, failure counts.
+public struct Metrics: Sendable, Equatable {
+    public var examples = 0
+    /// Examples with a reply that the pack scored.
+    public var scored = 0
+    public var apiErrors = 0
+    public var packErrors = 0
+    /// Mean score over scored examples (API and pack errors are not model mistakes).
+    public var score = 0.0
+    public var formatErrors = 0
+    public var failures: [String: Int] = [:]
+    public var calibration: Calibration?
+    public var usage = Usage()
+    public var cached = 0
+
+    public var formatErrorRate: Double { scored == 0 ? 0 : Double(formatErrors) / Double(scored) }
+    public var apiErrorRate: Double { examples == 0 ? 0 : Double(apiErrors) / Double(examples) }
+
+    public init(_ results: [ExampleResult]) {
+        examples = results.count
+        var total = 0.0
+        var pairs: [(confidence: Double, score: Double)] = []
+        for r in results {
+            usage = usage + r.usage
+            if r.cached { cached += 1 }
+            if r.apiError != nil { apiErrors += 1; continue }
+            if r.packError != nil { packErrors += 1; continue }
+            guard let o = r.outcome else { continue }
+            scored += 1
+            total += o.score
+            if let f = o.failure {
+                failures[f, default: 0] += 1
+                if o.answer == nil { formatErrors += 1 }
+            }
+            if let c = o.confidence { pairs.append((c, o.score)) }
+        }
+        score = scored == 0 ? 0 : total / Double(scored)
+        calibration = pairs.isEmpty ? nil : Calibration(pairs)
+    }
+}
+
+/// How well stated confidence matches being right: Brier score, expected calibration error over
+/// 10 equal-width bins, and AUROC of confidence as a predictor of a full score.
+public struct Calibration: Sendable, Equatable {
+    public var count: Int
+    public var brier: Double
+    public var ece: Double
+    /// nil when all answers are right or all wrong.
+    public var auroc: Double?
+    /// Per bin: (mean confidence, accuracy, count), for reliability diagrams.
+    public var bins: [Bin]
+
+    public struct Bin: Sendable, Equatable { public var confidence: Double; public var accuracy: Double; public var count: Int }
+
+    public init(_ pairs: [(confidence: Double, score: Double)]) {
+        count = pairs.count
+        brier = pairs.reduce(0) { $0 + pow($1.confidence - $1.score, 2) } / Double(pairs.count)
+        var sums = [(c: Double, s: Double, n: Int)](repeating: (0, 0, 0), count: 10)
+        for p in pairs {
+            let b = min(9, Int(p.confidence * 10))
+            sums[b].c += p.confidence; sums[b].s += p.score; sums[b].n += 1
+        }
+        bins = sums.map { Bin(confidence: $0.n == 0 ? 0 : $0.c / Double($0.n), accuracy: $0.n == 0 ? 0 : $0.s / Double($0.n), count: $0.n) }
+        ece = bins.reduce(0) { $0 + Double($1.count) / Double(pairs.count) * abs($1.accuracy - $1.confidence) }
+        auroc = Calibration.auroc(pairs.map { ($0.confidence, $0.score >= 1) })
+    }
+
+    /// Mann-Whitney U: the chance a right answer has a higher confidence than a wrong one (ties half).
+    static func auroc(_ xs: [(Double, Bool)]) -> Double? {
+        let pos = xs.filter(\.1).count, neg = xs.count - pos
+        guard pos > 0, neg > 0 else { return nil }
+        let sorted = xs.sorted { $0.0 < $1.0 }
+        var rankSum = 0.0
+        var i = 0
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count && sorted[j + 1].0 == sorted[i].0 { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for k in i...j where sorted[k].1 { rankSum += rank }
+            i = j + 1
+        }
+        return (rankSum - Double(pos * (pos + 1)) / 2) / Double(pos * neg)
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import LuaHost
+import ModelClient
+import TaskPack
+import Tuning
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score one prompt of a task pack with a model.",
+        discussion: """
+            Models are provider:model (openai:gpt-4.1-mini, anthropic:claude-sonnet-4-5, local:NAME, a provider \
+            of rpt.toml, or replay:CASSETTE). Keys come from the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY). \
+            Per-example results go to a JSONL file in the output folder.
+            """)
+
+    @Argument(help: "The task pack folder.") var pack: String
+    @Option(help: "The model to evaluate, provider:model.") var target: String
+    @Option(help: "A prompt file (.json, .md with ## System / ## Instruction, or text = the instruction). Default: the pack's prompt.")
+    var prompt: String?
+    @Option(help: "The split: train, dev or test.") var split: String = "dev"
+    @Option(help: "Evaluate only the first N examples of the split.") var limit: Int?
+    @Option(help: "Fail (exit 1) when the score is below this.") var minScore: Double?
+    @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: "The folder for results (default runs/eval-PACK-SPLIT-TIME).") var out: String?
+    @Flag(help: "Do not read or write the response cache.") var noCache = false
+    @Option(help: "Write every request and reply to this cassette (replay it with --target replay:FILE).") var record: String?
+    @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
+    @Option(help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
+    @Option(help: "The most tokens a reply may have.") var maxTokens: Int?
+    @Flag(help: "Ask the server for a JSON object reply (response_format), for packs whose output is JSON.") var jsonMode = false
+    @Option(help: "Stop after this many tokens in all.") var budgetTokens: Int?
+    @Option(help: "Stop after this cost in US dollars.") var budgetCost: Double?
+    @Option(help: "Stop after this many seconds.") var budgetSeconds: Double?
+
+    func validate() throws {
+        guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score is a score in [0, 1]") }
+    }
+
+    func run() async throws {
+        let dir = URL(fileURLWithPath: pack)
+        let runtime: PackRuntime
+        do { runtime = try PackRuntime(directory: dir) } catch {
+            throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
+        }
+        let data = try PackData.load(spec: runtime.spec, directory: dir, limit: limit ?? .max)
+        let examples = data[Split(rawValue: split)!]
+        var config = try ModelConfig.load(packDirectory: dir)
+        let name = try ModelName(parsing: target)
+        if let baseURL { config.endpoints[name.provider]?.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
+        let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
+        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
+                               cache: cache, recordTo: record)
+        var evaluator = Evaluator(client: try hub.client(target, role: "target"))
+        evaluator.temperature = temperature
+        evaluator.maxTokens = maxTokens
+        evaluator.jsonMode = jsonMode
+        let base = PromptProgram(runtime.spec.prompt)
+        let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
+
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let folder = out ?? "runs/eval-\(runtime.spec.name)-\(split)-\(stamp.replacingOccurrences(of: ":", with: ""))"
+        let results = try ResultsFile(path: folder + "/results.jsonl")
+        let progress = Progress(total: examples.count)
+
+        let work = Task { try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
+            try results.append(r)
+            progress.add(r)
+        } }
+        let interrupt = Interrupt { work.cancel() }
+        defer { interrupt.cancel() }
+        let (done, stop): ([ExampleResult], ModelError?)
+        do { (done, stop) = try await work.value } catch is CancellationError {
+            progress.finish()
+            FileHandle.standardError.write(Data("interrupted: results so far are in \(results.path)\n".utf8))
+            throw ExitCode(130)
+        }
+        progress.finish()
+        let report = EvalReport(pack: runtime.spec.name, split: split, model: target, metrics: Metrics(done),
+                                ledger: hub.ledger.lines, cost: hub.ledger.totalCost, resultsFile: results.path,
+                                stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first)
+        try (JSON.encode(report.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
+        print(json ? JSON.encode(report.json) : report.text, terminator: json ? "\n" : "")
+        if report.metrics.scored == 0 && report.metrics.examples > 0 {
+            FileHandle.standardError.write(Data("no example was scored: see the API errors above\n".utf8))
+            throw ExitCode.failure
+        }
+        if let minScore, report.metrics.score < minScore {
+            FileHandle.standardError.write(Data(String(format: "score %.3f is below --min-score %.3f\n", report.metrics.score, minScore).utf8))
+            throw ExitCode.failure
+        }
+    }
+}
