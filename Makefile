@@ -24,8 +24,14 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-bench: release
-	.build/release/RptBench --out BENCHMARKS.md
+# The peer for the transport benchmark: DSPy from PyPI, in a venv the project owns (gitignored).
+.venv-bench/bin/python:
+	@python3 -m venv --help >/dev/null 2>&1 || $(MAKE) deps APT_PACKAGES=python3-venv
+	python3 -m venv .venv-bench
+	.venv-bench/bin/pip install -q dspy==3.4.1 || echo "could not install DSPy: the peer comparison will be skipped"
+
+bench: release .venv-bench/bin/python
+	LITELLM_LOCAL_MODEL_COST_MAP=True .build/release/RptBench --out BENCHMARKS.md
 
 check-packs: release
 	@for p in tasks/*/; do if [ -f $$p/task.lua ]; then .build/release/rpt check $${p%/} || exit 1; fi; done

@@ -6,15 +6,18 @@ import TaskPack
 /// Memory is measured in child processes (peak RSS is per process), so each case starts clean.
 @main
 struct Bench {
-    static func main() throws {
+    static func main() async throws {
         let args = Array(CommandLine.arguments.dropFirst())
         if args.first == "child" { try child(Array(args.dropFirst())); return }
+        if args.first == "mock" { try TransportBench.serveMock(latency: Double(args[1]) ?? 0.2); return }
+        if args.first == "client" { try await TransportBench.client(base: args[1]); return }
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let out = args.firstIndex(of: "--out").map { args[$0 + 1] } ?? "BENCHMARKS.md"
 
         var report = BenchReport(command: "make bench  (swift build -c release; .build/release/RptBench --out \(out))")
         try hookThroughput(root: root, into: &report)
         try datasetLoading(root: root, into: &report)
+        try TransportBench.run(into: &report)
         try report.render().write(toFile: out, atomically: true, encoding: .utf8)
         print(report.render())
     }
@@ -107,6 +110,34 @@ struct Bench {
         return ChildResult(seconds: parts[0], mib: parts[1] / 1024)
     }
 
+    /// Runs a child (this binary, or `executable`) and parses the JSON line it prints last.
+    static func spawnJSON(_ args: [String], executable: String? = nil) throws -> [String: LuaValue] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable ?? CommandLine.arguments[0])
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        guard p.terminationStatus == 0, let v = try? JSON.decode(last), let o = v.object else {
+            throw PackError("RptBench", "\(args) failed: \(last)")
+        }
+        return o
+    }
+
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    static func peakRSSKiB() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").compactMap { Double($0) }.first ?? 0
+    }
+
     /// Prints "<seconds> <peak RSS in KiB>".
     static func child(_ args: [String]) throws {
         let start = DispatchTime.now()
@@ -120,10 +151,7 @@ struct Bench {
         default: break
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
-            .split(separator: " ").compactMap { Double($0) }.first ?? 0
-        print(String(format: "%.4f %.0f", seconds, hwm))
+        print(String(format: "%.4f %.0f", seconds, peakRSSKiB()))
         withExtendedLifetime(kept) {}
     }
 }

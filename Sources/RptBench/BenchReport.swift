@@ -15,9 +15,10 @@ struct BenchReport {
     var rows: [Row] = []
 
     mutating func add(name: String, result: String, goal: String, ratio: Double, higherIsBetter: Bool,
-                      ratioNote: String = "measured / goal (above 1 meets it)") {
-        let meets = higherIsBetter ? ratio >= 1 : ratio <= 1.25
-        rows.append(Row(name: name, result: result, goal: goal, ratio: ratio, verdict: meets ? "meets" : "MISSES", ratioNote: ratioNote))
+                      ratioNote: String = "measured / goal (above 1 meets it)", limit: Double = 1.25) {
+        let meets = ratio.isNaN ? false : higherIsBetter ? ratio >= 1 : ratio <= limit
+        rows.append(Row(name: name, result: result, goal: goal, ratio: ratio,
+                        verdict: ratio.isNaN ? "not measured" : meets ? "meets" : "MISSES", ratioNote: ratioNote))
     }
 
     func render() -> String {

@@ -74,6 +74,7 @@ public struct Evaluator {
                 group.addTask {
                     do { return (i, .success(try await client.complete(req))) }
                     catch let e as ModelError where e.kind != .cancelled { return (i, .failure(e)) }
+                    catch let e as ModelError where e.kind == .cancelled { throw CancellationError() }
                 }
             }
             for _ in 0..<min(inFlight, requests.count) { launch() }

@@ -78,3 +78,32 @@ import MockServer
         #expect(r.err.contains("unknown provider 'opneai' (did you mean 'openai'?)"))
     }
 }
+
+@Suite struct InterruptTests {
+    @Test func ctrlCStopsInFlightRequestsAndKeepsResults() throws {
+        let server = try MockServer { req in req.index < 3 ? .chat(#"{"intent": "card_arrival"}"#) : .delayed(30, .chat("late")) }
+        defer { server.stop() }
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-int-\(UUID().uuidString)").path
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "40",
+                       "--out", out, "--no-cache"]
+        p.currentDirectoryURL = CLI.root
+        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k"]) { $1 }
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let deadline = Date().addingTimeInterval(10)
+        while server.requestCount < 10 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let sent = Date()
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(Date().timeIntervalSince(sent) < 5)
+        #expect(p.terminationStatus == 130)
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("interrupted: results so far are in"))
+        let kept = (try? String(contentsOfFile: out + "/results.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+        #expect(kept >= 3)
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LuaHost
 import MockServer
+import Synchronization
 @testable import ModelClient
 
 @Suite struct ReliabilityTests {
@@ -175,5 +176,41 @@ import MockServer
         do { _ = try ModelConfig.load(packDirectory: nil, workingDirectory: dir, environment: [:]); Issue.record("no error") } catch {
             #expect("\(error)".contains("providers.x.concurency: unknown key (did you mean 'concurrency'?)"))
         }
+    }
+}
+
+@Suite struct ThrottleTests {
+    @Test func endpointConcurrencyIsALimit() async throws {
+        let inFlight = Mutex((now: 0, peak: 0))
+        let server = try MockServer { _ in
+            inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+            Thread.sleep(forTimeInterval: 0.03)
+            inFlight.withLock { $0.now -= 1 }
+            return .chat("ok")
+        }
+        defer { server.stop() }
+        let hub = try makeHub(server) { $0.concurrency = 4 }
+        let client = try hub.client("mock:m", role: "target")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<24 {
+                group.addTask {
+                    var r = hello
+                    r.messages.append(.user("n\(i)"))
+                    _ = try await client.complete(r)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(server.requestCount == 24)
+        #expect(inFlight.withLock { $0.peak } == 4)
+    }
+
+    @Test func rateLimiterQueuesPastItsBurst() async throws {
+        let limiter = RateLimiter(perMinute: 6000)          // 100 a second, bursts of 6000
+        for _ in 0..<6000 { try await limiter.take(1) }     // the burst: no wait
+        let start = Date()
+        try await limiter.take(20)                          // 20 more at 100/s: about 0.2 s
+        let waited = Date().timeIntervalSince(start)
+        #expect(waited >= 0.15)
     }
 }
