@@ -8,6 +8,9 @@ public final class ModelHub: Sendable {
     public let config: ModelConfig
     public let ledger: UsageLedger
     public let cache: ResponseCache?
+    /// Cache replies at any temperature (a tuning run's own cache, so a resumed run replays
+    /// exactly what it was told); otherwise only temperature-0 replies are cached.
+    public let cacheAllTemperatures: Bool
     let transport: CurlTransport
     let retry: RetryPolicy?
     let environment: [String: String]
@@ -25,12 +28,13 @@ public final class ModelHub: Sendable {
 
     /// `retry` overrides each endpoint's default policy (tests use it to avoid real sleeping).
     public init(config: ModelConfig, ledger: UsageLedger = UsageLedger(), cache: ResponseCache? = nil,
-                recordTo: String? = nil, retry: RetryPolicy? = nil,
+                cacheAllTemperatures: Bool = false, recordTo: String? = nil, retry: RetryPolicy? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 transport: CurlTransport = .shared) throws {
         self.config = config
         self.ledger = ledger
         self.cache = cache
+        self.cacheAllTemperatures = cacheAllTemperatures
         self.retry = retry
         self.environment = environment
         self.transport = transport
@@ -99,7 +103,7 @@ struct ModelHandle: ModelClient {
         let fallback = !req.tools.isEmpty && (endpoint.tools == false || hub.has(.noTools, endpoint.name))
         let sent = fallback ? ToolFallback.rewrite(req) : req
         let cacheKey = endpoint.baseURL + "\n" + JSON.encode(OpenAIChat().body(sent))
-        let cacheable = hub.cache != nil && sent.temperature == 0
+        let cacheable = hub.cache != nil && (sent.temperature == 0 || hub.cacheAllTemperatures)
 
         var response: ChatResponse
         if cacheable, let hit = hub.cache?.get(cacheKey) {

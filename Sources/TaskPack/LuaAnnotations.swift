@@ -54,6 +54,7 @@ public enum LuaAnnotations {
 ---@field classify? fun(answer: any, ex: rpt.Example, reply: string): string?, string? A failure mode and a detail
 ---@field gold? fun(ex: rpt.Example): string The reply a perfect model would give
 ---@field limits? rpt.Limits
+---@field contract? string[] Words every tuned prompt must keep (default { "JSON" } for JSON output)
 
 ---@class rpt.json
 ---@field null lightuserdata JSON's null, distinct from nil

@@ -14,6 +14,9 @@ public struct TaskSpec: Sendable, Equatable {
     /// The failure taxonomy: mode name -> what it means. Always has `format`.
     public var failures: [String: String]
     public var idField: String
+    /// Words every prompt must keep (case-insensitive) for `extract` to work: tuning rejects a
+    /// candidate that drops one. Default: "JSON" for JSON output, nothing for text.
+    public var contract: [String]
     public var limits: LuaLimits
     public var hasClassify: Bool
     public var hasGold: Bool

@@ -21,6 +21,7 @@ enum TaskValidation {
         "classify": "function(answer, example, reply) returning a failure mode and a detail",
         "gold": "function(example) returning the reply a perfect model would give",
         "limits": "per-hook limits: { instructions = ..., memory_mb = ..., seconds = ... }",
+        "contract": "words every tuned prompt must keep, e.g. { \"JSON\", \"intent\" }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
@@ -77,6 +78,12 @@ enum TaskValidation {
         let data = validateData(value("data"), split: entries["split"], present: entries["data"] != nil, problem: problem)
         let (failures, hasFailures) = validateFailures(entries["failures"], problem: problem)
         let limits = validateLimits(entries["limits"], problem: problem)
+        var contract = output == .json ? ["JSON"] : []
+        if let c = entries["contract"] {
+            if case .value(.array(let items)) = c, items.allSatisfy({ $0.string?.isEmpty == false }) { contract = items.compactMap(\.string) }
+            else if case .value(.object(let o)) = c, o.isEmpty { contract = [] }
+            else { problem("'contract' must be a list of words, e.g. { \"JSON\", \"intent\" }") }
+        }
 
         let render = function("render"), extract = function("extract"), score = function("score")
         let classify = function("classify"), gold = function("gold")
@@ -91,7 +98,7 @@ enum TaskValidation {
             return .failure(PackLoadError(problems: problems))
         }
         let spec = TaskSpec(api: 1, name: name, version: version, description: description, prompt: prompt,
-                            output: output, data: data, failures: allFailures, idField: idField, limits: limits,
+                            output: output, data: data, failures: allFailures, idField: idField, contract: contract, limits: limits,
                             hasClassify: classify != nil, hasGold: gold != nil)
         return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
     }

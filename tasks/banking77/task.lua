@@ -32,6 +32,7 @@ return {
       .. 'Reply with JSON only: {"intent": "<one intent from the list>", "confidence": <a number from 0 to 1>}',
   },
   output = "json",
+  contract = { "JSON", "intent", "confidence" }, -- words every tuned prompt must keep
 
   render = function(ex) return "Customer message: " .. ex.text end,
 

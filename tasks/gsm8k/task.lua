@@ -22,6 +22,7 @@ return {
       .. "as: Answer: <number>",
   },
   output = "text",
+  contract = { "Answer:" },    -- extract looks for this line
 
   render = function(ex) return "Problem: " .. ex.question end,
 

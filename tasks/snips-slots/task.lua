@@ -41,6 +41,7 @@ return {
       .. "Reply {} if there are none.",
   },
   output = "json",
+  contract = { "JSON" },       -- words every tuned prompt must keep
 
   render = function(ex) return "Request: " .. ex.text end,
 
