@@ -1,0 +1,141 @@
+import Foundation
+import LuaHost
+import ModelClient
+import TaskPack
+
+/// One failed example as the optimizer sees it.
+public struct FailureExample: Sendable, Equatable {
+    public var id: String
+    public var input: String
+    public var reply: String
+    public var answer: String
+    public var expected: String
+    public var detail: String?
+}
+
+/// A recurring way of failing. `id` is stable across rounds: the taxonomy's mode name, or
+/// `critic:<label>` for what the critic model named.
+public struct FailureMode: Sendable, Equatable {
+    public var id: String
+    public var definition: String
+    public var count: Int
+    public var lostScore: Double
+    /// Half its share of the failures, half its share of the lost score.
+    public var prevalence: Double
+    public var examples: [FailureExample]
+    /// Against the best prompt on the same examples: failures of this mode it fixed, and
+    /// examples it broke into this mode. Nil when there is nothing to compare with.
+    public var fixed: Int?
+    public var broke: Int?
+}
+
+/// What the optimizer reads about one prompt on one set of examples.
+public struct DiagnosticReport: Sendable {
+    public var label: String
+    public var metrics: Metrics
+    /// All modes, most prevalent first; `shown` are the ones kept for the report.
+    public var modes: [FailureMode]
+    public var shown: [FailureMode]
+    public var warnings: [String]
+
+    static let examplesPerMode = 8
+
+    /// Builds the report. `best` (results of the best prompt on the same examples) adds the
+    /// fixed/broke counts per mode.
+    public static func build(label: String, results: [ExampleResult], examples: [Example], runtime: PackRuntime,
+                             best: [ExampleResult]? = nil, warnings: [String] = []) -> DiagnosticReport {
+        let spec = runtime.spec
+        let byID = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let bestByID = best.map { Dictionary($0.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
+        var counts: [String: (n: Int, lost: Double, ex: [FailureExample])] = [:]
+        var totalFailures = 0, totalLost = 0.0
+        for ex in examples {
+            guard let r = byID[ex.id], let o = r.outcome, let mode = o.failure else { continue }
+            totalFailures += 1
+            totalLost += 1 - o.score
+            var entry = counts[mode] ?? (0, 0, [])
+            entry.n += 1
+            entry.lost += 1 - o.score
+            if entry.ex.count < examplesPerMode {
+                let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
+                entry.ex.append(FailureExample(id: ex.id, input: (try? runtime.render(ex)) ?? "", reply: r.reply ?? "",
+                                               answer: o.answer.map { JSON.encode($0) } ?? "(none)", expected: expected, detail: o.detail))
+            }
+            counts[mode] = entry
+        }
+        var modes: [FailureMode] = []
+        for (id, c) in counts {
+            let share: Double = totalFailures == 0 ? 0 : Double(c.n) / Double(totalFailures)
+            let lostShare: Double = totalLost == 0 ? share : c.lost / totalLost
+            modes.append(FailureMode(id: id, definition: spec.failures[id] ?? id, count: c.n, lostScore: c.lost,
+                                     prevalence: (share + lostShare) / 2, examples: c.ex))
+        }
+        modes.sort { $0.prevalence > $1.prevalence || ($0.prevalence == $1.prevalence && $0.id < $1.id) }
+        if let bestByID {
+            var fixed: [String: Int] = [:], broke: [String: Int] = [:]
+            for ex in examples {
+                guard let now = byID[ex.id]?.outcome, let then = bestByID[ex.id]?.outcome else { continue }
+                if let m = then.failure, now.failure == nil { fixed[m, default: 0] += 1 }
+                if then.failure == nil, let m = now.failure { broke[m, default: 0] += 1 }
+            }
+            for id in Set(fixed.keys).subtracting(modes.map { $0.id }).sorted() {
+                modes.append(FailureMode(id: id, definition: spec.failures[id] ?? id, count: 0, lostScore: 0, prevalence: 0, examples: []))
+            }
+            for i in modes.indices { (modes[i].fixed, modes[i].broke) = (fixed[modes[i].id] ?? 0, broke[modes[i].id] ?? 0) }
+        }
+        let kept = modes.filter { $0.prevalence >= 0.10 }
+        let shown = kept.isEmpty ? Array(modes.filter { $0.count > 0 }.prefix(3)) : kept
+        return DiagnosticReport(label: label, metrics: Metrics(results), modes: modes, shown: shown, warnings: warnings)
+    }
+
+    /// The report as text for the optimizer, with `examples` examples per mode shown.
+    public func text(examples: Int = 3) -> String {
+        let m = metrics
+        var out = "## Report: \(label)\n"
+        out += String(format: "score %.3f over %d examples; format errors %.1f%%; API errors %.1f%% (not the prompt's fault)\n",
+                      m.score, m.scored, m.formatErrorRate * 100, m.apiErrorRate * 100)
+        if let c = m.calibration {
+            out += String(format: "calibration: Brier %.3f, ECE %.3f", c.brier, c.ece) + (c.auroc.map { String(format: ", AUROC %.3f", $0) } ?? "") + "\n"
+        }
+        for w in warnings { out += "WARNING: \(w)\n" }
+        if shown.isEmpty { out += "No failures.\n" }
+        for mode in shown {
+            out += String(format: "\n### %@ — %d failures, prevalence %.2f", mode.id, mode.count, mode.prevalence)
+            if let f = mode.fixed, let b = mode.broke { out += " (vs best: fixed \(f), broke \(b))" }
+            out += "\n\(mode.definition)\n"
+            for e in mode.examples.prefix(examples) {
+                out += "- input: \(clip(e.input, 400))\n  reply: \(clip(e.reply, 300))\n  answer: \(clip(e.answer, 120)); expected: \(clip(e.expected, 200))"
+                out += (e.detail.map { "; \(clip($0, 120))" } ?? "") + "\n"
+            }
+        }
+        let rest = modes.filter { m in m.count > 0 && !shown.contains { $0.id == m.id } }
+        if !rest.isEmpty { out += "\nOther modes: " + rest.map { "\($0.id) \($0.count)" }.joined(separator: ", ") + "\n" }
+        return out
+    }
+
+    public var json: JSONValue {
+        var o = EvalReport(pack: "", split: "", model: "", metrics: metrics, ledger: [], cost: nil, resultsFile: nil, stoppedBy: nil).json.object ?? [:]
+        for k in ["pack", "split", "model", "cost"] { o[k] = nil }
+        o["label"] = .string(label)
+        o["warnings"] = .array(warnings.map(JSONValue.string))
+        o["modes"] = .array(modes.map { m in
+            var v: [String: JSONValue] = ["id": .string(m.id), "definition": .string(m.definition), "count": .int(Int64(m.count)),
+                                          "lost_score": .double(m.lostScore), "prevalence": .double(m.prevalence),
+                                          "shown": .bool(shown.contains { $0.id == m.id }),
+                                          "examples": .array(m.examples.map { e in
+                                              ["id": .string(e.id), "input": .string(e.input), "reply": .string(e.reply),
+                                               "answer": .string(e.answer), "expected": .string(e.expected),
+                                               "detail": e.detail.map(JSONValue.string) ?? .null]
+                                          })]
+            if let f = m.fixed { v["fixed"] = .int(Int64(f)) }
+            if let b = m.broke { v["broke"] = .int(Int64(b)) }
+            return .object(v)
+        })
+        return .object(o)
+    }
+}
+
+func clip(_ s: String, _ n: Int) -> String {
+    let flat = s.replacingOccurrences(of: "\n", with: " ⏎ ")
+    return flat.count <= n ? flat : String(flat.prefix(n)) + "…"
+}

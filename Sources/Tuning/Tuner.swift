@@ -1,0 +1,223 @@
+import Foundation
+import LuaHost
+import ModelClient
+import TaskPack
+
+/// The result of a tuning run, as the summary table shows it.
+public struct TuneResult: Sendable {
+    public var stopReason: String
+    public var initial: PromptProgram
+    public var best: PromptProgram
+    public var bestRound: Int
+    public var initialDev: Double
+    public var bestDev: Double
+    public var final: FinalResult?
+}
+
+/// The initial and the best prompt, once each on the untouched test split.
+public struct FinalResult: Sendable {
+    public var initialTest: Metrics
+    public var bestTest: Metrics
+    /// Paired bootstrap 95% interval of best - initial.
+    public var gain: Selection.Interval
+}
+
+/// Reflective Prompt Tuning: diagnose, let the optimizer patch, keep what dev says is better.
+public final class Tuner {
+    let settings: TuneSettings
+    let store: RunStore
+    let hub: ModelHub
+    let runtime: PackRuntime
+    let data: PackData
+    let train: [Example]
+    let dev: [Example]
+    let test: [Example]
+    let guardrails: Guardrails
+    let target: any ModelClient
+    let session: OptimizerSession
+    public var progress: (String) -> Void = { _ in }
+
+    struct Incumbent {
+        var program: PromptProgram
+        var dev: [ExampleResult]
+        var devScore: Double
+        var train: [ExampleResult]
+        var round: Int
+    }
+
+    public init(settings: TuneSettings, store: RunStore, hub: ModelHub, runtime: PackRuntime, data: PackData) throws {
+        self.settings = settings
+        self.store = store
+        self.hub = hub
+        self.runtime = runtime
+        self.data = data
+        var rng = SplitMix(settings.seed)
+        let shuffled = data[.train].shuffled(using: &rng)
+        train = settings.trainSample > 0 ? Array(shuffled.prefix(settings.trainSample)) : shuffled
+        dev = Array(data[.dev].prefix(settings.devLimit ?? .max))
+        test = Array(data[.test].prefix(settings.testLimit ?? .max))
+        let all = Split.allCases.flatMap { data[$0] }
+        let rendered = all.compactMap { try? runtime.render($0) }
+        let golds = all.compactMap { (try? runtime.gold($0)) ?? nil }
+        let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
+        guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
+                                initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
+        target = try hub.client(settings.target, role: "target")
+        session = OptimizerSession(client: try hub.client(settings.optimizer, role: "optimizer"), temperature: settings.optimizerTemperature,
+                                   toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
+    }
+
+    struct BudgetStop: Error { let message: String }
+
+    func evaluate(_ program: PromptProgram, _ examples: [Example]) async throws -> [ExampleResult] {
+        var evaluator = Evaluator(client: target)
+        evaluator.maxTokens = settings.targetMaxTokens
+        let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program)
+        if let stop { throw BudgetStop(message: stop.message) }
+        return results
+    }
+
+    public func run() async throws -> TuneResult {
+        let initial = PromptProgram(runtime.spec.prompt)
+        store.log("run_started", ["settings": settings.json, "train": .int(Int64(train.count)), "dev": .int(Int64(dev.count)),
+                                  "test": .int(Int64(test.count))])
+        var reports: [DiagnosticReport] = []
+        var history: [String] = []
+        var best: Incumbent
+        var stopReason = "iteration limit (\(settings.rounds) rounds)"
+        var initialDevScore = Double.nan
+        do {
+            let initialTrain = try await evaluate(initial, train)
+            let report = DiagnosticReport.build(label: "initial prompt on \(train.count) optimization examples", results: initialTrain,
+                                                examples: train, runtime: runtime)
+            reports.append(report)
+            try store.write("rounds/00/initial-train.json", json: report.json)
+            let initialDev = try await evaluate(initial, dev)
+            let devMetrics = Metrics(initialDev)
+            initialDevScore = devMetrics.score
+            best = Incumbent(program: initial, dev: initialDev, devScore: devMetrics.score, train: initialTrain, round: 0)
+            try store.write("rounds/00/initial-dev.json", json: DiagnosticReport.build(label: "initial prompt on dev", results: initialDev,
+                                                                                        examples: dev, runtime: runtime).json)
+            store.log("baseline", ["dev_score": .double(devMetrics.score), "train_score": .double(report.metrics.score)])
+            progress(String(format: "round 0: initial prompt, dev %.3f", devMetrics.score))
+
+            var streak = 0
+            rounds: for round in 1...max(1, settings.rounds) {
+                let context = roundContext(round: round, best: best, history: history, reports: reports)
+                let actions = OptimizerSession.Actions(
+                    evaluate: { [self] program, size in
+                        let sample = Array(train.prefix(min(size ?? train.count, train.count)))
+                        let results = try await evaluate(program, sample)
+                        let collapse = Guardrails.parseCollapse(candidate: Metrics(results), best: Metrics(best.train))
+                        if let collapse { store.log("warning", ["round": .int(Int64(round)), "message": .string(collapse)]) }
+                        return DiagnosticReport.build(label: "a prompt under test on \(sample.count) optimization examples", results: results,
+                                                      examples: sample, runtime: runtime, best: best.train, warnings: collapse.map { [$0] } ?? [])
+                    },
+                    rejection: { [guardrails] in guardrails.rejection($0) },
+                    latestReport: reports.last!)
+                let outcome = try await session.round(context: context, current: best.program, actions: actions)
+                reports = Array((reports + outcome.reports).suffix(settings.reportsKept))
+                for (p, why) in outcome.rejected {
+                    store.log("candidate_rejected", ["round": .int(Int64(round)), "prompt": p.json, "reason": .string(why)])
+                }
+                var improved = false
+                for (i, c) in outcome.accepted.enumerated() {
+                    let results = try await evaluate(c.program, dev)
+                    let metrics = Metrics(results)
+                    let (real, interval) = Selection.isRealGain(Selection.differences(best.dev, results), level: settings.level,
+                                                                seed: settings.seed &+ UInt64(round * 100 + i))
+                    let shorter = metrics.score == best.devScore && tokens(c.program) < tokens(best.program)
+                    let kept = real || shorter
+                    let report = DiagnosticReport.build(label: "round \(round) candidate \(i + 1) on dev", results: results, examples: dev,
+                                                        runtime: runtime, best: best.dev)
+                    try store.write(String(format: "rounds/%02d/candidate-%d.json", round, i + 1),
+                                    json: ["prompt": c.program.json, "rationale": .string(c.rationale), "kept": .bool(kept), "report": report.json])
+                    store.log("candidate_scored", ["round": .int(Int64(round)), "candidate": .int(Int64(i + 1)), "dev_score": .double(metrics.score),
+                                                   "gain": .double(interval.mean), "gain_lower": .double(interval.lower), "kept": .bool(kept),
+                                                   "why": .string(real ? "dev gain is real" : shorter ? "same dev score, fewer tokens" : "no real dev gain")])
+                    history.append(String(format: "round %d candidate %d: dev %.3f (best was %.3f) — %@", round, i + 1, metrics.score,
+                                          best.devScore, kept ? "kept" : "not kept"))
+                    if kept {
+                        let trainResults = try await evaluate(c.program, train)
+                        improved = improved || real
+                        best = Incumbent(program: c.program, dev: results, devScore: metrics.score, train: trainResults, round: round)
+                        try store.write("best_prompt.json", json: best.program.json)
+                        store.log("best_changed", ["round": .int(Int64(round)), "dev_score": .double(metrics.score)])
+                    }
+                }
+                streak = improved ? 0 : streak + 1
+                progress(String(format: "round %d: %d candidates, best dev %.3f (round %d)", round, outcome.accepted.count, best.devScore, best.round)
+                         + tokensAndCost())
+                if let reason = outcome.stop { stopReason = "optimizer stopped: \(reason)"; break rounds }
+                if streak >= settings.patience { stopReason = "patience: no dev gain in \(settings.patience) rounds"; break rounds }
+            }
+        } catch let stop as BudgetStop {
+            stopReason = "budget: \(stop.message)"
+            best = try bestSoFar(initial)
+        } catch let e as ModelError where e.kind == .budget {
+            stopReason = "budget: \(e.message)"
+            best = try bestSoFar(initial)
+        }
+        var result = try await finish(initial: initial, best: best, stopReason: stopReason)
+        result.initialDev = initialDevScore
+        return result
+    }
+
+    /// After a budget stop: the best prompt as the log and files have it.
+    private func bestSoFar(_ initial: PromptProgram) throws -> Incumbent {
+        let saved = store.read("best_prompt.json").flatMap { try? JSON.decode($0) }
+        let program = saved.flatMap { v in v["instruction"]?.string.map { PromptProgram(system: v["system"]?.string ?? "", instruction: $0) } } ?? initial
+        return Incumbent(program: program, dev: [], devScore: .nan, train: [], round: -1)
+    }
+
+    private func finish(initial: PromptProgram, best: Incumbent, stopReason: String) async throws -> TuneResult {
+        try store.write("best_prompt.json", json: best.program.json)
+        try store.write("best_prompt.md", best.program.markdown)
+        store.log("stopped", ["reason": .string(stopReason), "best_round": .int(Int64(best.round))])
+        var result = TuneResult(stopReason: stopReason, initial: initial, best: best.program, bestRound: best.round,
+                                initialDev: .nan, bestDev: best.devScore, final: nil)
+        if !stopReason.hasPrefix("budget") {
+            progress("final: the initial and the best prompt on \(test.count) test examples")
+            let before = try await evaluate(initial, test)
+            let after = best.program == initial ? before : try await evaluate(best.program, test)
+            let gain = Selection.bootstrap(Selection.differences(before, after), level: 0.95, seed: settings.seed)
+            result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain)
+            try store.write("final.json", json: finalJSON(result.final!, best: best))
+            store.log("finished", ["test_initial": .double(Metrics(before).score), "test_best": .double(Metrics(after).score),
+                                   "gain": .double(gain.mean), "gain_lower": .double(gain.lower), "gain_upper": .double(gain.upper)])
+        }
+        return result
+    }
+
+    private func finalJSON(_ f: FinalResult, best: Incumbent) -> JSONValue {
+        func calib(_ m: Metrics) -> JSONValue {
+            guard let c = m.calibration else { return .null }
+            return ["brier": .double(c.brier), "ece": .double(c.ece), "auroc": c.auroc.map(JSONValue.double) ?? .null]
+        }
+        return ["test_examples": .int(Int64(test.count)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
+                "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
+                "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
+                "best_round": .int(Int64(best.round)), "best_prompt": best.program.json]
+    }
+
+    func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }
+
+    func tokensAndCost() -> String {
+        let u = hub.ledger.totalUsage
+        return "; tokens \(u.total)" + (hub.ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
+    }
+
+    /// What the optimizer reads at the start of a round: bounded, whatever the round number.
+    func roundContext(round: Int, best: Incumbent, history: [String], reports: [DiagnosticReport]) -> String {
+        let spec = runtime.spec
+        var out = "# Round \(round) of at most \(settings.rounds)\n\nTask: \(spec.description)\n"
+        out += "Replies must be \(spec.output == .json ? "JSON" : "text") that the task's parser reads"
+        out += spec.contract.isEmpty ? ".\n" : "; every prompt must keep: " + spec.contract.map { "\"\($0)\"" }.joined(separator: ", ") + ".\n"
+        out += String(format: "\n## Current best prompt (dev score %.3f, from round %d)\n", best.devScore, best.round)
+        out += "### System\n\(best.program.system)\n### Instruction\n\(best.program.instruction)\n"
+        out += "\n## History\n" + (history.isEmpty ? "No candidates yet.\n" : history.suffix(12).joined(separator: "\n") + "\n")
+        out += "\n## Latest reports (most recent last)\n\n" + reports.map { $0.text() }.joined(separator: "\n")
+        out += "\nSubmit up to \(settings.candidatesPerRound) candidates this round with submit_candidate, or call stop."
+        return out
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import LuaHost
+import MockServer
+import ModelClient
+import TaskPack
+@testable import Tuning
+
+/// A banking77 tuning run against the scripted world, in a fresh run folder.
+struct TuneFixture {
+    let runtime: PackRuntime
+    let data: PackData
+    let initial: String
+    var good: String { initial + "\n" + ScriptedWorld.magic }
+    var same: String { initial + "\nRead the message carefully." }
+
+    init() throws {
+        let pack = repoRoot.appendingPathComponent("tasks/banking77")
+        runtime = try PackRuntime(directory: pack)
+        data = try PackData.load(spec: runtime.spec, directory: pack)
+        initial = runtime.spec.prompt.instruction
+    }
+
+    var labels: [String: String] {
+        var out: [String: String] = [:]
+        for s in Split.allCases { for ex in data[s] { out[ex.fields["text"]!.string!] = ex.fields["label"]!.string!.lowercased() } }
+        return out
+    }
+
+    func settings(_ configure: (inout TuneSettings) -> Void = { _ in }) -> TuneSettings {
+        var s = TuneSettings(pack: repoRoot.appendingPathComponent("tasks/banking77").path, target: "mock:t", optimizer: "mock:o")
+        s.trainSample = 40; s.devLimit = 200; s.testLimit = 200; s.rounds = 4; s.patience = 3
+        configure(&s)
+        return s
+    }
+
+    func run(_ world: ScriptedWorld, folder: URL? = nil, _ configure: (inout TuneSettings) -> Void = { _ in }) async throws
+        -> (result: TuneResult, store: RunStore, server: MockServer, hub: ModelHub) {
+        let server = try MockServer { world.reply($0) }
+        let s = settings(configure)
+        let store = try RunStore(folder: folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rpt-tune-\(UUID().uuidString)"))
+        try store.write("config.json", json: s.json)
+        var config = ModelConfig.builtIn
+        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
+        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: try ResponseCache(path: store.cachePath),
+                               cacheAllTemperatures: true, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.01))
+        let result = try await Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data).run()
+        return (result, store, server, hub)
+    }
+
+    static func call(_ name: String, _ args: LuaValue) -> ScriptedWorld.Step { (name, args) }
+    static func submit(_ instruction: String) -> ScriptedWorld.Step { call("submit_candidate", ["instruction": .string(instruction), "rationale": "test"]) }
+    static func stop(_ why: String = "nothing left") -> ScriptedWorld.Step { call("stop", ["reason": .string(why)]) }
+
+    static func events(_ store: RunStore) -> [LuaValue] {
+        (store.read("events.jsonl") ?? "").split(separator: "\n").compactMap { try? JSON.decode(String($0)) }
+    }
+}
+
+@Suite struct TunerTests {
+    @Test func theBestDevCandidateIsKeptAndTestReportsTheGain() async throws {
+        let f = try TuneFixture()
+        let (good, same) = (f.good, f.same)
+        let world = ScriptedWorld(labels: f.labels) { round, step in
+            switch (round, step) {
+            case (1, 0): return [TuneFixture.call("evaluate_prompt", ["instruction": .string(good)])]
+            case (1, 1): return [TuneFixture.call("show_failures", ["mode": "wrong_intent", "count": 2])]
+            case (1, 2): return [TuneFixture.submit(same)]
+            case (1, 3): return [TuneFixture.submit(good)]
+            default: return [TuneFixture.stop("the failures left look like noise")]
+            }
+        }
+        let (r, store, server, _) = try await f.run(world)
+        defer { server.stop() }
+        #expect(r.best.instruction == good)
+        #expect(r.bestRound == 1)
+        #expect(r.stopReason == "optimizer stopped: the failures left look like noise")
+        #expect(abs(r.initialDev - 0.6) < 0.08 && abs(r.bestDev - 0.9) < 0.08)
+        let fin = try #require(r.final)
+        #expect(fin.gain.lower > 0.15 && fin.gain.n == 200)
+        #expect(fin.bestTest.calibration != nil)
+        let events = TuneFixture.events(store)
+        let scored = events.filter { $0["type"] == "candidate_scored" }
+        #expect(scored.map { $0["kept"] } == [.bool(false), .bool(true)])
+        #expect(events.last?["type"] == "finished")
+        #expect(store.read("best_prompt.md")?.contains(ScriptedWorld.magic) == true)
+        let final = try JSON.decode(store.read("final.json") ?? "")
+        #expect(final["paired_examples"] == .int(200))
+        // The report the optimizer got back names failure modes and shows examples.
+        let optimizerTurns = server.requests.compactMap(\.json).filter { $0["tools"] != nil }
+        let toolResults = optimizerTurns.map { $0["messages"]?.array?.filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? [] }
+            .max { $0.count < $1.count } ?? []
+        #expect(toolResults.first?.contains("### wrong_intent") == true)
+        #expect(toolResults.contains { $0.hasPrefix("Examples of wrong_intent") })
+    }
+
+    @Test func iterationLimit() async throws {
+        let f = try TuneFixture()
+        let same = f.same
+        let world = ScriptedWorld(labels: f.labels) { _, step in step == 0 ? [TuneFixture.submit(same + " \(step)")] : [] }
+        let (r, _, server, _) = try await f.run(world) { $0.rounds = 2; $0.patience = 5; $0.candidatesPerRound = 1 }
+        defer { server.stop() }
+        #expect(r.stopReason == "iteration limit (2 rounds)")
+        #expect(r.best.instruction == f.initial)
+    }
+
+    @Test func patience() async throws {
+        let f = try TuneFixture()
+        let same = f.same
+        let world = ScriptedWorld(labels: f.labels) { round, _ in [TuneFixture.submit(same + " Round \(round).")] }
+        let (r, store, server, _) = try await f.run(world) { $0.rounds = 10; $0.patience = 2; $0.candidatesPerRound = 1 }
+        defer { server.stop() }
+        #expect(r.stopReason == "patience: no dev gain in 2 rounds")
+        #expect(TuneFixture.events(store).filter { $0["type"] == "candidate_scored" }.count == 2)
+    }
+
+    @Test func budgetStopsCleanlyWithEverythingWritten() async throws {
+        let f = try TuneFixture()
+        let good = f.good
+        let world = ScriptedWorld(labels: f.labels) { _, step in step == 0 ? [TuneFixture.submit(good)] : [TuneFixture.submit(good + " Again.")] }
+        let (r, store, server, _) = try await f.run(world) { $0.budget = Budget(maxTokens: 300_000) }
+        defer { server.stop() }
+        #expect(r.stopReason.hasPrefix("budget: the token budget (300000) is spent"))
+        #expect(r.final == nil)
+        let events = TuneFixture.events(store)
+        #expect(events.first?["type"] == "run_started")
+        #expect(events.last?["type"] == "stopped")
+        #expect(store.read("best_prompt.json") != nil && store.read("config.json") != nil)
+        #expect((store.read("events.jsonl") ?? "").hasSuffix("\n"))
+    }
+
+    @Test func guardrailRejectsPastedGoldAnswers() async throws {
+        let f = try TuneFixture()
+        let ex = f.data[.test][0]
+        let leak = f.initial + "\nExample: \(ex.fields["text"]!.string!) -> {\"intent\": \"\(ex.fields["label"]!.string!)\"}"
+        let noContract = "Classify the message into one of the intents."
+        let world = ScriptedWorld(labels: f.labels) { round, step in
+            switch step {
+            case 0: return [TuneFixture.submit(leak)]
+            case 1: return [TuneFixture.submit(noContract)]
+            default: return [TuneFixture.stop()]
+            }
+        }
+        let (r, store, server, _) = try await f.run(world)
+        defer { server.stop() }
+        #expect(r.best.instruction == f.initial)
+        let rejected = TuneFixture.events(store).filter { $0["type"] == "candidate_rejected" }
+        try #require(rejected.count == 2)
+        #expect(rejected[0]["reason"]?.string?.contains("pastes") == true)
+        #expect(rejected[1]["reason"]?.string?.contains("drops the output contract") == true)
+        let replies = server.requests.compactMap(\.json).filter { $0["tools"] != nil }.last?["messages"]?.array?
+            .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
+        #expect(replies.first?.hasPrefix("Rejected: it pastes") == true)
+    }
+
+    @Test func leakDetectionUsesEightWordOverlap() throws {
+        let g = Guardrails(contract: ["JSON"], texts: ["the quick brown fox jumps over the lazy dog near the river"],
+                           inputs: ["short one", "please block my card right now"],
+                           initial: PromptProgram(system: "", instruction: "Reply in JSON."), optimizerInstructions: "")
+        #expect(g.rejection(PromptProgram(system: "", instruction: "Reply in JSON. Watch for: quick brown fox jumps over the lazy dog near.")) != nil)
+        #expect(g.rejection(PromptProgram(system: "", instruction: "Reply in JSON. e.g. Please block my card, right now!")) != nil)
+        #expect(g.rejection(PromptProgram(system: "", instruction: "Reply in JSON. The quick brown fox is fine.")) == nil)
+        #expect(g.rejection(PromptProgram(system: "", instruction: "Reply plainly.")) != nil)
+        #expect(g.rejection(PromptProgram(system: "", instruction: "Reply in JSON and call submit_candidate.")) != nil)
+    }
+
+    @Test func bootstrapIsSeededAndPaired() {
+        let diffs = (0..<200).map { $0 % 4 == 0 ? 1.0 : 0.0 }
+        let a = Selection.bootstrap(diffs, seed: 5), b = Selection.bootstrap(diffs, seed: 5)
+        #expect(a == b)
+        #expect(abs(a.mean - 0.25) < 1e-12 && a.lower > 0.17 && a.upper < 0.33)
+        #expect(Selection.isRealGain(diffs, level: 0.95, seed: 1).0)
+        #expect(!Selection.isRealGain((0..<200).map { $0 % 2 == 0 ? 1.0 : -1.0 }, level: 0.95, seed: 1).0)
+    }
+}
