@@ -102,7 +102,8 @@ struct ModelHandle: ModelClient {
         if req.toolChoice == .required && hub.has(.noRequiredChoice, endpoint.name) { req.toolChoice = .auto }
         let fallback = !req.tools.isEmpty && (endpoint.tools == false || hub.has(.noTools, endpoint.name))
         let sent = fallback ? ToolFallback.rewrite(req) : req
-        let cacheKey = endpoint.baseURL + "\n" + JSON.encode(OpenAIChat().body(sent))
+        // Keyed by provider name, not URL: a resumed run may reach the same server at a new address.
+        let cacheKey = endpoint.name + "\n" + JSON.encode(OpenAIChat().body(sent))
         let cacheable = hub.cache != nil && (sent.temperature == 0 || hub.cacheAllTemperatures)
 
         var response: ChatResponse

@@ -3,7 +3,7 @@ import GRDB
 import LuaHost
 import Synchronization
 
-/// Replies already paid for, in SQLite, keyed by the exact request (server, model, messages,
+/// Replies already paid for, in SQLite, keyed by the exact request (provider, model, messages,
 /// tools, settings). A repeated deterministic call is answered from here without HTTP.
 public final class ResponseCache: Sendable {
     private let db: DatabaseQueue

@@ -27,7 +27,7 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "Optimizer tool calls per round at most.") var toolCalls: Int = 12
     @Option(help: "Seed for sampling and the bootstrap.") var seed: Int = 1
     @Option(help: "The most tokens a target reply may have.") var maxTokens: Int?
-    @Option(help: "Base URL for the target's provider (OpenAI-compatible server).") var baseURL: String?
+    @Option(help: "Base URL for the target's provider (OpenAI-compatible server); with --resume, where that server is now.") var baseURL: String?
     @Option(help: "Stop after this many tokens in all.") var budgetTokens: Int?
     @Option(help: "Stop after this cost in US dollars.") var budgetCost: Double?
     @Option(help: "Stop after this many seconds.") var budgetSeconds: Double?
@@ -49,7 +49,9 @@ struct Tune: AsyncParsableCommand {
             guard let text = try? String(contentsOfFile: resume + "/config.json", encoding: .utf8), let v = try? JSON.decode(text) else {
                 throw ValidationError("\(resume) is not a run folder (no readable config.json)")
             }
-            return try TuneSettings(json: v)
+            var s = try TuneSettings(json: v)
+            if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }   // the server may have moved
+            return s
         }
         var s = TuneSettings(pack: pack!, target: target!, optimizer: optimizer ?? target!)
         s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
