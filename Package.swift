@@ -30,7 +30,7 @@ let package = Package(
             "TaskPack", "ModelClient", "Tuning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "RptBench", dependencies: ["TaskPack", "ModelClient", "MockServer"]),
+        .executableTarget(name: "RptBench", dependencies: ["TaskPack", "ModelClient", "Tuning", "MockServer"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost"]),
         .testTarget(name: "TaskPackTests", dependencies: ["TaskPack"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer"]),

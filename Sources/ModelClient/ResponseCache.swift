@@ -18,7 +18,14 @@ public final class ResponseCache: Sendable {
 
     public init(path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        db = try DatabaseQueue(path: path)
+        var config = Configuration()
+        // WAL with synchronous=NORMAL: a killed process loses nothing committed, and a write
+        // does not wait for fsync (which cost milliseconds per reply).
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        db = try DatabaseQueue(path: path, configuration: config)
         try db.write { db in
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS responses (

@@ -18,6 +18,7 @@ struct Bench {
         try hookThroughput(root: root, into: &report)
         try datasetLoading(root: root, into: &report)
         try TransportBench.run(into: &report)
+        try await LoopBench.run(root: root, into: &report)
         try report.render().write(toFile: out, atomically: true, encoding: .utf8)
         print(report.render())
     }

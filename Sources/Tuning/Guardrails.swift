@@ -20,9 +20,14 @@ public struct Guardrails: Sendable {
         var leaks = Set<Int>()
         for t in texts { leaks.formUnion(Guardrails.ngrams(Guardrails.words(t))) }
         self.leaks = leaks.subtracting(own)
-        let ownText = " " + Guardrails.words(initial.system + " " + initial.instruction).joined(separator: " ") + " "
-        wholeInputs = Set(inputs.map { Guardrails.words($0).joined(separator: " ") }
-            .filter { $0.split(separator: " ").count >= 4 && !ownText.contains(" \($0) ") })
+        // Inputs of 8 words or more are caught by the n-grams; shorter ones are matched whole.
+        var whole = Set<String>()
+        for input in inputs {
+            let w = Guardrails.words(input)
+            if (4..<Guardrails.ngram).contains(w.count) { whole.insert(w.joined(separator: " ")) }
+        }
+        let initialWords = Guardrails.words(initial.system + " " + initial.instruction)
+        wholeInputs = whole.subtracting(Guardrails.windows(initialWords, longest: Guardrails.ngram - 1))
         metaNgrams = Guardrails.ngrams(Guardrails.words(optimizerInstructions)).subtracting(own)
     }
 
@@ -42,8 +47,7 @@ public struct Guardrails: Sendable {
         if let hit = firstHit(words, leaks) {
             return "it pastes text from the task's examples or gold answers (\"\(hit)\"): describe patterns instead of copying data"
         }
-        let joined = " " + words.joined(separator: " ") + " "
-        if let input = wholeInputs.first(where: { joined.contains(" \($0) ") }) {
+        if let input = Guardrails.windows(words, longest: Guardrails.ngram - 1).first(where: wholeInputs.contains) {
             return "it pastes an example input from the data (\"\(input)\")"
         }
         return nil
@@ -58,8 +62,33 @@ public struct Guardrails: Sendable {
         return nil
     }
 
+    /// Every run of 4 to `longest` consecutive words, joined by spaces.
+    static func windows(_ w: [String], longest: Int) -> [String] {
+        guard w.count >= 4, longest >= 4 else { return [] }
+        var out: [String] = []
+        for i in 0...(w.count - 4) {
+            for n in 4...min(longest, w.count - i) { out.append(w[i..<(i + n)].joined(separator: " ")) }
+        }
+        return out
+    }
+
+    /// Lower-cased words: runs of ASCII letters and digits, and of any non-ASCII bytes (fast, and
+    /// the same on both sides of every comparison).
     static func words(_ s: String) -> [String] {
-        s.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        var out: [String] = []
+        var word: [UInt8] = []
+        for var b in s.utf8 {
+            let isWord = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b >= 0x80
+            if isWord {
+                if b >= 0x41 && b <= 0x5A { b += 0x20 }
+                word.append(b)
+            } else if !word.isEmpty {
+                out.append(String(decoding: word, as: UTF8.self))
+                word.removeAll(keepingCapacity: true)
+            }
+        }
+        if !word.isEmpty { out.append(String(decoding: word, as: UTF8.self)) }
+        return out
     }
 
     static func ngrams(_ w: [String]) -> Set<Int> {

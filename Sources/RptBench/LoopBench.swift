@@ -1,0 +1,50 @@
+import Foundation
+import LuaHost
+import MockServer
+import ModelClient
+import TaskPack
+import Tuning
+
+/// The tuning loop's own cost: the same scripted banking77 run with a mock latency of 200 ms
+/// and of 0 ms. The 0 ms run is all the work that is not waiting for a model (loop, Lua hooks,
+/// reports, JSON, HTTP on loopback, the mock's own work), so its share of the 200 ms run bounds
+/// the overhead from above.
+enum LoopBench {
+    static func run(root: URL, into report: inout BenchReport) async throws {
+        let slow = try await once(root: root, latency: 0.2)
+        let fast = try await once(root: root, latency: 0)
+        report.add(name: "rpt tune loop overhead (banking77, scripted optimizer, 2 rounds x 2 candidates, \(slow.calls) model calls)",
+                   result: String(format: "%.2f s wall at 200 ms latency; %.2f s at 0 ms (the work that is not model time)", slow.seconds, fast.seconds),
+                   goal: "overhead < 5% of wall time", ratio: fast.seconds / slow.seconds, higherIsBetter: false,
+                   ratioNote: "0 ms run / 200 ms run (at most 0.05 meets it)", limit: 0.05)
+    }
+
+    static func once(root: URL, latency: Double) async throws -> (seconds: Double, calls: Int) {
+        let pack = root.appendingPathComponent("tasks/banking77")
+        let runtime = try PackRuntime(directory: pack)
+        let data = try PackData.load(spec: runtime.spec, directory: pack)
+        var labels: [String: String] = [:]
+        for s in Split.allCases { for ex in data[s] { labels[ex.fields["text"]!.string!] = ex.fields["label"]!.string!.lowercased() } }
+        let good = runtime.spec.prompt.instruction + "\n" + ScriptedWorld.magic
+        let world = ScriptedWorld(labels: labels) { round, step in
+            switch step {
+            case 0: return [("evaluate_prompt", ["instruction": .string(good + " v\(round)")])]
+            case 1: return [("submit_candidate", ["instruction": .string(good + " v\(round)")])]
+            default: return [("submit_candidate", ["instruction": .string(good + " w\(round)")])]
+            }
+        }
+        let server = try MockServer { latency > 0 ? .delayed(latency, world.reply($0)) : world.reply($0) }
+        defer { server.stop() }
+        var s = TuneSettings(pack: pack.path, target: "mock:t", optimizer: "mock:o")
+        s.trainSample = 50; s.devLimit = 100; s.testLimit = 100; s.rounds = 2; s.patience = 5
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-loopbench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try RunStore(folder: folder)
+        var config = ModelConfig.builtIn
+        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
+        let hub = try ModelHub(config: config, cache: try ResponseCache(path: store.cachePath), cacheAllTemperatures: true)
+        let start = DispatchTime.now()
+        _ = try await Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data).run()
+        return (Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, server.requestCount)
+    }
+}
