@@ -42,9 +42,11 @@ public struct DiagnosticReport: Sendable {
 
     /// Builds the report. `best` (results of the best prompt on the same examples) adds the
     /// fixed/broke counts per mode.
+    /// `definitions` names modes outside the pack's taxonomy (the critic's).
     public static func build(label: String, results: [ExampleResult], examples: [Example], runtime: PackRuntime,
-                             best: [ExampleResult]? = nil, warnings: [String] = []) -> DiagnosticReport {
-        let spec = runtime.spec
+                             best: [ExampleResult]? = nil, warnings: [String] = [], definitions: [String: String] = [:]) -> DiagnosticReport {
+        var spec = runtime.spec
+        spec.failures.merge(definitions) { a, _ in a }
         let byID = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let bestByID = best.map { Dictionary($0.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
         var counts: [String: (n: Int, lost: Double, ex: [FailureExample])] = [:]

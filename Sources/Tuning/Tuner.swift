@@ -35,6 +35,7 @@ public final class Tuner {
     let guardrails: Guardrails
     let target: any ModelClient
     let session: OptimizerSession
+    let critic: Critic?
     public var progress: (String) -> Void = { _ in }
 
     struct Incumbent {
@@ -65,6 +66,16 @@ public final class Tuner {
         target = try hub.client(settings.target, role: "target")
         session = OptimizerSession(client: try hub.client(settings.optimizer, role: "optimizer"), temperature: settings.optimizerTemperature,
                                    toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
+        critic = try settings.critic.map { Critic(client: try hub.client($0, role: "critic")) }
+    }
+
+    /// A report on optimization examples, with the critic's labels when there is a critic.
+    func trainReport(_ label: String, _ results: [ExampleResult], _ examples: [Example], best: [ExampleResult]?,
+                     warnings: [String] = []) async throws -> DiagnosticReport {
+        var results = results, definitions: [String: String] = [:]
+        if let critic { (results, definitions) = try await critic.relabel(results, examples: examples, runtime: runtime) }
+        return DiagnosticReport.build(label: label, results: results, examples: examples, runtime: runtime, best: best,
+                                      warnings: warnings, definitions: definitions)
     }
 
     struct BudgetStop: Error { let message: String }
@@ -88,8 +99,7 @@ public final class Tuner {
         var initialDevScore = Double.nan
         do {
             let initialTrain = try await evaluate(initial, train)
-            let report = DiagnosticReport.build(label: "initial prompt on \(train.count) optimization examples", results: initialTrain,
-                                                examples: train, runtime: runtime)
+            let report = try await trainReport("initial prompt on \(train.count) optimization examples", initialTrain, train, best: nil)
             reports.append(report)
             try store.write("rounds/00/initial-train.json", json: report.json)
             let initialDev = try await evaluate(initial, dev)
@@ -110,8 +120,8 @@ public final class Tuner {
                         let results = try await evaluate(program, sample)
                         let collapse = Guardrails.parseCollapse(candidate: Metrics(results), best: Metrics(best.train))
                         if let collapse { store.log("warning", ["round": .int(Int64(round)), "message": .string(collapse)]) }
-                        return DiagnosticReport.build(label: "a prompt under test on \(sample.count) optimization examples", results: results,
-                                                      examples: sample, runtime: runtime, best: best.train, warnings: collapse.map { [$0] } ?? [])
+                        return try await trainReport("a prompt under test on \(sample.count) optimization examples", results, sample,
+                                                     best: best.train, warnings: collapse.map { [$0] } ?? [])
                     },
                     rejection: { [guardrails] in guardrails.rejection($0) },
                     latestReport: reports.last!)

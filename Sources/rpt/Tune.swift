@@ -17,6 +17,7 @@ struct Tune: AsyncParsableCommand {
     @Argument(help: "The task pack folder (not needed with --resume).") var pack: String?
     @Option(help: "The model whose prompt is tuned, provider:model.") var target: String?
     @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
+    @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
     @Option(help: "Rounds at most.") var rounds: Int = 10
     @Option(help: "Candidates the optimizer submits per round.") var candidates: Int = 2
     @Option(help: "Stop after this many rounds without a dev gain.") var patience: Int = 3
@@ -54,6 +55,7 @@ struct Tune: AsyncParsableCommand {
             return s
         }
         var s = TuneSettings(pack: pack!, target: target!, optimizer: optimizer ?? target!)
+        s.critic = critic
         s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
         s.seed = UInt64(seed); s.targetMaxTokens = maxTokens
