@@ -36,12 +36,14 @@ bench: release .venv-bench/bin/python
 check-packs: release
 	@for p in tasks/*/; do if [ -f $$p/task.lua ]; then .build/release/rpt check $${p%/} || exit 1; fi; done
 
-# The tuning demo needs the embedded local model (issue 6) and the tuning loop (issue 5), which
-# are not built yet. Until then the demo checks the shipped task packs, which needs no model.
+# The offline tuning demo needs the embedded local model (issue 6), which is not built yet. Until
+# then the demo checks the shipped task packs (no model needed) and says how to tune with a server.
 demo: check-packs
 	@echo
-	@echo "==> rpt tune is not built yet: this demo checked the shipped task packs (no model needed)."
-	@echo "    Try: .build/release/rpt new my-pack && .build/release/rpt check my-pack"
+	@echo "==> The embedded local model is not built yet, so this demo only checked the shipped task packs."
+	@echo "    To tune with a model server you have (any OpenAI-compatible one, or OpenAI/Anthropic):"
+	@echo "      export OPENAI_API_KEY=...        # or OPENAI_BASE_URL=http://127.0.0.1:8080/v1 for a local server"
+	@echo "      .build/release/rpt tune tasks/banking77 --target openai:gpt-4.1-mini --optimizer openai:gpt-4.1 --dry-run"
 
 clean:
 	rm -rf .build
