@@ -10,6 +10,10 @@ struct Bench {
         let args = Array(CommandLine.arguments.dropFirst())
         if args.first == "child" { try child(Array(args.dropFirst())); return }
         if args.first == "mock" { try TransportBench.serveMock(latency: Double(args[1]) ?? 0.2); return }
+        if args.first == "loopmock" {
+            try LoopBench.serve(root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), latency: Double(args[1]) ?? 0)
+            return
+        }
         if args.first == "client" { try await TransportBench.client(base: args[1]); return }
         let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let out = args.firstIndex(of: "--out").map { args[$0 + 1] } ?? "BENCHMARKS.md"

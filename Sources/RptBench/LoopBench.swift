@@ -19,7 +19,8 @@ enum LoopBench {
                    ratioNote: "0 ms run / 200 ms run (at most 0.05 meets it)", limit: 0.05)
     }
 
-    static func once(root: URL, latency: Double) async throws -> (seconds: Double, calls: Int) {
+    /// The scripted banking77 world, served from a child process so its work is not rpt's.
+    static func world(root: URL) throws -> (ScriptedWorld, PackRuntime, PackData) {
         let pack = root.appendingPathComponent("tasks/banking77")
         let runtime = try PackRuntime(directory: pack)
         let data = try PackData.load(spec: runtime.spec, directory: pack)
@@ -33,18 +34,33 @@ enum LoopBench {
             default: return [("submit_candidate", ["instruction": .string(good + " w\(round)")])]
             }
         }
+        return (world, runtime, data)
+    }
+
+    /// In a child process: serve the world until stdin closes.
+    static func serve(root: URL, latency: Double) throws {
+        let (world, _, _) = try world(root: root)
         let server = try MockServer { latency > 0 ? .delayed(latency, world.reply($0)) : world.reply($0) }
-        defer { server.stop() }
-        var s = TuneSettings(pack: pack.path, target: "mock:t", optimizer: "mock:o")
+        FileHandle.standardOutput.write(Data("\(server.port)\n".utf8))
+        while FileHandle.standardInput.availableData.count > 0 {}
+        server.stop()
+    }
+
+    static func once(root: URL, latency: Double) async throws -> (seconds: Double, calls: Int) {
+        let mock = try Child(["loopmock", String(latency)])
+        defer { mock.stop() }
+        let (_, runtime, data) = try world(root: root)
+        var s = TuneSettings(pack: root.appendingPathComponent("tasks/banking77").path, target: "mock:t", optimizer: "mock:o")
         s.trainSample = 50; s.devLimit = 100; s.testLimit = 100; s.rounds = 2; s.patience = 5
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-loopbench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try RunStore(folder: folder)
         var config = ModelConfig.builtIn
-        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
+        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: "http://127.0.0.1:\(mock.firstLine)/v1", apiKeyEnv: nil)
         let hub = try ModelHub(config: config, cache: try ResponseCache(path: store.cachePath), cacheAllTemperatures: true)
         let start = DispatchTime.now()
         _ = try await Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data).run()
-        return (Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, server.requestCount)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        return (seconds, hub.ledger.lines.reduce(0) { $0 + $1.calls })
     }
 }

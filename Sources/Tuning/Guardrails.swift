@@ -55,9 +55,9 @@ public struct Guardrails: Sendable {
 
     func firstHit(_ words: [String], _ set: Set<Int>) -> String? {
         guard words.count >= Guardrails.ngram else { return nil }
-        for i in 0...(words.count - Guardrails.ngram) {
-            let gram = words[i..<(i + Guardrails.ngram)]
-            if set.contains(gram.joined(separator: " ").hashValue) { return gram.joined(separator: " ") }
+        let h = words.map(\.hashValue)
+        for i in 0...(words.count - Guardrails.ngram) where set.contains(Guardrails.gramHash(h[i..<(i + Guardrails.ngram)])) {
+            return words[i..<(i + Guardrails.ngram)].joined(separator: " ")
         }
         return nil
     }
@@ -91,9 +91,17 @@ public struct Guardrails: Sendable {
         return out
     }
 
+    /// Hashes of every run of `ngram` words (each word hashed once, runs combined without joins).
     static func ngrams(_ w: [String]) -> Set<Int> {
         guard w.count >= ngram else { return [] }
-        return Set((0...(w.count - ngram)).map { w[$0..<($0 + ngram)].joined(separator: " ").hashValue })
+        let h = w.map(\.hashValue)
+        return Set((0...(w.count - ngram)).map { gramHash(h[$0..<($0 + ngram)]) })
+    }
+
+    static func gramHash(_ hashes: ArraySlice<Int>) -> Int {
+        var hasher = Hasher()
+        for x in hashes { hasher.combine(x) }
+        return hasher.finalize()
     }
 
     /// A warning when replies stop parsing: format errors at 0.5 or more, or up 0.25 on the best.

@@ -21,6 +21,20 @@ struct CLI {
         try run(args, environment: environment)
     }
 
+    /// Starts rpt without waiting for it (for tests that interrupt or kill it). Returns its stderr pipe.
+    static func start(_ args: [String], environment: [String: String]) throws -> (Process, Pipe) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = root
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let err = Pipe()
+        p.standardOutput = Pipe()
+        p.standardError = err
+        try p.run()
+        return (p, err)
+    }
+
     static func run(_ args: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
         p.executableURL = binary

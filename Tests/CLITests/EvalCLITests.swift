@@ -84,16 +84,8 @@ import MockServer
         let server = try MockServer { req in req.index < 3 ? .chat(#"{"intent": "card_arrival"}"#) : .delayed(30, .chat("late")) }
         defer { server.stop() }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-int-\(UUID().uuidString)").path
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "40",
-                       "--out", out, "--no-cache"]
-        p.currentDirectoryURL = CLI.root
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k"]) { $1 }
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
+        let (p, err) = try CLI.start(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "40",
+                                      "--out", out, "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
         let deadline = Date().addingTimeInterval(10)
         while server.requestCount < 10 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         let sent = Date()

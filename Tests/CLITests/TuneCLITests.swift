@@ -92,15 +92,7 @@ import MockServer
         let first = ScriptedWorld(labels: labels, answerLimit: cut, script: Self.script(good: good))
         let s2 = try MockServer { first.reply($0) }
         let folder = temp("killed")
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = tuneArgs(s2, folder)
-        p.currentDirectoryURL = CLI.root
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k"]) { $1 }
-        p.standardOutput = Pipe()
-        let errPipe = Pipe()
-        p.standardError = errPipe
-        try p.run()
+        let (p, errPipe) = try CLI.start(tuneArgs(s2, folder), environment: ["OPENAI_API_KEY": "k"])
         let deadline = Date().addingTimeInterval(60)
         while first.answeredCount < cut && Date() < deadline && p.isRunning { Thread.sleep(forTimeInterval: 0.02) }
         #expect(p.isRunning, "\(String(decoding: errPipe.fileHandleForReading.availableData, as: UTF8.self))")
@@ -134,14 +126,7 @@ import MockServer
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let folder = temp("busy")
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = tuneArgs(server, folder)
-        p.currentDirectoryURL = CLI.root
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k"]) { $1 }
-        p.standardOutput = Pipe()
-        p.standardError = Pipe()
-        try p.run()
+        let (p, _) = try CLI.start(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
         defer { p.terminate(); p.waitUntilExit() }
         let deadline = Date().addingTimeInterval(20)
         while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
