@@ -95,14 +95,17 @@ public final class MockServer: @unchecked Sendable {
             return true
         }
         guard first else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
+        shutdown(listener, Int32(SHUT_RDWR))     // wakes the accept thread, which closes it
     }
 
+    /// Only this thread closes the listener, after its last accept: were the descriptor closed
+    /// elsewhere, its number could be reused by a new server whose connections this one would take.
     private func acceptLoop() {
-        while true {
+        defer { close(listener) }
+        while !state.withLock({ $0.stopped }) {
             let fd = accept(listener, nil, nil)
-            if fd < 0 { if state.withLock({ $0.stopped }) { return } else { continue } }
+            if fd < 0 { continue }
+            if state.withLock({ $0.stopped }) { close(fd); return }
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             state.withLock { _ = $0.connections.insert(fd) }
