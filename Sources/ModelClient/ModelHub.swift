@@ -52,10 +52,15 @@ public final class ModelHub: Sendable {
     public func client(_ text: String, role: String) throws -> any ModelClient {
         let name = try ModelName(parsing: text)
         if name.provider == "replay" { return try Cassette(path: name.model) }
-        guard let endpoint = config.endpoints[name.provider] else {
+        guard var endpoint = config.endpoints[name.provider] else {
             let known = (config.endpoints.keys.sorted() + ["replay"]).joined(separator: ", ")
             throw ModelError(.config, "unknown provider '\(name.provider)'" + Spelling.suggestion(for: name.provider, among: Array(config.endpoints.keys))
                 + " (known: \(known); add others as [providers.NAME] in rpt.toml)")
+        }
+        if name.provider == "local" {
+            // A managed llama.cpp server: started on demand; small models get the JSON tool protocol.
+            endpoint.baseURL = try LocalServer.shared.baseURL(for: name.model, environment: environment)
+            endpoint.tools = endpoint.tools ?? false
         }
         var key: String?
         if let variable = endpoint.apiKeyEnv {

@@ -8,6 +8,7 @@ import ModelClient
 struct OptimizerSession {
     let client: any ModelClient
     let temperature: Double
+    let maxTokens: Int
     let toolCalls: Int
     let candidates: Int
 
@@ -63,7 +64,7 @@ struct OptimizerSession {
         var calls = 0, nudged = false
         while calls < toolCalls && outcome.stop == nil && outcome.accepted.count < candidates {
             let response = try await client.complete(ChatRequest(model: "", messages: messages, tools: OptimizerSession.tools,
-                                                                 toolChoice: .required, temperature: temperature))
+                                                                 toolChoice: .required, temperature: temperature, maxTokens: maxTokens))
             messages.append(.assistant(response.content, toolCalls: response.toolCalls))
             if response.toolCalls.isEmpty {
                 if nudged { break }

@@ -24,6 +24,8 @@ public struct TuneSettings: Sendable, Equatable {
     public var seed: UInt64 = 1
     public var targetMaxTokens: Int?
     public var optimizerTemperature = 0.7
+    /// A bound on each optimizer reply (small models ramble to the end of their context).
+    public var optimizerMaxTokens = 2048
     public var budget = Budget()
     /// Base URL overrides by provider (from --base-url).
     public var baseURLs: [String: String] = [:]
@@ -45,7 +47,7 @@ public struct TuneSettings: Sendable, Equatable {
             "level": .double(level), "reports_kept": .int(Int64(reportsKept)),
             "tool_calls_per_round": .int(Int64(toolCallsPerRound)), "seed": .int(Int64(seed)),
             "target_max_tokens": opt(targetMaxTokens) { .int(Int64($0)) },
-            "optimizer_temperature": .double(optimizerTemperature),
+            "optimizer_temperature": .double(optimizerTemperature), "optimizer_max_tokens": .int(Int64(optimizerMaxTokens)),
             "budget_tokens": opt(budget.maxTokens) { .int(Int64($0)) }, "budget_cost": opt(budget.maxCost) { .double($0) },
             "budget_seconds": opt(budget.maxSeconds) { .double($0) },
             "base_urls": .object(baseURLs.mapValues { .string($0) }),
@@ -71,6 +73,7 @@ public struct TuneSettings: Sendable, Equatable {
         seed = UInt64(int("seed") ?? 1)
         targetMaxTokens = int("target_max_tokens")
         optimizerTemperature = v["optimizer_temperature"]?.number ?? optimizerTemperature
+        optimizerMaxTokens = int("optimizer_max_tokens") ?? optimizerMaxTokens
         budget = Budget(maxTokens: int("budget_tokens"), maxCost: v["budget_cost"]?.number, maxSeconds: v["budget_seconds"]?.number)
         baseURLs = (v["base_urls"]?.object ?? [:]).compactMapValues(\.string)
     }

@@ -65,7 +65,7 @@ public final class Tuner {
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
         target = try hub.client(settings.target, role: "target")
         session = OptimizerSession(client: try hub.client(settings.optimizer, role: "optimizer"), temperature: settings.optimizerTemperature,
-                                   toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
+                                   maxTokens: settings.optimizerMaxTokens, toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
         critic = try settings.critic.map { Critic(client: try hub.client($0, role: "critic")) }
     }
 

@@ -1,0 +1,124 @@
+import CCurl
+import Foundation
+import LuaHost
+import Synchronization
+
+/// `local:NAME` models: a llama.cpp server with weights that `make local-model` installed into
+/// `.rpt-local/` (its `manifest.json` names the server binary and each model's GGUF file). rpt
+/// starts the server on a free loopback port when no `rpt serve` is running for that model, waits
+/// until it is ready, and stops it when rpt exits.
+public final class LocalServer: Sendable {
+    public static let shared = LocalServer()
+
+    public struct Manifest: Sendable {
+        public var folder: URL
+        public var server: String
+        public var models: [String: String]
+        public var contextSize: Int
+        public var parallel: Int
+    }
+
+    private let running = Mutex<[String: (process: ChildProcess, url: String)]>([:])
+
+    /// Where installed models are looked for: $RPT_LOCAL_DIR, ./.rpt-local, and the .rpt-local of
+    /// the checkout this rpt was built in.
+    public static func manifest(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
+        var dirs: [URL] = []
+        if let d = environment["RPT_LOCAL_DIR"], !d.isEmpty { dirs.append(URL(fileURLWithPath: d)) }
+        dirs.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".rpt-local"))
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        dirs.append(exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".rpt-local"))
+        for dir in dirs {
+            let file = dir.appendingPathComponent("manifest.json")
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+            guard let v = try? JSON.decode(text), let server = v["server"]?.string, let models = v["models"]?.object else {
+                throw ModelError(.config, "\(file.path) is not a local model manifest; run make local-model again")
+            }
+            return Manifest(folder: dir, server: server, models: models.compactMapValues(\.string),
+                            contextSize: Int(v["context"]?.number ?? 16384), parallel: Int(v["parallel"]?.number ?? 2))
+        }
+        throw ModelError(.config, "no local model is installed (looked in \(dirs.map(\.path).joined(separator: ", "))): run make local-model")
+    }
+
+    /// The base URL of a ready server for `model`, starting one if needed.
+    public func baseURL(for model: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        if let url = running.withLock({ $0[model]?.url }) { return url }
+        let manifest = try LocalServer.manifest(environment: environment)
+        guard let weights = manifest.models[model] else {
+            throw ModelError(.config, "no local model '\(model)'" + Spelling.suggestion(for: model, among: Array(manifest.models.keys))
+                + "; installed: \(manifest.models.keys.sorted().joined(separator: ", "))")
+        }
+        if let served = LocalServer.served(model, in: manifest.folder), LocalServer.healthy(served) { return served }
+        let port = try LocalServer.freePort()
+        let log = manifest.folder.appendingPathComponent("server-\(model).log")
+        let process = try ChildProcess(manifest.server, ["-m", weights, "--host", "127.0.0.1", "--port", String(port),
+                                                         "-c", String(manifest.contextSize), "-np", String(manifest.parallel), "--no-webui"],
+                                       log: log.path)
+        let url = "http://127.0.0.1:\(port)/v1"
+        running.withLock { $0[model] = (process, url) }
+        LocalServer.registerExitHook()
+        let deadline = Date().addingTimeInterval(180)
+        while !LocalServer.healthy(url) {
+            guard process.isRunning else {
+                running.withLock { $0[model] = nil }
+                throw ModelError(.config, "the local server for \(model) stopped while starting; see \(log.path)")
+            }
+            guard Date() < deadline else {
+                stop(model)
+                throw ModelError(.timeout, "the local server for \(model) was not ready in 180 s; see \(log.path)")
+            }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        return url
+    }
+
+    public func stop(_ model: String) {
+        running.withLock { $0.removeValue(forKey: model)?.process }?.stop()
+    }
+
+    public func stopAll() {
+        for model in running.withLock({ Array($0.keys) }) { stop(model) }
+    }
+
+    /// `rpt serve` records its server here so other rpt processes use it.
+    public static func servedFile(_ model: String, in folder: URL) -> URL { folder.appendingPathComponent("serve-\(model).json") }
+
+    static func served(_ model: String, in folder: URL) -> String? {
+        (try? String(contentsOf: servedFile(model, in: folder), encoding: .utf8)).flatMap { try? JSON.decode($0) }?["url"]?.string
+    }
+
+    private static let exitHook = Mutex(false)
+    private static func registerExitHook() {
+        let first = exitHook.withLock { done -> Bool in defer { done = true }; return !done }
+        if first { atexit { LocalServer.shared.stopAll() } }
+    }
+
+    /// GET {base}/../health answers 200 (llama.cpp's readiness endpoint).
+    public static func healthy(_ baseURL: String) -> Bool {
+        let root = baseURL.hasSuffix("/v1") ? String(baseURL.dropLast(3)) : baseURL
+        guard let h = curl_easy_init() else { return false }
+        defer { curl_easy_cleanup(h) }
+        _ = rpt_curl_setopt_string(h, CURLOPT_URL, root + "/health")
+        _ = rpt_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+        _ = rpt_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, 2000)
+        _ = rpt_curl_setopt_write(h, CURLOPT_WRITEFUNCTION) { _, size, n, _ in size * n }   // drop the body
+        guard curl_easy_perform(h) == CURLE_OK else { return false }
+        var status = 0
+        _ = rpt_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+        return status == 200
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard ok else { throw ModelError(.config, "no free loopback port for the local server") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import LuaHost
+import ModelClient
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Keep a local model's server running, so rpt commands use it without starting their own.")
+
+    @Argument(help: "The local model, local:NAME (see .rpt-local/manifest.json).") var model: String
+
+    func run() throws {
+        let name = try ModelName(parsing: model)
+        guard name.provider == "local" else { throw ValidationError("rpt serve runs local models: local:NAME") }
+        let manifest = try LocalServer.manifest()
+        let url = try LocalServer.shared.baseURL(for: name.model)
+        let file = LocalServer.servedFile(name.model, in: manifest.folder)
+        try (JSON.encode(["url": .string(url), "pid": .int(Int64(getpid()))]) + "\n").write(to: file, atomically: true, encoding: .utf8)
+        print("serving \(model) at \(url) (OpenAI-compatible); Ctrl-C stops it")
+        let stop = DispatchSemaphore(value: 0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { stop.signal() }
+            s.resume()
+            return s
+        }
+        stop.wait()
+        sources.forEach { $0.cancel() }
+        try? FileManager.default.removeItem(at: file)
+        LocalServer.shared.stopAll()
+    }
+}
