@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "TaskPackTests", dependencies: ["TaskPack"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "MockServer"]),
-        .testTarget(name: "CLITests", dependencies: ["TaskPack", "MockServer"]),
+        .testTarget(name: "CLITests", dependencies: ["TaskPack", "ModelClient", "MockServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,14 +20,17 @@ public final class LocalServer: Sendable {
 
     private let running = Mutex<[String: (process: ChildProcess, url: String)]>([:])
 
-    /// Where installed models are looked for: $RPT_LOCAL_DIR, ./.rpt-local, and the .rpt-local of
-    /// the checkout this rpt was built in.
+    /// Where installed models are looked for: $RPT_LOCAL_DIR if set; else ./.rpt-local and the
+    /// .rpt-local of the checkout this rpt was built in.
     public static func manifest(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Manifest {
         var dirs: [URL] = []
-        if let d = environment["RPT_LOCAL_DIR"], !d.isEmpty { dirs.append(URL(fileURLWithPath: d)) }
-        dirs.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".rpt-local"))
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        dirs.append(exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".rpt-local"))
+        if let d = environment["RPT_LOCAL_DIR"], !d.isEmpty {
+            dirs.append(URL(fileURLWithPath: d))                  // when set, the only place looked at
+        } else {
+            dirs.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".rpt-local"))
+            let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            dirs.append(exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".rpt-local"))
+        }
         for dir in dirs {
             let file = dir.appendingPathComponent("manifest.json")
             guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }

@@ -19,6 +19,7 @@ public final class ResponseCache: Sendable {
     public init(path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         var config = Configuration()
+        config.busyMode = .timeout(10)     // other rpt processes may share the cache
         // WAL with synchronous=NORMAL: a killed process loses nothing committed, and a write
         // does not wait for fsync (which cost milliseconds per reply).
         config.prepareDatabase { db in
@@ -36,6 +37,8 @@ public final class ResponseCache: Sendable {
     }
 
     public var hits: Int { counts.withLock { $0.hits } }
+    /// Replies stored.
+    public var count: Int { (try? db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM responses") ?? 0 }) ?? 0 }
     public var misses: Int { counts.withLock { $0.misses } }
 
     func get(_ key: String) -> ChatResponse? {

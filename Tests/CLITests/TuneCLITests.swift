@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LuaHost
 import MockServer
+import ModelClient
 
 /// `rpt tune` as a user runs it, against the scripted world on a loopback mock server.
 @Suite(.serialized) struct TuneCLITests {
@@ -96,7 +97,9 @@ import MockServer
         let deadline = Date().addingTimeInterval(60)
         while first.answeredCount < cut && Date() < deadline && p.isRunning { Thread.sleep(forTimeInterval: 0.02) }
         #expect(p.isRunning, "\(String(decoding: errPipe.fileHandleForReading.availableData, as: UTF8.self))")
-        Thread.sleep(forTimeInterval: 0.3)                  // let the answered replies reach the cache
+        // Killed once every answered reply is in the run's cache (a reply still on the wire dies with the process).
+        let cachePath = folder + "/cache.sqlite"
+        while ((try? ResponseCache(path: cachePath).count) ?? 0) < cut && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
         let answeredBefore = Set(s2.requests.prefix(cut).map { String(decoding: $0.body, as: UTF8.self) })
