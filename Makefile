@@ -44,7 +44,7 @@ local-model:
 # The main job on a shipped pack with the local model as target and optimizer, offline.
 DEMO_ARGS := --rounds 2 --candidates 1 --tool-calls 4 --train-sample 20 --dev-limit 40 --test-limit 60 --max-tokens 48
 demo: release local-model
-	@echo "==> rpt tune tasks/banking77 with local:smollm2 as target and optimizer (about 15 minutes on 2 cores)"
+	@echo "==> rpt tune tasks/banking77 with local:smollm2 as target and optimizer (about 5 minutes on 2 cores)"
 	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 $(DEMO_ARGS) --run runs/demo-banking77-$$(date +%Y%m%d-%H%M%S)
 	@echo "==> done: the run folder above holds best_prompt.md, final.json and events.jsonl"
 

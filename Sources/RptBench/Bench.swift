@@ -23,6 +23,8 @@ struct Bench {
         try datasetLoading(root: root, into: &report)
         try TransportBench.run(into: &report)
         try await LoopBench.run(root: root, into: &report)
+        try await LocalModelBench.run(root: root, into: &report)
+        report.kept = (try? String(contentsOfFile: out, encoding: .utf8)).flatMap(BenchReport.keptSection) ?? ""
         try report.render().write(toFile: out, atomically: true, encoding: .utf8)
         print(report.render())
     }

@@ -13,6 +13,13 @@ struct BenchReport {
 
     let command: String
     var rows: [Row] = []
+    /// Hand-recorded results (e.g. make demo's wall time) after `BenchReport.marker`, kept as they are.
+    var kept = ""
+    static let marker = "<!-- below this line: recorded by hand, kept by make bench -->"
+
+    static func keptSection(_ text: String) -> String? {
+        text.range(of: marker).map { String(text[$0.lowerBound...]) }
+    }
 
     mutating func add(name: String, result: String, goal: String, ratio: Double, higherIsBetter: Bool,
                       ratioNote: String = "measured / goal (above 1 meets it)", limit: Double = 1.25) {
@@ -27,9 +34,10 @@ struct BenchReport {
         out += "- command: `\(command)`\n- date: \(ISO8601DateFormatter().string(from: Date()))\n- machine: \(machine())\n\n"
         out += "| what | result | goal | ratio | |\n|---|---|---|---|---|\n"
         for r in rows {
-            out += "| \(r.name) | \(r.result) | \(r.goal) | \(String(format: "%.2f", r.ratio)) (\(r.ratioNote)) | \(r.verdict) |\n"
+            let ratio = r.ratio.isNaN ? "-" : "\(String(format: "%.2f", r.ratio)) (\(r.ratioNote))"
+            out += "| \(r.name) | \(r.result) | \(r.goal) | \(ratio) | \(r.verdict) |\n"
         }
-        return out
+        return kept.isEmpty ? out : out + "\n" + kept
     }
 
     func machine() -> String {
