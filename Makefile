@@ -1,6 +1,6 @@
 # rpt: the two set-up commands are `make demo` and `make test`; each installs what is missing.
 SWIFT ?= swift
-APT_PACKAGES := liblua5.4-dev libcurl4-openssl-dev pkg-config
+APT_PACKAGES := liblua5.4-dev libcurl4-openssl-dev pkg-config python3
 
 .PHONY: deps build release test bench demo check-packs local-model smoke clean
 
