@@ -147,6 +147,11 @@ public struct ModelConfig: Sendable {
         }
     }
 
+    /// The price of `provider:model`: the table's, free for local models, nil when unknown.
+    public func price(for model: String) -> Price? {
+        prices[model] ?? (model.hasPrefix("local:") ? Price(input: 0, output: 0) : nil)
+    }
+
     static func trimSlash(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
 }
 

@@ -133,7 +133,7 @@ struct ModelHandle: ModelClient {
         return response
     }
 
-    var price: Price? { name.provider == "local" ? Price(input: 0, output: 0) : hub.config.prices[name.description] }
+    var price: Price? { hub.config.price(for: name.description) }
 
     private func send(_ request: ChatRequest) async throws -> ChatResponse {
         try hub.ledger.check()

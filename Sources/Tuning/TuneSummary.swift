@@ -38,7 +38,7 @@ public enum TuneSummary {
         let targetIn = targetCalls * (meanPromptChars / 4), targetOut = targetCalls * (s.targetMaxTokens ?? 512)
         let optIn = optimizerCalls * 8000, optOut = optimizerCalls * 1500
         func cost(_ model: String, _ i: Int, _ o: Int) -> String {
-            guard let p = config.prices[model] ?? (model.hasPrefix("local:") ? Price(input: 0, output: 0) : nil) else { return "unknown price" }
+            guard let p = config.price(for: model) else { return "unknown price" }
             return String(format: "$%.2f", p.cost(Usage(inputTokens: i, outputTokens: o)))
         }
         return """
