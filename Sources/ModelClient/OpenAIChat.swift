@@ -8,7 +8,9 @@ protocol ProviderAdapter: Sendable {
 }
 
 /// OpenAI's chat completions, as OpenAI, vLLM, Ollama, llama.cpp's server and others speak it.
-struct OpenAIChat: ProviderAdapter {
+public struct OpenAIChat: ProviderAdapter {
+    public init() {}
+
     func httpRequest(_ request: ChatRequest, endpoint: EndpointConfig, apiKey: String?) -> HTTPRequest {
         var headers = ["Content-Type: application/json"]
         if let apiKey { headers.append("Authorization: Bearer \(apiKey)") }
@@ -17,7 +19,8 @@ struct OpenAIChat: ProviderAdapter {
                            totalTimeout: endpoint.timeout, idleTimeout: endpoint.idleTimeout)
     }
 
-    func body(_ r: ChatRequest) -> JSONValue {
+    /// The request body (also what tools that talk HTTP themselves, like the bench, send).
+    public func body(_ r: ChatRequest) -> JSONValue {
         var body: [String: JSONValue] = ["model": .string(r.model), "messages": .array(r.messages.map(message))]
         if !r.tools.isEmpty {
             body["tools"] = .array(r.tools.map { t in

@@ -103,18 +103,10 @@ struct Bench {
 
     struct ChildResult { var seconds: Double; var mib: Double }
 
+    /// A dataset-loading child: its seconds and peak RSS.
     static func spawn(_ args: [String]) throws -> ChildResult {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        p.arguments = ["child"] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let parts = String(decoding: data, as: UTF8.self).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        guard parts.count == 2 else { throw PackError("RptBench", "child \(args) printed \(String(decoding: data, as: UTF8.self))") }
-        return ChildResult(seconds: parts[0], mib: parts[1] / 1024)
+        let v = try spawnJSON(["child"] + args)
+        return ChildResult(seconds: v["seconds"]?.number ?? 0, mib: (v["peak_rss_kb"]?.number ?? 0) / 1024)
     }
 
     /// Runs a child (this binary, or `executable`) and parses the JSON line it prints last.
@@ -145,7 +137,7 @@ struct Bench {
         return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").compactMap { Double($0) }.first ?? 0
     }
 
-    /// Prints "<seconds> <peak RSS in KiB>".
+    /// Prints {"seconds": ..., "peak_rss_kb": ...}.
     static func child(_ args: [String]) throws {
         let start = DispatchTime.now()
         var kept: [Example] = []
@@ -158,7 +150,7 @@ struct Bench {
         default: break
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        print(String(format: "%.4f %.0f", seconds, peakRSSKiB()))
+        print(JSON.encode(["seconds": .double(seconds), "peak_rss_kb": .double(peakRSSKiB())]))
         withExtendedLifetime(kept) {}
     }
 }

@@ -22,7 +22,7 @@ enum LocalModelBench {
         let program = PromptProgram(runtime.spec.prompt)
         var promptTokens = 0.0, promptMs = 0.0, genTokens = 0.0, genMs = 0.0
         for ex in examples {
-            let body = OpenAIChatBody.make(model: model, messages: program.messages(for: try runtime.render(ex)), maxTokens: 64)
+            let body = OpenAIChat().body(ChatRequest(model: model, messages: program.messages(for: try runtime.render(ex)), maxTokens: 64))
             let r = try await CurlTransport.shared.send(HTTPRequest(url: base + "/chat/completions", headers: ["Content-Type: application/json"],
                                                                     body: Array(JSON.encode(body).utf8)))
             let t = try r.body.withUnsafeBufferPointer { try JSON.decode($0) }["timings"]
@@ -36,13 +36,5 @@ enum LocalModelBench {
                    result: String(format: "prompt %.0f tokens/s (%.0f tokens), generation %.1f tokens/s (%.0f tokens)", pps, promptTokens, gps, genTokens),
                    goal: "recorded (no goal)", ratio: .nan, higherIsBetter: true)
         report.rows[report.rows.count - 1].verdict = "recorded"
-    }
-}
-
-/// A chat completion body without rpt's client (the bench reads llama.cpp's extra fields).
-enum OpenAIChatBody {
-    static func make(model: String, messages: [ChatMessage], maxTokens: Int) -> JSONValue {
-        ["model": .string(model), "temperature": 0, "max_tokens": .int(Int64(maxTokens)),
-         "messages": .array(messages.map { ["role": .string($0.role.rawValue), "content": .string($0.content ?? "")] })]
     }
 }
