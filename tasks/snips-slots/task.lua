@@ -32,14 +32,19 @@ return {
   version = "1.0.0",
   description = "Extract the slots of a voice-assistant request as a JSON object",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  -- Tuning edits "task" (and may add sections); the slot names and the reply format are frozen.
   prompt = {
     system = "You extract structured fields from requests to a voice assistant.",
-    instruction = "Find the slots in the user's request. Possible slot names: "
-      .. table.concat(slot_names, ", ") .. ".\n"
-      .. "Reply with one JSON object that maps each slot present to the exact words of the request "
-      .. '(a list of strings if a slot occurs more than once), e.g. {"artist": "clem burke", "playlist": "Pre-Party R&B Jams"}. '
-      .. "Reply {} if there are none.",
+    sections = {
+      { id = "task", text = "Find the slots in the user's request." },
+      { id = "slots", text = "Possible slot names: " .. table.concat(slot_names, ", ") .. ".", frozen = true },
+      { id = "format", frozen = true,
+        text = "Reply with one JSON object that maps each slot present to the exact words of the request "
+          .. '(a list of strings if a slot occurs more than once), e.g. {"artist": "clem burke", "playlist": "Pre-Party R&B Jams"}. '
+          .. "Reply {} if there are none." },
+    },
   },
+  max_tokens = 128,
   output = "json",
   contract = { "JSON" },       -- words every tuned prompt must keep
 
