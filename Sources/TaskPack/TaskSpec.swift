@@ -20,6 +20,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var limits: LuaLimits
     public var hasClassify: Bool
     public var hasGold: Bool
+    /// The field holding each example's class (`label = "intent"`): samples are stratified by it.
+    public var labelField: String? = nil
 
     public struct Prompt: Sendable, Equatable, Codable {
         public var system: String

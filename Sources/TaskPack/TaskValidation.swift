@@ -12,6 +12,7 @@ enum TaskValidation {
         "data": "dataset files: { train = ..., dev = ..., test = ... } or one file to split",
         "split": "how missing splits are carved: { dev = 0.2, test = 0.2, seed = 1 }",
         "id": "the name of the field that holds each example's id (default \"id\")",
+        "label": "the field holding each example's class, if any: samples (--limit) are stratified by it",
         "prompt": "the starting prompt: { system = ..., instruction = ... }",
         "output": "\"json\" or \"text\": the reply format the prompt asks for",
         "render": "function(example) returning the user message",
@@ -67,6 +68,7 @@ enum TaskValidation {
         let version = string("version", default: "0.0.0") ?? "0.0.0"
         let description = string("description", default: "") ?? ""
         let idField = string("id", default: "id") ?? "id"
+        let labelField = string("label")
 
         var output = TaskSpec.Output.text
         if let o = entries["output"] {
@@ -99,7 +101,7 @@ enum TaskValidation {
         }
         let spec = TaskSpec(api: 1, name: name, version: version, description: description, prompt: prompt,
                             output: output, data: data, failures: allFailures, idField: idField, contract: contract, limits: limits,
-                            hasClassify: classify != nil, hasGold: gold != nil)
+                            hasClassify: classify != nil, hasGold: gold != nil, labelField: labelField)
         return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
     }
 

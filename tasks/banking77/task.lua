@@ -25,6 +25,7 @@ return {
   version = "1.0.0",
   description = "Route a banking customer message to one of 77 intents",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  label = "label", -- samples (--limit) keep every intent's share
   prompt = {
     system = "You are the message router of a bank's customer support.",
     instruction = "Read the customer's message and choose the one intent that fits it best, from this list:\n"

@@ -32,6 +32,7 @@ return {
   version = "1.0.0",
   description = "Extract the slots of a voice-assistant request as a JSON object",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  label = "intent", -- samples (--limit) keep every intent's share
   prompt = {
     system = "You extract structured fields from requests to a voice assistant.",
     instruction = "Find the slots in the user's request. Possible slot names: "
