@@ -70,7 +70,8 @@ public struct Calibration: Sendable, Equatable {
         brier = pairs.reduce(0) { $0 + pow($1.confidence - $1.score, 2) } / Double(pairs.count)
         var sums = [(c: Double, s: Double, n: Int)](repeating: (0, 0, 0), count: 10)
         for p in pairs {
-            let b = min(9, Int(p.confidence * 10))
+            // Clamped before the conversion: Int(_:) traps on NaN or a huge value (extract checks [0, 1], callers may not).
+            let b = p.confidence >= 0.1 ? min(9, Int(min(p.confidence, 1) * 10)) : 0
             sums[b].c += p.confidence; sums[b].s += p.score; sums[b].n += 1
         }
         bins = sums.map { Bin(confidence: $0.n == 0 ? 0 : $0.c / Double($0.n), accuracy: $0.n == 0 ? 0 : $0.s / Double($0.n), count: $0.n) }
