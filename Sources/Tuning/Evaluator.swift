@@ -59,7 +59,7 @@ public struct Evaluator {
     public var inFlight = 64
     /// Stop (throwing `PackFailing`) when the first this-many examples all fail in the pack with
     /// the same error: render before any call, or extract/score on the first replies (only this
-    /// many requests go out until a reply scores). nil: never.
+    /// many requests go out until a reply scores). nil (or under 1): never.
     public var failFast: Int?
 
     public init(client: any ModelClient) { self.client = client }
@@ -69,6 +69,7 @@ public struct Evaluator {
     /// error is returned beside the results.
     public func run(runtime: PackRuntime, examples: [Example], prompt: PromptProgram,
                     onResult: (ExampleResult) throws -> Void = { _ in }) async throws -> (results: [ExampleResult], stop: ModelError?) {
+        let failFast = self.failFast.flatMap { $0 > 0 ? $0 : nil }
         var results = [ExampleResult?](repeating: nil, count: examples.count)
         var requests: [(Int, ChatRequest)] = []
         var renderErrors: [HookError] = []

@@ -193,9 +193,11 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         let mixed = (1...12).map { HostilePack.row("m\($0)", $0 % 2 == 0 ? "SPIN" : "HOG") }
         let results = try await h.run(try PackData.load(spec: h.runtime.spec, directory: try HostilePack.make(dev: mixed))[.dev])
         #expect(results.count == 12 && Metrics(results).packErrors == 12)
-        h.evaluator.failFast = nil
-        let all = try await h.run(Array(h.data[.dev].prefix(20)))
-        #expect(all.count == 20 && Metrics(all).score == 0)
+        for off in [nil, -1] {
+            h.evaluator.failFast = off
+            let all = try await h.run(Array(h.data[.dev].prefix(20)))
+            #expect(all.count == 20 && Metrics(all).score == 0)
+        }
     }
 
     @Test func calibrationNumbers() {
