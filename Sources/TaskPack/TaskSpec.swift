@@ -20,6 +20,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var limits: LuaLimits
     public var hasClassify: Bool
     public var hasGold: Bool
+    /// The field holding each example's class (`label = "intent"`): samples are stratified by it.
+    public var labelField: String? = nil
 
     /// A starting prompt: system text and the instruction as named sections, joined by a blank
     /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label

@@ -12,6 +12,7 @@ enum TaskValidation {
         "data": "dataset files: { train = ..., dev = ..., test = ... } or one file to split",
         "split": "how missing splits are carved: { dev = 0.2, test = 0.2, seed = 1 }",
         "id": "the name of the field that holds each example's id (default \"id\")",
+        "label": "the field holding each example's class, if any: samples (--limit) are stratified by it",
         "prompt": "the starting prompt: { system = ..., instruction = ... } or { system = ..., sections = { { id = ..., text = ..., frozen = true }, ... } }",
         "max_tokens": "the most tokens a target reply may have (default 512; --max-tokens overrides)",
         "output": "\"json\" or \"text\": the reply format the prompt asks for",
@@ -68,6 +69,7 @@ enum TaskValidation {
         let version = string("version", default: "0.0.0") ?? "0.0.0"
         let description = string("description", default: "") ?? ""
         let idField = string("id", default: "id") ?? "id"
+        let labelField = string("label")
 
         var output = TaskSpec.Output.text
         if let o = entries["output"] {
@@ -106,7 +108,7 @@ enum TaskValidation {
         }
         var spec = TaskSpec(api: 1, name: name, version: version, description: description, prompt: prompt,
                             output: output, data: data, failures: allFailures, idField: idField, contract: contract, limits: limits,
-                            hasClassify: classify != nil, hasGold: gold != nil)
+                            hasClassify: classify != nil, hasGold: gold != nil, labelField: labelField)
         spec.maxTokens = maxTokens
         return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
     }

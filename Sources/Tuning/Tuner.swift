@@ -55,8 +55,8 @@ public final class Tuner {
         var rng = SplitMix(settings.seed)
         let shuffled = data[.train].shuffled(using: &rng)
         train = settings.trainSample > 0 ? Array(shuffled.prefix(settings.trainSample)) : shuffled
-        dev = Tuner.sample(data[.dev], settings.devLimit, seed: settings.seed)
-        test = Tuner.sample(data[.test], settings.testLimit, seed: settings.seed)
+        dev = PackData.sample(data[.dev], n: settings.devLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
+        test = PackData.sample(data[.test], n: settings.testLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         let all = Split.allCases.flatMap { data[$0] }
         let rendered = all.compactMap { try? runtime.render($0) }
         let golds = all.compactMap { (try? runtime.gold($0)) ?? nil }
@@ -232,15 +232,6 @@ public final class Tuner {
     /// Target replies are bounded unless the user or the pack says otherwise: a small local
     /// model can ramble to the end of its context.
     public static let defaultMaxTokens = 512
-
-    /// A seeded sample of `n` examples across the whole split (files are often sorted by
-    /// label), in the split's order; all of them when `n` is nil or not smaller.
-    static func sample(_ examples: [Example], _ n: Int?, seed: UInt64) -> [Example] {
-        guard let n, n < examples.count else { return examples }
-        var rng = SplitMix(seed)
-        let keep = Set(Array(examples.indices).shuffled(using: &rng).prefix(max(0, n)))
-        return examples.indices.filter(keep.contains).map { examples[$0] }
-    }
 
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }
 

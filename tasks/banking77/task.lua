@@ -25,6 +25,7 @@ return {
   version = "1.0.0",
   description = "Route a banking customer message to one of 77 intents",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  label = "label", -- samples (--limit) keep every intent's share
   -- Sections: tuning edits "task" (and may add sections); the label list and the output format
   -- are frozen, so no candidate can drop a label or the JSON the extract below reads.
   prompt = {

@@ -32,6 +32,7 @@ return {
   version = "1.0.0",
   description = "Extract the slots of a voice-assistant request as a JSON object",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  label = "intent", -- samples (--limit) keep every intent's share
   -- Tuning edits "task" (and may add sections); the slot names and the reply format are frozen.
   prompt = {
     system = "You extract structured fields from requests to a voice assistant.",

@@ -28,6 +28,7 @@
 ---@field data string|{ train: string, dev?: string, test?: string } JSONL or CSV files, relative to the pack
 ---@field split? rpt.SplitSpec
 ---@field id? string The field holding each example's id (default "id")
+---@field label? string The field holding each example's class: samples (--limit) are stratified by it
 ---@field prompt rpt.Prompt
 ---@field output? "json"|"text" The reply format the prompt asks for (default "text")
 ---@field render fun(ex: rpt.Example): string The user message for an example
