@@ -21,6 +21,10 @@ public struct EndpointConfig: Sendable, Equatable {
     /// generation by the total timeout; the idle limit guards dead connections.
     public var idleTimeout = 600.0
     public var maxAttempts = 6
+    /// The most bytes of one reply, after decompression (`max_reply_mb`).
+    public var maxReplyBytes = HTTPRequest.defaultMaxReplyBytes
+    /// The longest wait a Retry-After can impose before a retry (`max_retry_wait`, seconds).
+    public var maxRetryWait = 60.0
 
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String?) {
         self.name = name
@@ -149,6 +153,12 @@ public struct ModelConfig: Sendable {
                         // Bounded so a typo cannot open thousands of connections or retry forever.
                         guard let n = v.int, (1...1024).contains(n) else { throw fail(at, "must be an integer from 1 to 1024") }
                         if key == "concurrency" { e.concurrency = n } else { e.maxAttempts = n }
+                    case "max_reply_mb":
+                        guard let n = ModelConfig.number(v), n >= 0.001, n <= 4096 else { throw fail(at, "must be a number of megabytes from 0.001 to 4096") }
+                        e.maxReplyBytes = Int(n * 1_048_576)
+                    case "max_retry_wait":
+                        guard let n = ModelConfig.number(v), n >= 0, n <= 3600 else { throw fail(at, "must be a number of seconds from 0 to 3600") }
+                        e.maxRetryWait = n
                     case "requests_per_minute", "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout":
                         // Finite and bounded: the timeouts become curl's milliseconds (an Int) and the rates a sleep.
                         let rate = key.hasSuffix("per_minute")
@@ -164,7 +174,7 @@ public struct ModelConfig: Sendable {
                         }
                     default:
                         let known = ["kind", "base_url", "api_key_env", "tools", "concurrency", "max_attempts", "requests_per_minute",
-                                     "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout"]
+                                     "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout", "max_reply_mb", "max_retry_wait"]
                         throw fail(at, "unknown key" + Spelling.suggestion(for: key, among: known))
                     }
                 }
@@ -189,9 +199,27 @@ public struct ModelConfig: Sendable {
         return n
     }
 
-    /// The price of `provider:model`: the table's, free for local models, nil when unknown.
+    /// The price of `provider:model`: the table's, free for local models and cassettes, nil when unknown.
     public func price(for model: String) -> Price? {
-        prices[model] ?? (model.hasPrefix("local:") ? Price(input: 0, output: 0) : nil)
+        prices[model] ?? (model.hasPrefix("local:") || model.hasPrefix("replay:") ? Price(input: 0, output: 0) : nil)
+    }
+
+    /// The models of `models` without a price, for refusing a cost budget that could not hold.
+    public func unpriced(_ models: [String]) -> [String] {
+        var seen = Set<String>()
+        return models.filter { price(for: $0) == nil && seen.insert($0).inserted }
+    }
+
+    /// Refuses a cost budget when a model of the run has no price: its spending would be unknown,
+    /// so the budget could not stop anything.
+    public func checkCostBudget(_ budget: Budget, models: [String]) throws {
+        guard budget.maxCost != nil else { return }
+        let missing = unpriced(models)
+        guard let first = missing.first else { return }
+        throw ModelError(.config, "--budget-cost needs a price for every model of the run, and "
+            + missing.joined(separator: ", ") + (missing.count == 1 ? " has none" : " have none")
+            + ": add [prices.\"\(first)\"] with input = and output = (US dollars per million tokens) to your rpt.toml, "
+            + "or drop --budget-cost")
     }
 
     static func trimSlash(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }

@@ -98,11 +98,11 @@ import MockServer
         #expect(req.json?["max_tokens"] == .int(4096))
     }
 
-    @Test func openAIOverHTTPSendsTheKeyAndContentNullBecomesNil() async throws {
-        let server = try MockServer { _ in .chat(nil) }
+    @Test func openAIOverHTTPSendsTheKeyAndContentNullBesideACallBecomesNil() async throws {
+        let server = try MockServer { _ in .chat(nil, toolCalls: [("get_weather", .string("{}"))]) }
         defer { server.stop() }
         let r = try await makeHub(server).client("mock:m", role: "target").complete(hello)
-        #expect(r.content == nil)
+        #expect(r.content == nil && r.toolCalls.count == 1)
         #expect(server.requests.first?.headers["authorization"] == "Bearer sk-test-secret")
         #expect(server.requests.first?.json?["model"] == "m")
     }

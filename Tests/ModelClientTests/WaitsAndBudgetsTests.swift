@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import MockServer
+import Synchronization
+@testable import ModelClient
+
+/// Waits that end: cancels that are never lost, a time budget that ends calls in flight, a cost
+/// budget that cannot be switched off by a model without a price.
+@Suite struct WaitsAndBudgetsTests {
+    @Test func cancelsLandingAtAnyMomentAreNeverLost() async throws {
+        let server = try MockServer { _ in .delayed(30, .json(["late": true])) }
+        defer { server.stop() }
+        let start = Date()
+        let outcomes = await withTaskGroup(of: ModelError.Kind?.self) { group in
+            for i in 0..<200 {
+                group.addTask {
+                    let t = Task { try await CurlTransport.shared.send(HTTPRequest(url: server.baseURL + "/slow", headers: [], body: [])) }
+                    // From before the hand-off to the curl thread to well after it.
+                    if i % 4 != 0 { try? await Task.sleep(nanoseconds: UInt64(i % 7) * 300_000) }
+                    t.cancel()
+                    if case .failure(let e as ModelError) = await t.result { return e.kind }
+                    return nil
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.count == 200 && outcomes.allSatisfy { $0 == .cancelled })
+        #expect(Date().timeIntervalSince(start) < 25)          // long before the 30 s replies
+    }
+
+    @Test func theTimeBudgetEndsCallsInFlightAndWaitingForASlot() async throws {
+        let server = try MockServer { _ in .delayed(60, .chat("late")) }
+        defer { server.stop() }
+        let hub = try makeHub(server, budget: Budget(maxSeconds: 1)) { $0.concurrency = 1 }
+        let client = try hub.client("mock:m", role: "target")
+        let start = Date()
+        let kinds = await withTaskGroup(of: ModelError.Kind?.self) { group in
+            for i in 0..<4 {
+                group.addTask {
+                    var r = hello
+                    r.messages.append(.user("n\(i)"))
+                    return await modelError { _ = try await client.complete(r) }?.kind
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(kinds.allSatisfy { $0 == .budget })
+        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(server.requestCount <= 1)
+        let late = await modelError { _ = try await client.complete(hello) }
+        #expect(late?.message == "the time budget (1 s) is spent")
+    }
+
+    @Test func aCostBudgetNeedsAPriceForEveryModel() throws {
+        var config = ModelConfig.builtIn
+        config.prices["mock:m"] = Price(input: 1, output: 1)
+        #expect(throws: Never.self) { try config.checkCostBudget(Budget(maxCost: 1), models: ["mock:m", "local:x", "replay:f.jsonl"]) }
+        #expect(throws: Never.self) { try config.checkCostBudget(Budget(), models: ["anthropic:claude-x"]) }
+        do {
+            try config.checkCostBudget(Budget(maxCost: 1), models: ["mock:m", "anthropic:claude-x", "openai:o9", "anthropic:claude-x"])
+            Issue.record("not refused")
+        } catch {
+            #expect("\(error)".contains("anthropic:claude-x, openai:o9 have none: add [prices.\"anthropic:claude-x\"]"))
+        }
+    }
+
+    @Test func aModelWithoutAPriceStopsACostBudgetInsteadOfSpendingBlind() async throws {
+        let server = try MockServer { _ in .chat("x") }
+        defer { server.stop() }
+        let hub = try makeHub(server, budget: Budget(maxCost: 5))
+        let priced = try hub.client("mock:m", role: "target")
+        let unpriced = try hub.client("mock:other", role: "critic")
+        _ = try await priced.complete(hello)
+        _ = try await unpriced.complete(hello)
+        var again = hello
+        again.messages.append(.user("more"))
+        let e = await modelError { _ = try await priced.complete(again) }
+        #expect(e?.kind == .budget)
+        #expect(e?.message.contains("mock:other has no price") == true)
+    }
+}
