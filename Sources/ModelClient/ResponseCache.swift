@@ -58,7 +58,8 @@ public final class ResponseCache: Sendable {
         }
     }
 
-    static func reason(_ error: Error) -> String {
+    /// A file-system error as the short reason the OS gives ("Permission denied").
+    public static func reason(_ error: Error) -> String {
         ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
     }
 

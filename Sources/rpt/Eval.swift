@@ -38,6 +38,9 @@ struct Eval: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many seconds.") var budgetSeconds: Double?
 
     func validate() throws {
+        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        }
         guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
@@ -60,6 +63,7 @@ struct Eval: AsyncParsableCommand {
         var config = try ModelConfig.load(packDirectory: dir)
         let name = try ModelName(parsing: target)
         if let baseURL { config.endpoints[name.provider]?.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
+        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target]) } catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
                                cache: cache, recordTo: record)
@@ -75,6 +79,7 @@ struct Eval: AsyncParsableCommand {
         let folder = out ?? "runs/eval-\(runtime.spec.name)-\(split)-\(stamp.replacingOccurrences(of: ":", with: ""))"
         let results = try ResultsFile(path: folder + "/results.jsonl")
         let progress = Progress(total: examples.count)
+        hub.onNotice { progress.note($0) }
 
         let work = Task { try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
             try results.append(r)
