@@ -8,6 +8,9 @@ public struct EndpointConfig: Sendable, Equatable {
     public var name: String
     public var kind: Kind
     public var baseURL: String
+    /// More base URLs serving the same models (`base_urls` in rpt.toml): requests are spread
+    /// over `baseURL` and these by load, and a failing one is set aside (`EndpointPool`).
+    public var mirrors: [String] = []
     /// The environment variable holding the key; nil for servers that need none.
     public var apiKeyEnv: String?
     public var concurrency = 16
@@ -25,6 +28,15 @@ public struct EndpointConfig: Sendable, Equatable {
     public var maxReplyBytes = HTTPRequest.defaultMaxReplyBytes
     /// The longest wait a Retry-After can impose before a retry (`max_retry_wait`, seconds).
     public var maxRetryWait = 60.0
+
+    /// One base URL in place of every configured one (--base-url, OPENAI_BASE_URL: the user said where the server is).
+    public mutating func setBaseURL(_ url: String) {
+        baseURL = ModelConfig.trimSlash(url)
+        mirrors = []
+    }
+
+    /// Every base URL of the provider, the first one first.
+    public var baseURLs: [String] { [baseURL] + mirrors }
 
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String?) {
         self.name = name
@@ -84,7 +96,7 @@ public struct ModelConfig: Sendable {
             && seen.insert(url.standardizedFileURL.resolvingSymlinksInPath().path).inserted {
             try config.merge(file: url, scope: scope)
         }
-        if let base = environment["OPENAI_BASE_URL"], !base.isEmpty { config.endpoints["openai"]?.baseURL = trimSlash(base) }
+        if let base = environment["OPENAI_BASE_URL"], !base.isEmpty { config.endpoints["openai"]?.setBaseURL(base) }
         return config
     }
 
@@ -142,7 +154,17 @@ public struct ModelConfig: Sendable {
                         e.kind = k
                     case "base_url":
                         guard let s = v.string, s.hasPrefix("http://") || s.hasPrefix("https://") else { throw fail(at, "must be an http(s) URL") }
+                        guard p["base_urls"] == nil else { throw fail(at, "give base_url or base_urls, not both") }
                         e.baseURL = ModelConfig.trimSlash(s)
+                        e.mirrors = []
+                    case "base_urls":
+                        let urls = v.array.map { $0.map { $0.string } } ?? []
+                        guard !urls.isEmpty, urls.allSatisfy({ $0.map { $0.hasPrefix("http://") || $0.hasPrefix("https://") } ?? false }) else {
+                            throw fail(at, "must be a list of one or more http(s) URLs")
+                        }
+                        let trimmed = urls.map { ModelConfig.trimSlash($0!) }
+                        e.baseURL = trimmed[0]
+                        e.mirrors = Array(trimmed.dropFirst())
                     case "api_key_env":
                         guard let s = v.string else { throw fail(at, "must be the name of an environment variable") }
                         e.apiKeyEnv = s.isEmpty ? nil : s
@@ -173,7 +195,7 @@ public struct ModelConfig: Sendable {
                         default: e.idleTimeout = n
                         }
                     default:
-                        let known = ["kind", "base_url", "api_key_env", "tools", "concurrency", "max_attempts", "requests_per_minute",
+                        let known = ["kind", "base_url", "base_urls", "api_key_env", "tools", "concurrency", "max_attempts", "requests_per_minute",
                                      "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout", "max_reply_mb", "max_retry_wait"]
                         throw fail(at, "unknown key" + Spelling.suggestion(for: key, among: known))
                     }

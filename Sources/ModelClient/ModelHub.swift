@@ -20,6 +20,7 @@ public final class ModelHub: Sendable {
     private let noticeSink = Mutex<(@Sendable (String) -> Void)?>(nil)
     private let warned = Mutex<Set<String>>([])
     private let throttles = Mutex<[String: Throttle]>([:])
+    private let pools = Mutex<[String: EndpointPool]>([:])
     private let quirks = Mutex<[String: Set<Quirk>]>([:])
 
     enum Quirk: Hashable { case noTools, noRequiredChoice }
@@ -81,9 +82,19 @@ public final class ModelHub: Sendable {
     func throttle(_ e: EndpointConfig) -> Throttle {
         throttles.withLock { t in
             if let existing = t[e.name] { return existing }
-            let made = Throttle(slots: AsyncSemaphore(e.concurrency), requests: e.requestsPerMinute.map(RateLimiter.init),
+            // Concurrency is per base URL: each replica has its own slots.
+            let made = Throttle(slots: AsyncSemaphore(e.concurrency * e.baseURLs.count), requests: e.requestsPerMinute.map(RateLimiter.init),
                                 tokens: e.tokensPerMinute.map(RateLimiter.init))
             t[e.name] = made
+            return made
+        }
+    }
+
+    func pool(_ e: EndpointConfig) -> EndpointPool {
+        pools.withLock { p in
+            if let existing = p[e.name] { return existing }
+            let made = EndpointPool(urls: e.baseURLs)
+            p[e.name] = made
             return made
         }
     }
@@ -176,7 +187,8 @@ struct ModelHandle: ModelClient {
     private func send(_ request: ChatRequest) async throws -> ChatResponse {
         try hub.ledger.check()
         let throttle = hub.throttle(endpoint)
-        let http = adapter.httpRequest(request, endpoint: endpoint, apiKey: apiKey)
+        let pool = hub.pool(endpoint)
+        let tokens = Double(adapter.httpRequest(request, endpoint: endpoint, apiKey: apiKey).body.count / 4 + (request.maxTokens ?? 256))
         var policy = hub.retry ?? RetryPolicy(maxAttempts: endpoint.maxAttempts)
         policy.maxRetryAfter = endpoint.maxRetryWait
         let model = name.description, role = role, hub = hub
@@ -187,8 +199,17 @@ struct ModelHandle: ModelClient {
                     hub.notice("\(model): \(wait)")
                 }) {
                     try await throttle.requests?.take(1)
-                    try await throttle.tokens?.take(Double(http.body.count / 4 + (request.maxTokens ?? 256)))
-                    let reply = try await hub.transport.send(http)
+                    try await throttle.tokens?.take(tokens)
+                    // Each attempt picks a replica, so a retry after an outage goes to another one.
+                    let (replica, url) = pool.acquire()
+                    var at = endpoint
+                    at.baseURL = url
+                    let reply: HTTPResponse
+                    do { reply = try await hub.transport.send(adapter.httpRequest(request, endpoint: at, apiKey: apiKey)) } catch {
+                        pool.release(replica, failed: EndpointPool.isOutage(error))
+                        throw error
+                    }
+                    pool.release(replica, failed: reply.status >= 500)
                     guard (200..<300).contains(reply.status) else {
                         throw ModelError.http(status: reply.status, body: reply.body,
                                               retryAfter: RetryPolicy.retryAfter(reply.headers["retry-after"]), keyVariable: endpoint.apiKeyEnv,

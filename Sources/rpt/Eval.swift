@@ -62,7 +62,7 @@ struct Eval: AsyncParsableCommand {
         let examples = PackData.sample(data[Split(rawValue: split)!], n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
         var config = try ModelConfig.load(packDirectory: dir)
         let name = try ModelName(parsing: target)
-        if let baseURL { config.endpoints[name.provider]?.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
+        if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
         do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target]) } catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),

@@ -98,7 +98,7 @@ struct Tune: AsyncParsableCommand {
         }
         s.packFiles = files
         var config = try ModelConfig.load(packDirectory: dir)
-        for (provider, url) in s.baseURLs { config.endpoints[provider]?.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url }
+        for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
         do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + (s.critic.map { [$0] } ?? [])) }
         catch let e as ModelError { throw Refusal(e.message) }
 

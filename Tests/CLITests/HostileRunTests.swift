@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LuaHost
 import MockServer
+import Synchronization
 
 /// A new user's bad day, through the binary: bad numbers, budgets, changed data, passwords in
 /// URLs, damaged caches. Each ends in bounded time with a message that names the fix.
@@ -138,5 +139,32 @@ import MockServer
         #expect(r.status == 0, "\(r.err)")
         #expect(r.err.contains("openai:t: waiting 1 s before attempt 2 of 6 (HTTP 429, the server asked for 86400 s: capped by max_retry_wait)"))
         #expect(Date().timeIntervalSince(start) < 60)
+    }
+
+    @Test func twoReplicasOneDyingMidRunScoreEveryExampleOnce() throws {
+        let alive = try MockServer { req in Thread.sleep(forTimeInterval: 0.01); return HostilePack.echo(req) }
+        let dying = Mutex<MockServer?>(nil)
+        let b = try MockServer { req in
+            if req.index >= 8 { let s = dying.withLock { $0 }; Thread { s?.stop() }.start(); return .drop }
+            Thread.sleep(forTimeInterval: 0.01)
+            return HostilePack.echo(req)
+        }
+        dying.withLock { $0 = b }
+        defer { alive.stop(); b.stop() }
+        let config = temp("xdg")
+        try FileManager.default.createDirectory(atPath: config + "/rpt", withIntermediateDirectories: true)
+        try "[providers.pair]\nbase_urls = [\"\(alive.baseURL)\", \"\(b.baseURL)\"]\nconcurrency = 4\n"
+            .write(toFile: config + "/rpt/rpt.toml", atomically: true, encoding: .utf8)
+        let rows = (1...40).map { HostilePack.row("d\($0)", "w\($0)") }
+        let pack = try HostilePack.make(dev: rows)
+        let out = temp("pair")
+        let r = try CLI.run(["eval", pack.path, "--target", "pair:m", "--no-cache", "--out", out, "--json"],
+                            environment: ["XDG_CONFIG_HOME": config])
+        #expect(r.status == 0, "\(r.err)")
+        let results = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
+        #expect(results.count == 40)
+        #expect(Set(results.compactMap { $0["id"]?.string }).count == 40)
+        #expect(results.allSatisfy { $0["api_error"] == nil && $0["score"]?.number == 1 })
+        #expect(b.requestCount >= 1 && alive.requestCount >= 32)
     }
 }
