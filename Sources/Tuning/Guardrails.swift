@@ -40,13 +40,14 @@ public struct Guardrails: Sendable {
                 let open = best.sections.filter { !$0.frozen }.map { "'\($0.id)'" }.joined(separator: ", ")
                 return "section '\(section)' is frozen: rpt keeps it as it is. Edit \(open), or add a section under a new name"
             }
-            if p == best { return "it changes nothing: the text is the same as the current one" }
         }
-        let text = p.system + "\n" + p.instruction
-        if p.instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "the instruction is empty" }
         if let section, section.lowercased() != "system", p.section(section) == nil {
             return "the text is empty: write the section's complete new text"
         }
+        if let best, p == best { return "it changes nothing: the text is the same as the current one" }
+        let text = p.system + "\n" + p.instruction
+        if p.instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "the instruction is empty" }
+        if let line = p.headingLine { return "it has the line \"\(line)\"\(at), which prompt files use as a heading: word it another way" }
         let lower = text.lowercased()
         if let missing = contract.first(where: { !lower.contains($0.lowercased()) }) {
             var why = "it drops the output contract: the prompt must keep the word \"\(missing)\" (the pack's parser depends on it)"

@@ -19,7 +19,11 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
         self.init(system: system, sections: [PromptSection(id: "instruction", text: instruction)])
     }
 
-    public init(_ p: TaskSpec.Prompt) { self.init(system: p.system, sections: p.sections) }
+    /// The pack's prompt, each text trimmed as tuning and prompt files keep them.
+    public init(_ p: TaskSpec.Prompt) {
+        let trim = { (s: String) in s.trimmingCharacters(in: .whitespacesAndNewlines) }
+        self.init(system: trim(p.system), sections: p.sections.map { PromptSection(id: $0.id, text: trim($0.text), frozen: $0.frozen) })
+    }
 
     public var instruction: String { PromptSection.join(sections) }
 
@@ -38,6 +42,15 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
             out.sections.insert(PromptSection(id: id, text: text), at: at)
         }
         return out
+    }
+
+    /// A line of the prompt that would read as a heading in `best_prompt.md`, if any: such a
+    /// prompt could not be read back exactly, so tuning refuses it.
+    public var headingLine: String? {
+        for text in [system] + sections.map(\.text) {
+            if let line = text.split(separator: "\n").first(where: { PromptProgram.heading(of: $0) != nil }) { return String(line) }
+        }
+        return nil
     }
 
     /// The chat messages for one rendered example.
@@ -62,11 +75,12 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
     }
 
     /// Reads a prompt file: JSON (as rpt writes it, or `{"system": ..., "instruction": ...}`),
-    /// Markdown with `## System` and `## Section ID` (or `## Instruction`) headings, or plain text
-    /// (the instruction; the system text stays the pack's).
+    /// Markdown as `markdown` writes it (`## System`, `## Section ID`, or `## Instruction`
+    /// headings; other lines, `## ` ones included, are text), or plain text (the instruction; the
+    /// system text stays the pack's).
     public static func load(path: String, default base: PromptProgram) throws -> PromptProgram {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PackError(path, "cannot read the prompt file")
+            throw PackError(path, "cannot read the prompt file (it must be UTF-8 text)")
         }
         if path.hasSuffix(".json") {
             guard let v = try? JSON.decode(text), let p = from(json: v, system: base.system) else {
@@ -74,25 +88,43 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
             }
             return p
         }
-        let parts = ("\n" + text).components(separatedBy: "\n## ")
-        guard parts.count > 1 else {
+        var system: String?, sections: [PromptSection] = []
+        var heading: (id: String, frozen: Bool)?, body: [Substring] = []
+        func close() {
+            let t = body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            if let h = heading {
+                if h.id == "system" { system = t } else { sections.append(PromptSection(id: h.id, text: t, frozen: h.frozen)) }
+            }
+            body = []
+        }
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard let h = PromptProgram.heading(of: line) else { body.append(line); continue }
+            if heading == nil, !body.joined().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw PackError(path, "text before the first '## System' or '## Section NAME' heading: put it under a heading, or drop the headings for a plain instruction")
+            }
+            close()
+            heading = h
+        }
+        guard heading != nil else {
             return PromptProgram(system: base.system, instruction: text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        var system = base.system, sections: [PromptSection] = []
-        for part in parts.dropFirst() {
-            let head = part.prefix { $0 != "\n" }.trimmingCharacters(in: .whitespaces)
-            let body = part.drop { $0 != "\n" }.trimmingCharacters(in: .whitespacesAndNewlines)
-            let words = head.split(separator: " ").map(String.init)
-            switch words.first?.lowercased() {
-            case "system": system = body
-            case "instruction": sections.append(PromptSection(id: "instruction", text: body))
-            case "section" where words.count >= 2 && PromptSection.isValidID(words[1]):
-                sections.append(PromptSection(id: words[1], text: body, frozen: words.dropFirst(2).joined(separator: " ") == "(frozen)"))
-            default:
-                throw PackError(path, "unknown heading '## \(head)': a prompt file has '## System' and '## Section NAME' (or '## Instruction') headings")
-            }
+        close()
+        guard Set(sections.map(\.id)).count == sections.count else { throw PackError(path, "a section name is used twice") }
+        return PromptProgram(system: system ?? base.system, sections: sections.isEmpty ? base.sections : sections)
+    }
+
+    /// `## System`, `## Instruction` or `## Section ID [(frozen)]`: the only headings a prompt
+    /// file has; any other line is text.
+    public static func heading(of line: Substring) -> (id: String, frozen: Bool)? {
+        guard line.hasPrefix("## ") else { return nil }
+        let words = line.dropFirst(3).split(separator: " ").map(String.init)
+        switch (words.first, words.count) {
+        case ("System", 1): return ("system", false)
+        case ("Instruction", 1): return ("instruction", false)
+        case ("Section", 2) where PromptSection.isValidID(words[1]): return (words[1], false)
+        case ("Section", 3) where PromptSection.isValidID(words[1]) && words[2] == "(frozen)": return (words[1], true)
+        default: return nil
         }
-        return PromptProgram(system: system, sections: sections.isEmpty ? base.sections : sections)
     }
 
     /// A prompt from rpt's JSON form (sections) or the plain `{system, instruction}` form.

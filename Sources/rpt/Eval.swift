@@ -16,7 +16,7 @@ struct Eval: AsyncParsableCommand {
 
     @Argument(help: "The task pack folder.") var pack: String
     @Option(help: "The model to evaluate, provider:model.") var target: String
-    @Option(help: "A prompt file (.json, .md with ## System / ## Instruction, or text = the instruction). Default: the pack's prompt.")
+    @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
     @Option(help: "The split: train, dev or test.") var split: String = "dev"
     // .unconditional: "-3" is read as a value (and refused by validate), not as an unknown flag.
@@ -31,7 +31,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Write every request and reply to this cassette (replay it with --target replay:FILE).") var record: String?
     @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
     @Option(parsing: .unconditional, help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
-    @Option(parsing: .unconditional, help: "The most tokens a reply may have.") var maxTokens: Int?
+    @Option(parsing: .unconditional, help: "The most tokens a reply may have (default: the pack's max_tokens, else 512).") var maxTokens: Int?
     @Flag(help: "Ask the server for a JSON object reply (response_format), for packs whose output is JSON.") var jsonMode = false
     @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
     @Option(parsing: .unconditional, help: "Stop after this cost in US dollars.") var budgetCost: Double?
@@ -69,7 +69,7 @@ struct Eval: AsyncParsableCommand {
                                cache: cache, recordTo: record)
         var evaluator = Evaluator(client: try hub.client(target, role: "target"))
         evaluator.temperature = temperature
-        evaluator.maxTokens = maxTokens
+        evaluator.maxTokens = maxTokens ?? runtime.spec.maxTokens ?? Tuner.defaultMaxTokens
         evaluator.jsonMode = jsonMode
         evaluator.failFast = 5
         let base = PromptProgram(runtime.spec.prompt)

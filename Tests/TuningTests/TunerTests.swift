@@ -165,6 +165,28 @@ struct TuneFixture {
         #expect(replies.first?.hasPrefix("Rejected: it pastes") == true)
     }
 
+    @Test func aResubmittedRejectedEditIsAnsweredAsSuchAndDoesNotUseUpTheRound() async throws {
+        let f = try TuneFixture()
+        let good = f.good
+        let frozen = TuneFixture.submit("Reply in prose.", section: "format")
+        let world = ScriptedWorld(labels: f.labels) { round, step in
+            switch (round, step) {
+            case (1, 0), (1, 1), (1, 2): return [frozen]
+            case (1, 3): return [TuneFixture.submit(good)]
+            default: return [TuneFixture.stop()]
+            }
+        }
+        let (r, store, server, _) = try await f.run(world) { $0.toolCallsPerRound = 2; $0.candidatesPerRound = 1 }
+        defer { server.stop() }
+        #expect(r.best.section("guidance")?.text == good)
+        let round = TuneFixture.events(store).first { $0["type"] == "optimizer_round" }
+        #expect(round?["duplicates"] == .int(2) && round?["rejected"] == .int(1) && round?["candidates"] == .int(1))
+        let results = (try JSON.decode(store.read("rounds/01/optimizer.json") ?? "")).array?
+            .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
+        #expect(results.count == 4)
+        #expect(results[1].hasPrefix("You submitted this exact edit before and it was rejected: section 'format' is frozen"))
+    }
+
     @Test func leakDetectionUsesEightWordOverlap() throws {
         let g = Guardrails(contract: ["JSON"], texts: ["the quick brown fox jumps over the lazy dog near the river"],
                            inputs: ["short one", "please block my card right now"],
