@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 import MockServer
 import Synchronization
 @testable import ModelClient
@@ -77,5 +78,29 @@ import Synchronization
         let e = await modelError { _ = try await priced.complete(again) }
         #expect(e?.kind == .budget)
         #expect(e?.message.contains("mock:other has no price") == true)
+    }
+
+    @Test func aCacheWriteThatFailsStopsARunAndIsSaidElsewhere() async throws {
+        let server = try MockServer { _ in .chat("paid for") }
+        defer { server.stop() }
+        for required in [true, false] {
+            let cache = try tempCache()
+            try await DatabaseQueue(path: cache.path).write { try $0.execute(sql: "DROP TABLE responses") }   // a disk that says no
+            var config = ModelConfig.builtIn
+            config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
+            let hub = try ModelHub(config: config, cache: cache, cacheAllTemperatures: true, cacheRequired: required, retry: SleepLog().policy)
+            let notices = Mutex<[String]>([])
+            hub.onNotice { n in notices.withLock { $0.append(n) } }
+            let client = try hub.client("mock:m", role: "target")
+            if required {
+                do { _ = try await client.complete(hello); Issue.record("a lost reply went unsaid") } catch let e as CacheWriteFailed {
+                    #expect(e.description.contains("rpt stopped so that --resume stays exact"))
+                    #expect(e.description.contains(cache.path))
+                }
+            } else {
+                #expect(try await client.complete(hello).content == "paid for")
+                #expect(notices.withLock { $0 }.contains { $0.hasPrefix("cannot save replies in the response cache \(cache.path)") })
+            }
+        }
     }
 }
