@@ -198,8 +198,11 @@ struct ModelHandle: ModelClient {
                     hub.ledger.record(model: model, role: role) { $0.retries += 1 }
                     hub.notice("\(model): \(wait)")
                 }) {
-                    try await throttle.requests?.take(1)
-                    try await throttle.tokens?.take(tokens)
+                    func said(_ limit: String) -> (Double) -> Void {
+                        { if $0 >= 2 { hub.notice(String(format: "%@: waiting %.0f s for the %@ limit of %@", model, $0.rounded(.up), limit, endpoint.name)) } }
+                    }
+                    try await throttle.requests?.take(1, onWait: said("requests_per_minute"))
+                    try await throttle.tokens?.take(tokens, onWait: said("tokens_per_minute"))
                     // Each attempt picks a replica, so a retry after an outage goes to another one.
                     let (replica, url) = pool.acquire()
                     var at = endpoint

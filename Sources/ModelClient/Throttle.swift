@@ -69,7 +69,8 @@ final class RateLimiter: Sendable {
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    func take(_ units: Double) async throws {
+    /// `onWait` hears of a wait before it begins (long ones are said on the progress line).
+    func take(_ units: Double, onWait: (Double) -> Void = { _ in }) async throws {
         let wait = state.withLock { s -> Double in
             let t = RateLimiter.now()
             s.tokens = min(capacity, s.tokens + (t - s.stamp) * perSecond)
@@ -77,7 +78,10 @@ final class RateLimiter: Sendable {
             s.tokens -= min(units, capacity)
             return s.tokens >= 0 ? 0 : -s.tokens / perSecond
         }
-        if wait > 0 { try await Task.sleep(nanoseconds: Checked.nanoseconds(wait)) }
+        if wait > 0 {
+            onWait(wait)
+            try await Task.sleep(nanoseconds: Checked.nanoseconds(wait))
+        }
     }
 }
 

@@ -103,4 +103,12 @@ import Synchronization
             }
         }
     }
+
+    @Test func aRateLimitWaitIsAnnouncedBeforeItBegins() async throws {
+        let limiter = RateLimiter(perMinute: 60_000)                 // 1000 a second
+        try await limiter.take(60_000)
+        let heard = Mutex<Double?>(nil)
+        try await limiter.take(100) { wait in heard.withLock { $0 = wait } }
+        #expect((heard.withLock { $0 } ?? 0) > 0.05)
+    }
 }
