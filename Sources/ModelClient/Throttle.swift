@@ -7,6 +7,8 @@ final class AsyncSemaphore: Sendable {
     private struct State {
         var free: Int
         var next: UInt64 = 0
+        /// Acquires not yet granted nor cancelled (a cancel may land before the acquire queues).
+        var undecided: Set<UInt64> = []
         var waiters: [(id: UInt64, c: CheckedContinuation<Void, Error>)] = []
         var cancelled: Set<UInt64> = []
     }
@@ -15,12 +17,16 @@ final class AsyncSemaphore: Sendable {
     init(_ limit: Int) { state = Mutex(State(free: max(1, limit))) }
 
     func acquire() async throws {
-        let id = state.withLock { s -> UInt64 in s.next += 1; return s.next }
+        let id = state.withLock { s -> UInt64 in
+            s.next += 1
+            s.undecided.insert(s.next)
+            return s.next
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
                 let outcome = state.withLock { s -> Bool? in
                     if s.cancelled.remove(id) != nil { return false }
-                    if s.free > 0 { s.free -= 1; return true }
+                    if s.free > 0 { s.free -= 1; s.undecided.remove(id); return true }
                     s.waiters.append((id, c))
                     return nil
                 }
@@ -32,8 +38,12 @@ final class AsyncSemaphore: Sendable {
             }
         } onCancel: {
             let waiting = state.withLock { s -> CheckedContinuation<Void, Error>? in
-                guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { s.cancelled.insert(id); return nil }
-                return s.waiters.remove(at: i).c
+                if let i = s.waiters.firstIndex(where: { $0.id == id }) {
+                    s.undecided.remove(id)
+                    return s.waiters.remove(at: i).c
+                }
+                if s.undecided.remove(id) != nil { s.cancelled.insert(id) }    // not queued yet: refused when it is
+                return nil
             }
             waiting?.resume(throwing: CancellationError())
         }
@@ -42,7 +52,9 @@ final class AsyncSemaphore: Sendable {
     func release() {
         let next = state.withLock { s -> CheckedContinuation<Void, Error>? in
             if s.waiters.isEmpty { s.free += 1; return nil }
-            return s.waiters.removeFirst().c
+            let w = s.waiters.removeFirst()
+            s.undecided.remove(w.id)
+            return w.c
         }
         next?.resume()
     }
