@@ -90,11 +90,13 @@ public final class ModelHub: Sendable {
         }
     }
 
+    /// Keyed by the URLs too: `local:NAME` gives each model its own server under one provider name.
     func pool(_ e: EndpointConfig) -> EndpointPool {
-        pools.withLock { p in
-            if let existing = p[e.name] { return existing }
+        let key = ([e.name] + e.baseURLs).joined(separator: "\n")
+        return pools.withLock { p in
+            if let existing = p[key] { return existing }
             let made = EndpointPool(urls: e.baseURLs)
-            p[e.name] = made
+            p[key] = made
             return made
         }
     }
