@@ -190,7 +190,7 @@ struct ModelHandle: ModelClient {
         try hub.ledger.check()
         let throttle = hub.throttle(endpoint)
         let pool = hub.pool(endpoint)
-        let tokens = Double(adapter.httpRequest(request, endpoint: endpoint, apiKey: apiKey).body.count / 4 + (request.maxTokens ?? 256))
+        let tokens = Double(adapter.httpRequest(request, endpoint: endpoint, apiKey: apiKey).body.count) / 4 + Double(request.maxTokens ?? 256)
         var policy = hub.retry ?? RetryPolicy(maxAttempts: endpoint.maxAttempts)
         policy.maxRetryAfter = endpoint.maxRetryWait
         let model = name.description, role = role, hub = hub

@@ -46,7 +46,7 @@ struct Eval: AsyncParsableCommand {
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
         if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score is a score in [0, 1]") }
         guard temperature.isFinite, (0...2).contains(temperature) else { throw ValidationError("--temperature must be from 0 to 2") }
-        if let n = maxTokens, n < 1 { throw ValidationError("--max-tokens must be at least 1") }
+        if let n = maxTokens, !(1...Checked.maxTokensPerReply).contains(n) { throw ValidationError("--max-tokens must be from 1 to \(Checked.maxTokensPerReply)") }
         if let n = budgetTokens, n < 1 { throw ValidationError("--budget-tokens must be at least 1") }
         if let c = budgetCost, !(c.isFinite && c >= 0) { throw ValidationError("--budget-cost must be a number of US dollars, 0 or more") }
         if let t = budgetSeconds, !(t.isFinite && t > 0) { throw ValidationError("--budget-seconds must be a number of seconds above 0") }
