@@ -60,7 +60,15 @@ public final class ResponseCache: Sendable {
 
     /// A file-system error as the short reason the OS gives ("Permission denied").
     public static func reason(_ error: Error) -> String {
-        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
+        let ns = error as NSError
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+        if let posix, let code = Int32(exactly: posix.code) { return String(cString: strerror(code)) }
+        switch (error as? CocoaError)?.code {
+        case .fileWriteNoPermission?, .fileReadNoPermission?: return "permission denied"
+        case .fileWriteVolumeReadOnly?: return "read-only file system"
+        case .fileWriteOutOfSpace?: return "no space left on the device"
+        default: return ns.localizedDescription
+        }
     }
 
     public var hits: Int { counts.withLock { $0.hits } }
