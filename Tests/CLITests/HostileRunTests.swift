@@ -167,4 +167,25 @@ import Synchronization
         #expect(results.allSatisfy { $0["api_error"] == nil && $0["score"]?.number == 1 })
         #expect(b.requestCount >= 1 && alive.requestCount >= 32)
     }
+
+    @Test func aResumeThatDivergesFromTheLogStopsLoudly() throws {
+        let server = try MockServer { HostilePack.echo($0) }
+        defer { server.stop() }
+        let pack = try HostilePack.make(dev: Self.rows)
+        let folder = temp("diverge")
+        #expect(try CLI.run(tune(pack, server.baseURL, folder), environment: ["OPENAI_API_KEY": "k"]).status == 0)
+        let log = folder + "/events.jsonl"
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        let edited = try lines.map { line -> String in
+            var e = try JSON.decode(line).object!
+            if e["type"] == "baseline" { e["dev_score"] = .double(0.123) }              // as if another dataset had been scored
+            return JSON.encode(.object(e))
+        }
+        try (edited.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["tune", "--resume", folder, "--base-url", server.baseURL], environment: ["OPENAI_API_KEY": "k"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("the resumed run differs from the one that was killed at event"), "\(r.err)")
+        #expect(r.err.contains("(baseline)"))
+        #expect(try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count == lines.count)
+    }
 }
