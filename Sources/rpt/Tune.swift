@@ -61,7 +61,6 @@ struct Tune: AsyncParsableCommand {
     }
 
     func settings() throws -> TuneSettings {
-        guard seed >= 0 else { throw Refusal("--seed must be 0 or more") }
         if let resume {
             guard let text = try? String(contentsOfFile: resume + "/config.json", encoding: .utf8), let v = try? JSON.decode(text) else {
                 throw Refusal("\(resume) is not a run folder (no readable config.json)")
@@ -72,7 +71,7 @@ struct Tune: AsyncParsableCommand {
             // A password is never written down, so a run that had one needs it again.
             for (provider, url) in s.baseURLs where url.contains(":\(Redact.mark)@") {
                 throw Refusal("the base URL of \(provider) for this run had a password, which rpt does not write down: "
-                                      + "give it again with --base-url")
+                              + "give it again with --base-url")
             }
             return s
         }
@@ -93,7 +92,7 @@ struct Tune: AsyncParsableCommand {
             let changed = PackFingerprint.differences(recorded: s.packFiles, now: files)
             guard changed.isEmpty else {
                 throw Refusal("the pack changed since this run started (\(changed.prefix(5).joined(separator: ", "))), so its events "
-                                      + "would mix two versions: put the files back as they were, or start a new run")
+                              + "would mix two versions: put the files back as they were, or start a new run")
             }
         }
         s.packFiles = files
@@ -147,7 +146,7 @@ enum TuneData {
     static func refuseUnusable(_ data: PackData, pack: String) throws {
         for split in [Split.train, .dev, .test] where data[split].isEmpty {
             throw Refusal("the \(split.rawValue) split of \(pack) is empty (\(data.provenance[split] ?? "no file")): tuning needs "
-                                  + "examples in train, dev and test; add rows, or let rpt carve dev and test from train (data = \"FILE\")")
+                          + "examples in train, dev and test; add rows, or let rpt carve dev and test from train (data = \"FILE\")")
         }
         var first: [String: String] = [:]
         var repeats: [String] = []
@@ -158,8 +157,8 @@ enum TuneData {
         }
         guard repeats.isEmpty else {
             throw Refusal("ids must be unique across all splits (results are paired by id), but \(repeats.count) "
-                                  + (repeats.count == 1 ? "is" : "are") + " used again: " + repeats.prefix(3).joined(separator: "; ")
-                                  + (repeats.count > 3 ? "; ..." : "") + " (rpt check \(pack) lists them all)")
+                          + (repeats.count == 1 ? "is" : "are") + " used again: " + repeats.prefix(3).joined(separator: "; ")
+                          + (repeats.count > 3 ? "; ..." : "") + " (rpt check \(pack) lists them all)")
         }
     }
 }
