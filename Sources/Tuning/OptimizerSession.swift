@@ -141,10 +141,11 @@ struct OptimizerSession {
                 return ("Rejected: \(why).", true)
             }
             if call.name == "evaluate_edit" {
-                let report = try await actions.evaluate(edit.program, OptimizerSession.count(args["sample_size"]))
+                let size = OptimizerSession.count(args["sample_size"])
+                let report = try await actions.evaluate(edit.program, size)
                 latest = report
                 outcome.reports.append(report)
-                return (report.text(), true)
+                return (OptimizerSession.ignored("sample_size", args, size) + report.text(), true)
             }
             if outcome.accepted.contains(where: { $0.program == edit.program }) {
                 outcome.duplicates += 1
@@ -161,8 +162,9 @@ struct OptimizerSession {
             guard let m = latest.modes.first(where: { $0.id == mode }) else {
                 return ("No mode '\(mode)' in the latest report. Modes: " + latest.modes.map(\.id).joined(separator: ", "), true)
             }
-            let n = min(OptimizerSession.count(args["count"]) ?? 5, m.examples.count)
-            return ("Examples of \(m.id) (\(m.count) in all):\n" + m.examples.prefix(n).map { e in
+            let asked = OptimizerSession.count(args["count"])
+            let n = min(asked ?? 5, m.examples.count)
+            return (OptimizerSession.ignored("count", args, asked) + "Examples of \(m.id) (\(m.count) in all):\n" + m.examples.prefix(n).map { e in
                 "- input: \(clip(e.input, 600))\n  reply: \(clip(e.reply, 400))\n  answer: \(clip(e.answer, 200)); expected: \(clip(e.expected, 300))"
                     + (e.detail.map { "; \(clip($0, 200))" } ?? "")
             }.joined(separator: "\n"), true)
@@ -191,6 +193,12 @@ struct OptimizerSession {
     static func count(_ v: JSONValue?) -> Int? {
         guard let d = v?.number, d.isFinite, d >= 1, d <= 100_000 else { return nil }
         return Int(d)
+    }
+
+    /// A note for the optimizer when it gave a number that could not be used.
+    static func ignored(_ key: String, _ args: JSONValue, _ used: Int?) -> String {
+        guard let given = args[key], given != .null, used == nil else { return "" }
+        return "Note: \(key) must be a whole number from 1 to 100000, not \(clip(JSON.encode(given), 40)); the default was used.\n"
     }
 
     static func record(_ m: ChatMessage) -> JSONValue {

@@ -49,5 +49,7 @@ import TaskPack
         #expect(OptimizerSession.count(.double(.nan)) == nil)
         #expect(OptimizerSession.count(.string("7")) == nil)
         #expect(OptimizerSession.count(.int(7)) == 7)
+        #expect(OptimizerSession.ignored("sample_size", ["sample_size": .double(-5)], nil).hasPrefix("Note: sample_size must be a whole number"))
+        #expect(OptimizerSession.ignored("sample_size", ["section": "x"], nil) == "")
     }
 }
