@@ -21,6 +21,7 @@ SPLIT_MODELS=(
 start=$(date +%s)
 elapsed() { local s=$(( $(date +%s) - start )); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
 mkdir -p "$dir/models"
+dir="$(cd "$dir" && pwd -P)"        # the manifest keeps real paths, not a symlink's
 pip="$dir/venv/bin/pip"
 if [ ! -x "$pip" ]; then
   echo "==> creating $dir/venv"
