@@ -139,7 +139,7 @@ def main():
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     name = os.path.basename(os.path.normpath(a.pack))
-    pack = os.path.join(a.out, name + "-subset")
+    pack = os.path.join(a.out, "pack", name)      # keeps the pack's name: bench/packs.py goes by it
     make_subset(a.pack, pack, (a.train, a.dev, a.test), a.seed)
     started = time.time()
     with Servers([a.target, a.optimizer], RPT) as servers:

@@ -21,11 +21,13 @@ public final class LocalServer: Sendable {
         /// Threads for generation and prompt processing.
         public var threads: Int
 
-        /// What suits this machine when the manifest does not say: a thread per core; a slot per
-        /// core (at least 2, at most 8), since decoding a batch of sequences costs a CPU little more
-        /// than decoding one.
+        /// What suits this machine when the manifest does not say. Threads: half the cores, as a
+        /// tuning run often has two servers (target and optimizer) busy, and llama.cpp's threads
+        /// wait for each other: on 2 busy cores, 2 threads each generated 0.5-0.8 tokens/s and 1
+        /// thread 5 (BENCHMARKS.md). Slots: one per core, 2 to 8, since decoding a batch of
+        /// sequences costs a CPU little more than decoding one.
         static func defaults(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> (parallel: Int, threads: Int) {
-            (min(8, max(2, cores)), max(1, cores))
+            (min(8, max(2, cores)), max(1, cores / 2))
         }
 
         /// The server's flags. The KV cache of every slot keeps its last prompt, so a request that
