@@ -43,8 +43,9 @@ local-model:
 	scripts/install-local-model.sh
 
 # Head-to-head on real weights (not part of make test): rpt tune vs DSPy GEPA and MIPROv2 on the same
-# examples, servers and target-call budget; writes its section of BENCHMARKS.md. About 30-50 min on 2 cores.
-BENCH_TUNE_ARGS ?= --pack tasks/banking77 --target local:qwen2.5-coder-0.5b --optimizer local:qwen2.5-coder-1.5b
+# examples, servers and target-call budget; writes its section of BENCHMARKS.md. About an hour on 2 busy cores.
+BENCH_TUNE_ARGS ?= --pack tasks/banking77 --target local:qwen2.5-coder-0.5b --optimizer local:qwen2.5-coder-1.5b \
+  --train 20 --dev 30 --test 60 --rpt-args "--rounds 2 --candidates 2 --tool-calls 3 --patience 2"
 bench-tune: release local-model .venv-bench/bin/python
 	python3 bench/tune_h2h.py $(BENCH_TUNE_ARGS)
 

@@ -90,7 +90,7 @@ def main():
         # the whole dev set, plus the baseline: trials = budget / |dev| - 1.
         trials = max(1, s["budget"] // len(dev) - 1)
         optimizer = dspy.MIPROv2(metric=plain_metric, prompt_model=reflection, task_model=target, auto=None,
-                                 num_candidates=s.get("mipro_candidates", 6), max_bootstrapped_demos=0, max_labeled_demos=0,
+                                 num_candidates=s.get("mipro_candidates", 4), max_bootstrapped_demos=0, max_labeled_demos=0,
                                  num_threads=s["threads"], seed=s["seed"], init_temperature=s["optimizer_temperature"],
                                  verbose=False, track_stats=False)
         tuned = optimizer.compile(program, trainset=train, valset=dev, num_trials=trials, minibatch=False,

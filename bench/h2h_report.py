@@ -73,3 +73,9 @@ def write_section(path, report):
     with open(path + ".tmp", "w") as f:
         f.write(text)
     os.replace(path + ".tmp", path)
+
+
+if __name__ == "__main__":                 # rewrite the section from a saved OUT/h2h.json
+    import json
+    import sys
+    write_section(sys.argv[2], json.load(open(sys.argv[1])))

@@ -12,6 +12,7 @@ import os
 import random
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -82,6 +83,7 @@ def check_scoring(pack, results):
 
 def rpt_tune(a, pack):
     folder = os.path.join(a.out, "rpt-run")
+    shutil.rmtree(folder, ignore_errors=True)          # a fresh run, never a resumed one
     cmd = [RPT, "tune", pack, "--target", a.target, "--optimizer", a.optimizer, "--train-sample", "0",
            "--max-tokens", str(a.max_tokens), "--seed", str(a.seed), "--run", folder] + shlex.split(a.rpt_args)
     stdout, seconds = run(cmd, log=os.path.join(a.out, "rpt-tune.log"))
@@ -153,12 +155,14 @@ def main():
         methods = {}
         if "rpt" in a.only:
             methods["rpt tune"] = rpt_tune(a, pack)
-        budget = a.budget or methods.get("rpt tune", {}).get("target_calls") or 600
+        # DSPy gets what rpt used, but at least 4 dev passes: GEPA and MIPROv2 spend one on the baseline.
+        budget = a.budget or max(methods.get("rpt tune", {}).get("target_calls") or 0, 4 * a.dev)
         for which, label in (("gepa", "DSPy GEPA"), ("mipro", "DSPy MIPROv2")):
             if which in a.only:
                 methods[label] = dspy_tune(a, pack, which, system, instruction, budget, servers)
         for label, m in methods.items():
-            after, summary, _ = rpt_eval(a, pack, m["prompt"], label.split()[-1].lower())
+            # An unchanged prompt is the initial one: its test replies are the ones already scored.
+            after, summary = (before, before_summary) if not m["changed"] else rpt_eval(a, pack, m["prompt"], label.split()[-1].lower())[:2]
             ids = sorted(before)
             b = [before[i].get("score", 0.0) for i in ids]
             f = [after[i].get("score", 0.0) for i in ids]
