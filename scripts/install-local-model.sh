@@ -40,7 +40,8 @@ if [ -z "$server" ]; then
   while kill -0 "$build" 2>/dev/null; do
     sleep 20
     step="$(tail -c 50000 "$dir/build.log" | grep -E '^\s*\[ *[0-9]+%\]' | tail -n 1 | sed -E 's#^\s*(\[ *[0-9]+%\]) .*[ /]([^ /]+)$#\1 \2#' || true)"
-    echo "    $(elapsed) ${step:-downloading the sdist and configuring cmake}"
+    [ -n "$step" ] || step="$(tail -n 1 "$dir/build.log" | cut -c1-100)"
+    echo "    $(elapsed) ${step:-downloading the sdist}"
   done
   if ! wait "$build"; then
     tail -n 30 "$dir/build.log"
