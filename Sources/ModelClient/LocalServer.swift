@@ -14,8 +14,30 @@ public final class LocalServer: Sendable {
         public var folder: URL
         public var server: String
         public var models: [String: String]
-        public var contextSize: Int
+        /// Tokens of context each slot holds (the server gets slots x this as `-c`).
+        public var slotContext: Int
+        /// Server slots: requests it decodes together. rpt sends no more than this at once.
         public var parallel: Int
+        /// Threads for generation and prompt processing.
+        public var threads: Int
+
+        /// What suits this machine when the manifest does not say. Threads: half the cores, as a
+        /// tuning run often has two servers (target and optimizer) busy, and llama.cpp's threads
+        /// wait for each other: on 2 busy cores, 2 threads each generated 0.5-0.8 tokens/s and 1
+        /// thread 5 (BENCHMARKS.md). Slots: one per core, 2 to 8, since decoding a batch of
+        /// sequences costs a CPU little more than decoding one.
+        static func defaults(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> (parallel: Int, threads: Int) {
+            (min(8, max(2, cores)), max(1, cores / 2))
+        }
+
+        /// The server's flags. The KV cache of every slot keeps its last prompt, so a request that
+        /// starts like the previous one (the same system text and instruction) is only read from
+        /// where it differs (llama.cpp's prompt cache, on by default); `--cache-reuse` also reuses
+        /// cached chunks that moved, e.g. after an edited instruction.
+        func arguments(weights: String, port: Int) -> [String] {
+            ["-m", weights, "--host", "127.0.0.1", "--port", String(port), "-c", String(slotContext * parallel),
+             "-np", String(parallel), "-t", String(threads), "-tb", String(threads), "--cache-reuse", "256", "--no-webui"]
+        }
     }
 
     private let running = Mutex<[String: (process: ChildProcess, url: String)]>([:])
@@ -37,16 +59,31 @@ public final class LocalServer: Sendable {
             guard let v = try? JSON.decode(text), let server = v["server"]?.string, let models = v["models"]?.object else {
                 throw ModelError(.config, "\(file.path) is not a local model manifest; run make local-model again")
             }
-            return Manifest(folder: dir, server: server, models: models.compactMapValues(\.string),
-                            contextSize: Int(v["context"]?.number ?? 16384), parallel: Int(v["parallel"]?.number ?? 2))
+            let machine = Manifest.defaults()
+            let parallel = v["parallel"]?.number.map { max(1, Int($0)) } ?? machine.parallel
+            // `context` (older manifests) is the server's whole context; `slot_context` is per slot.
+            let slotContext = v["slot_context"]?.number.map { Int($0) } ?? v["context"]?.number.map { Int($0) / parallel } ?? 8192
+            return Manifest(folder: dir, server: server, models: models.compactMapValues(\.string), slotContext: max(512, slotContext),
+                            parallel: parallel, threads: v["threads"]?.number.map { max(1, Int($0)) } ?? machine.threads)
         }
         throw ModelError(.config, "no local model is installed (looked in \(dirs.map(\.path).joined(separator: ", "))): run make local-model")
     }
 
+    /// The base URL of a ready server for `model`, starting one if needed, and its slots: how
+    /// many requests it works on at once. Sending more only queues them inside the server, where
+    /// their wait would count against rpt's timeout.
+    public func endpoint(for model: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (url: String, slots: Int) {
+        let manifest = try LocalServer.manifest(environment: environment)
+        return (try baseURL(for: model, manifest: manifest), manifest.parallel)
+    }
+
     /// The base URL of a ready server for `model`, starting one if needed.
     public func baseURL(for model: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        try baseURL(for: model, manifest: LocalServer.manifest(environment: environment))
+    }
+
+    func baseURL(for model: String, manifest: Manifest) throws -> String {
         if let url = running.withLock({ $0[model]?.url }) { return url }
-        let manifest = try LocalServer.manifest(environment: environment)
         guard let weights = manifest.models[model] else {
             throw ModelError(.config, "no local model '\(model)'" + Spelling.suggestion(for: model, among: Array(manifest.models.keys))
                 + "; installed: \(manifest.models.keys.sorted().joined(separator: ", "))")
@@ -54,9 +91,7 @@ public final class LocalServer: Sendable {
         if let served = LocalServer.served(model, in: manifest.folder), LocalServer.healthy(served) { return served }
         let port = try LocalServer.freePort()
         let log = manifest.folder.appendingPathComponent("server-\(model).log")
-        let process = try ChildProcess(manifest.server, ["-m", weights, "--host", "127.0.0.1", "--port", String(port),
-                                                         "-c", String(manifest.contextSize), "-np", String(manifest.parallel), "--no-webui"],
-                                       log: log.path)
+        let process = try ChildProcess(manifest.server, manifest.arguments(weights: weights, port: port), log: log.path)
         let url = "http://127.0.0.1:\(port)/v1"
         running.withLock { $0[model] = (process, url) }
         LocalServer.registerExitHook()

@@ -65,7 +65,11 @@ public final class ModelHub: Sendable {
         }
         if name.provider == "local" {
             // A managed llama.cpp server: started on demand; small models get the JSON tool protocol.
-            endpoint.baseURL = try LocalServer.shared.baseURL(for: name.model, environment: environment)
+            // No more requests in flight than it has slots: the rest wait in rpt's queue, where the
+            // timeout does not run, instead of the server's, where it would.
+            let local = try LocalServer.shared.endpoint(for: name.model, environment: environment)
+            endpoint.baseURL = local.url
+            endpoint.concurrency = local.slots
             endpoint.tools = endpoint.tools ?? false
         }
         var key: String?
@@ -81,11 +85,12 @@ public final class ModelHub: Sendable {
 
     func throttle(_ e: EndpointConfig) -> Throttle {
         throttles.withLock { t in
-            if let existing = t[e.name] { return existing }
+            let key = e.name + " " + e.baseURLs.joined(separator: " ")   // each local model has its own server and slots
+            if let existing = t[key] { return existing }
             // Concurrency is per base URL: each replica has its own slots.
             let made = Throttle(slots: AsyncSemaphore(e.concurrency * e.baseURLs.count), requests: e.requestsPerMinute.map(RateLimiter.init),
                                 tokens: e.tokensPerMinute.map(RateLimiter.init))
-            t[e.name] = made
+            t[key] = made
             return made
         }
     }
