@@ -7,9 +7,11 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { RPT_OK = 0, RPT_KILLED_INSTRUCTIONS = 1, RPT_KILLED_MEMORY = 2, RPT_KILLED_TIME = 3 };
 enum { RPT_HOOK_STEP = 1000 };
@@ -49,20 +51,50 @@ static inline const char *rpt_killed_message(int why) {
     }
 }
 
-// Fires every `step` instructions. Once a limit is hit it re-arms itself for every instruction,
-// so an error caught by the script's own pcall is raised again at once until the host has control.
-static void rpt_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
+static void rpt_hook(lua_State *L, lua_Debug *ar);
+
+// After a kill the hook fires on every instruction, so an error the script's own pcall caught is
+// raised again at once until the host has control.
+static inline void rpt_arm_every_instruction(lua_State *L, rpt_limits *lim) {
+    lim->step = 1;
+    lua_sethook(L, rpt_hook, LUA_MASKCOUNT, 1);
+}
+
+// Counts `units` of work against the call's instruction budget and reads the clock. Host code
+// that works for a call (converting or encoding its values) charges here too. Returns `killed`.
+static inline int rpt_charge(lua_State *L, long long units) {
     rpt_limits *lim = rpt_limits_of(L);
     if (!lim->killed) {
-        lim->spent += lim->step;
+        lim->spent += units;
         if (lim->refused) lim->killed = RPT_KILLED_MEMORY;
         else if (lim->spent > lim->budget) lim->killed = RPT_KILLED_INSTRUCTIONS;
         else if (rpt_now() > lim->deadline) lim->killed = RPT_KILLED_TIME;
     }
-    if (lim->killed) {
-        lim->step = 1;
-        lua_sethook(L, rpt_hook, LUA_MASKCOUNT, 1);
+    return lim->killed;
+}
+
+static inline void rpt_kill(lua_State *L, int why) {
+    rpt_limits *lim = rpt_limits_of(L);
+    if (!lim->killed) lim->killed = why;
+}
+
+// A fresh budget for host work outside any call (converting a value the host asked for).
+static inline void rpt_budget(lua_State *L, long long instructions, double seconds) {
+    rpt_limits *lim = rpt_limits_of(L);
+    lim->killed = 0;
+    lim->refused = 0;
+    lim->spent = 0;
+    lim->budget = instructions;
+    lim->deadline = rpt_now() + seconds;
+}
+
+// Fires every `step` instructions. Runs with Lua's hooks off, so it must never call pack code:
+// that is why the sandbox replaces xpcall (a message handler would run from here, unlimited).
+static void rpt_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    rpt_limits *lim = rpt_limits_of(L);
+    if (rpt_charge(L, lim->step)) {
+        rpt_arm_every_instruction(L, lim);
         luaL_error(L, "%s", rpt_killed_message(lim->killed));
     } else if (lim->step != RPT_HOOK_STEP) {
         lim->step = RPT_HOOK_STEP;
@@ -82,7 +114,7 @@ static void *rpt_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     }
     if (lim->cap_on && nsize > old && lim->used - old + nsize > lim->cap) {
         lim->refused = 1;
-        if (lim->L) { lim->step = 1; lua_sethook(lim->L, rpt_hook, LUA_MASKCOUNT, 1); }
+        if (lim->L) rpt_arm_every_instruction(lim->L, lim);
         return NULL;
     }
     void *p = realloc(ptr, nsize);
@@ -93,10 +125,22 @@ static void *rpt_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
+// An error raised outside every protected call would make Lua abort(). The host never lets that
+// happen on purpose; if it does, say so and exit instead of dumping core.
+static int rpt_panic(lua_State *L) {
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    fprintf(stderr, "rpt: internal error: a Lua error escaped the sandbox (%s); "
+                    "this is a bug in rpt, please report it\n", msg);
+    fflush(stderr);
+    _exit(70);
+    return 0;
+}
+
 static inline lua_State *rpt_newstate(rpt_limits *lim) {
     memset(lim, 0, sizeof *lim);
     lua_State *L = lua_newstate(rpt_alloc, lim);
     lim->L = L;
+    if (L) lua_atpanic(L, rpt_panic);
     return L;
 }
 
@@ -112,19 +156,18 @@ static int rpt_msgh(lua_State *L) {
 
 // Calls the function below `nargs` arguments under the limits. Returns a LUA_* status; on
 // error the message (with traceback) is on top. A call the hook killed is an error even if
-// the script swallowed every error and returned.
+// the script swallowed every error and returned. `memory` is growth allowed over what the state
+// holds now, never past `total` for the whole state (so garbage left by earlier calls does not
+// raise the cap: the emergency collection on a refused allocation frees it instead).
 static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
-                            long long instructions, double seconds, size_t memory) {
+                            long long instructions, double seconds, size_t memory, size_t total) {
     rpt_limits *lim = rpt_limits_of(L);
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, rpt_msgh);
     lua_insert(L, base);
-    lim->killed = 0;
-    lim->refused = 0;
-    lim->spent = 0;
-    lim->budget = instructions;
-    lim->deadline = rpt_now() + seconds;
+    rpt_budget(L, instructions, seconds);
     lim->cap = lim->used + memory;
+    if (total && lim->cap > total) lim->cap = total;
     lim->step = RPT_HOOK_STEP;
     lua_sethook(L, rpt_hook, LUA_MASKCOUNT, RPT_HOOK_STEP);
     lim->cap_on = 1;
@@ -142,6 +185,18 @@ static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
 
 static inline int rpt_killed(lua_State *L) { return rpt_limits_of(L)->killed; }
 static inline size_t rpt_memory_used(lua_State *L) { return rpt_limits_of(L)->used; }
+
+static int rpt_collect_k(lua_State *L) {
+    lua_gc(L, LUA_GCCOLLECT);
+    return 0;
+}
+
+// A full collection, protected. Packs cannot set finalizers, so it runs no pack code.
+static inline int rpt_collect(lua_State *L) {
+    rpt_limits_of(L)->cap_on = 0;
+    lua_pushcfunction(L, rpt_collect_k);
+    return lua_pcall(L, 0, 0, 0);
+}
 
 static int rpt_openlibs_k(lua_State *L) {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
@@ -166,7 +221,8 @@ static inline int rpt_loadtext(lua_State *L, const char *buf, size_t len, const 
 
 // Swift host functions return the number of results, or -1 with an error message on top,
 // which the trampoline raises for them. They run with the cap off so pushing cannot raise;
-// the cap is checked again on return.
+// on return the memory cap and the clock are checked, and a limit hit while the host worked
+// (see rpt_charge) kills the call like one hit by the script itself.
 typedef int (*rpt_host_fn)(lua_State *L, void *ctx);
 
 static int rpt_trampoline(lua_State *L) {
@@ -177,13 +233,19 @@ static int rpt_trampoline(lua_State *L) {
     lim->cap_on = 0;
     int n = fn(L, ctx);
     lim->cap_on = was_on;
+    if (was_on) {
+        if (lim->used > lim->cap) rpt_kill(L, RPT_KILLED_MEMORY);
+        if (rpt_charge(L, 1)) {
+            rpt_arm_every_instruction(L, lim);
+            return luaL_error(L, "%s", rpt_killed_message(lim->killed));
+        }
+    }
     if (n < 0) {                                   // prefix "file.lua:LINE:" like luaL_error
         luaL_where(L, 1);
         lua_insert(L, -2);
         lua_concat(L, 2);
         return lua_error(L);
     }
-    if (was_on && lim->used > lim->cap) return luaL_error(L, "memory limit exceeded");
     return n;
 }
 

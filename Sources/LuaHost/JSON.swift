@@ -17,34 +17,56 @@ public enum JSON {
 
     /// Parses one whole JSON document; anything but white space after it is an error.
     public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> LuaValue {
-        var p = Parser(bytes: bytes, pos: 0)
-        let value = try p.value(depth: 0)
-        p.skipSpace()
-        if p.pos != bytes.count { throw p.error("unexpected text after the JSON value") }
-        return value
+        try decode(bytes, maxValues: .max).value
+    }
+
+    /// As `decode`, refusing documents of more than `maxValues` values; returns how many it made.
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, maxValues: Int) throws(ParseError) -> (value: LuaValue, values: Int) {
+        var p = Parser(bytes: bytes, pos: 0, valuesLeft: maxValues)
+        do throws(ParseError) {
+            let value = try p.value(depth: 0)
+            p.skipSpace()
+            if p.pos != bytes.count { throw p.error("unexpected text after the JSON value") }
+            return (value, maxValues - p.valuesLeft)
+        } catch { throw error.located(in: bytes) }
     }
 
     /// Parses the JSON value that starts at `start`, returning it and the offset just past it.
     public static func decodePrefix(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(ParseError) -> (LuaValue, Int) {
         var p = Parser(bytes: bytes, pos: start)
-        let value = try p.value(depth: 0)
-        return (value, p.pos)
+        do throws(ParseError) {
+            let value = try p.value(depth: 0)
+            return (value, p.pos)
+        } catch { throw error.located(in: bytes) }
     }
 
     /// The first JSON object (or array, if no object parses) in chatty model text: code fences,
     /// prose before and after are ignored.
     public static func extract(_ text: String) -> LuaValue? {
+        try? extract(text, pay: { (_: Int) throws(LuaError) in })
+    }
+
+    /// As `extract`, calling `pay` with the values each failed attempt parsed, so a caller can
+    /// bound the work.
+    static func extract(_ text: String, pay: (Int) throws(LuaError) -> Void) throws(LuaError) -> LuaValue? {
         var text = text
-        return text.withUTF8 { bytes in
-            for opener in [UInt8(ascii: "{"), UInt8(ascii: "[")] {
-                var i = 0
-                while i < bytes.count {
-                    if bytes[i] == opener, let (v, _) = try? decodePrefix(bytes, from: i) { return v }
-                    i += 1
+        let result = text.withUTF8 { bytes in
+            Result { () throws(LuaError) -> LuaValue? in
+                var p = Parser(bytes: bytes, pos: 0, tracking: true)
+                for opener in [UInt8(ascii: "{"), UInt8(ascii: "[")] {
+                    for i in 0..<bytes.count where bytes[i] == opener && Parser.mayStart(bytes, at: i) {
+                        p.pos = i
+                        let before = p.valuesLeft
+                        do throws(ParseError) { return try p.value(depth: 0) } catch {
+                            p.forgetAttempt(failedAt: error.offset)   // no line counting here: quadratic
+                            try pay(before - p.valuesLeft)
+                        }
+                    }
                 }
+                return nil
             }
-            return nil
         }
+        return try result.get()
     }
 
     // MARK: encoding
@@ -105,17 +127,40 @@ public enum JSON {
     }
 }
 
+extension JSON.ParseError {
+    /// With its line and column filled in. Counting lines is linear in the offset, so it is done
+    /// once, when an error leaves the parser, and never for extract's failed attempts (quadratic).
+    func located(in bytes: UnsafeBufferPointer<UInt8>) -> JSON.ParseError {
+        var line = 1, col = 1
+        for i in 0..<min(offset, bytes.count) {
+            if bytes[i] == 0x0A { line += 1; col = 1 } else { col += 1 }
+        }
+        return JSON.ParseError(message: message, offset: offset, line: line, column: col)
+    }
+}
+
 private struct Parser {
     let bytes: UnsafeBufferPointer<UInt8>
     var pos: Int
+    var valuesLeft = Int.max
+    /// While extracting: containers being parsed, and those that failed (start -> where).
+    var tracking = false
+    var open: [Int] = []
+    var failed: [Int: Int] = [:]
     static let maxDepth = 200
 
+    /// Whether the opener at `i` can start a value at all (what follows it): most stray braces
+    /// in chatty text are ruled out without a parse.
+    static func mayStart(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        var j = i + 1
+        while j < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[j]) { j += 1 }
+        guard j < bytes.count else { return false }
+        if bytes[i] == UInt8(ascii: "{") { return bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: "}") }
+        return "{[\"]-0123456789tfn".utf8.contains(bytes[j])
+    }
+
     func error(_ message: String) -> JSON.ParseError {
-        var line = 1, col = 1
-        for i in 0..<min(pos, bytes.count) {
-            if bytes[i] == 0x0A { line += 1; col = 1 } else { col += 1 }
-        }
-        return JSON.ParseError(message: message, offset: pos, line: line, column: col)
+        JSON.ParseError(message: message, offset: pos, line: 0, column: 0)
     }
 
     mutating func skipSpace() {
@@ -131,9 +176,10 @@ private struct Parser {
         skipSpace()
         guard pos < bytes.count else { throw error("unexpected end of JSON") }
         if depth > Parser.maxDepth { throw error("JSON nested too deeply") }
+        valuesLeft -= 1
+        if valuesLeft < 0 { throw error("JSON too large: more values than the memory limit allows") }
         switch bytes[pos] {
-        case UInt8(ascii: "{"): return try object(depth: depth)
-        case UInt8(ascii: "["): return try array(depth: depth)
+        case UInt8(ascii: "{"), UInt8(ascii: "["): return try container(depth: depth)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
@@ -141,6 +187,26 @@ private struct Parser {
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[pos])))'")
         }
+    }
+
+    /// An object or array. While extracting (`tracking`), a container that failed once fails
+    /// again at once: extract tries every opener, and without this each one could re-parse the
+    /// same long or deep text (a depth failure counts too: 300 `[` cost 300 steps, not 300²).
+    mutating func container(depth: Int) throws(JSON.ParseError) -> LuaValue {
+        guard tracking else {
+            return bytes[pos] == UInt8(ascii: "{") ? try object(depth: depth) : try array(depth: depth)
+        }
+        if let offset = failed[pos] { pos = offset; throw error("not JSON") }
+        open.append(pos)
+        let v = bytes[pos] == UInt8(ascii: "{") ? try object(depth: depth) : try array(depth: depth)
+        open.removeLast()
+        return v
+    }
+
+    /// After a failed attempt: every container still open failed where the attempt did.
+    mutating func forgetAttempt(failedAt offset: Int) {
+        for start in open { failed[start] = offset }
+        open.removeAll(keepingCapacity: true)
     }
 
     mutating func literal(_ word: StaticString) throws(JSON.ParseError) {

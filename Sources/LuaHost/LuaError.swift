@@ -1,3 +1,4 @@
+import CLua
 import Foundation
 
 /// An error from Lua code, keeping the `file:line` of where it happened and a short traceback.
@@ -51,6 +52,18 @@ public struct LuaError: Error, Sendable, CustomStringConvertible, Equatable {
             }
         }
         return LuaError(kind: kind, message: message, traceback: frames)
+    }
+
+    /// The error for a call stopped by a limit (an `RPT_KILLED_*` reason), nil for 0.
+    static func limit(_ why: Int32) -> LuaError? {
+        let kind: Kind
+        switch why {
+        case Int32(RPT_KILLED_INSTRUCTIONS): kind = .instructionLimit
+        case Int32(RPT_KILLED_MEMORY): kind = .memoryLimit
+        case Int32(RPT_KILLED_TIME): kind = .timeLimit
+        default: return nil
+        }
+        return LuaError(kind: kind, message: String(cString: rpt_killed_message(why)))
     }
 
     static func leadingLocation(_ text: String) -> String? {
