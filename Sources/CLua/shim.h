@@ -237,8 +237,8 @@ static int rpt_trampoline(lua_State *L) {
         if (lim->used > lim->cap) rpt_kill(L, RPT_KILLED_MEMORY);
         if (rpt_charge(L, 1)) {
             rpt_arm_every_instruction(L, lim);
-            return luaL_error(L, "%s", rpt_killed_message(lim->killed));
-        }
+            if (n >= 0) return luaL_error(L, "%s", rpt_killed_message(lim->killed));
+        }                                          // else the host's message says what it was doing
     }
     if (n < 0) {                                   // prefix "file.lua:LINE:" like luaL_error
         luaL_where(L, 1);
