@@ -27,6 +27,7 @@ typedef struct rpt_limits {
     long long spent;
     double deadline;        // CLOCK_MONOTONIC seconds
     int killed;             // RPT_KILLED_*, sticky until the next call
+    int reseed;             // registry ref of math.randomseed, called before each call (0: none)
     lua_State *L;
 } rpt_limits;
 
@@ -162,6 +163,11 @@ static int rpt_msgh(lua_State *L) {
 static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
                             long long instructions, double seconds, size_t memory, size_t total) {
     rpt_limits *lim = rpt_limits_of(L);
+    if (lim->reseed > 0) {                     // math.random starts over: no state between calls
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lim->reseed);
+        lua_pushinteger(L, 42);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+    }
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, rpt_msgh);
     lua_insert(L, base);
@@ -184,6 +190,7 @@ static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
 }
 
 static inline int rpt_killed(lua_State *L) { return rpt_limits_of(L)->killed; }
+static inline void rpt_set_reseed(lua_State *L, int ref) { rpt_limits_of(L)->reseed = ref; }
 static inline size_t rpt_memory_used(lua_State *L) { return rpt_limits_of(L)->used; }
 
 static int rpt_collect_k(lua_State *L) {

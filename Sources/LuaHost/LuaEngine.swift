@@ -211,6 +211,12 @@ public final class LuaEngine {
         lua_setfield(L, -2, "rpt")
         lua_settop(L, top)
 
+        rpt_getglobals(L)
+        _ = lua_getfield(L, -1, "math")
+        _ = lua_getfield(L, -1, "randomseed")
+        rpt_set_reseed(L, rpt_ref(L))
+        lua_settop(L, top)
+
         let prelude = try load(SandboxPrelude.source, chunkName: "sandbox.lua", env: nil)
         newEnvRef = try callRaw(prelude, [.ref(host)], results: 1, limits: .loading)[0]
         release(prelude)

@@ -8,7 +8,6 @@ local real_load, real_setmetatable, real_rawset, real_pcall = load, setmetatable
 local real_next, rawget, pack, unpack = next, rawget, table.pack, table.unpack
 string.dump = nil                                  -- also reachable as ("").dump
 getmetatable("").__metatable = "locked"
-math.randomseed(42)                                -- hooks stay deterministic
 
 local protected = setmetatable({}, { __mode = "k" })
 

@@ -105,5 +105,9 @@ import Testing
             return rpt.text.trim("  a ") .. string.upper("b") .. n .. tostring(rpt.json.array{}[1])
             """#, chunkName: "t.lua", env: env)
         #expect(try engine.call(check, [])[0] == "aB5nil")
+        // math.random starts over in every call: a hook's result does not depend on the calls before it.
+        let random = try engine.load("return math.random(1e9)", chunkName: "r.lua", env: env)
+        let first = try engine.call(random, [])[0]
+        #expect(try engine.call(random, [])[0] == first)
     }
 }
