@@ -5,18 +5,17 @@ public typealias CheckProgress = (String, Int, Int) -> Void
 
 /// Stops a step when one hook fails the same way on several examples in a row: a looping
 /// `extract` would otherwise spend its whole limit on each of 11,003 examples, minutes with no
-/// output. Limit hits count as the same whatever line they stopped at.
+/// output.
 struct FailFast {
     static let repeats = 5
-    private var last: String?
+    private var last: HookError?
     private(set) var streak = 0
 
     /// Notes one example's outcome; true when the step should stop.
     mutating func note(_ error: HookError?) -> Bool {
         guard let error else { last = nil; streak = 0; return false }
-        let key = error.hook + "\u{0}" + (error.hitLimit ? error.cause.rawValue : error.message)
-        streak = key == last ? streak + 1 : 1
-        last = key
+        streak = last.map(error.isAlike) == true ? streak + 1 : 1
+        last = error
         return streak >= FailFast.repeats
     }
 }

@@ -28,6 +28,12 @@ public struct HookError: Error, Sendable, CustomStringConvertible, Equatable {
     /// True when the pack ran out of instructions, memory or time (the example may be fine).
     public var hitLimit: Bool { cause == .instructionLimit || cause == .memoryLimit || cause == .timeLimit }
 
+    /// The same failure, as far as stopping early goes: the same hook with the same message, or
+    /// the same limit hit (which line a looping hook was stopped on varies with the example).
+    public func isAlike(_ other: HookError) -> Bool {
+        hook == other.hook && cause == other.cause && (hitLimit || message == other.message)
+    }
+
     public var description: String {
         "\(hook) failed on example \(exampleID) (\(exampleSource)): \(message)"
     }

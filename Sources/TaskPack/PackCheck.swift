@@ -59,7 +59,7 @@ public struct PackCheck: Sendable {
     /// same way on several examples in a row (`stopped` then says so, and one summary line
     /// stands for the repeated problems).
     static func eachExample(_ step: String, _ examples: [Example], _ progress: CheckProgress?,
-                            _ body: (Example) throws(HookError) -> PackError?) -> (problems: [PackError], done: Int, stopped: String?) {
+                            _ body: (Example) throws(HookError) -> PackError?) -> (problems: [PackError], stopped: String?) {
         var problems: [PackError] = []
         var failFast = FailFast()
         for (i, ex) in examples.enumerated() {
@@ -76,10 +76,10 @@ public struct PackCheck: Sendable {
                 problems.append(PackError(first.location, "\(first.message) -- and the same on the next \(n - 1) examples: "
                     + "stopped after \(i + 1) of \(examples.count) (fix this first)"))
                 let what = failure.hitLimit ? "hit the \(failure.cause.rawValue)" : "failed the same way"
-                return (problems, i + 1, "stopped after \(i + 1) of \(examples.count) examples: \(failure.hook) \(what) on \(n) in a row")
+                return (problems, "stopped after \(i + 1) of \(examples.count) examples: \(failure.hook) \(what) on \(n) in a row")
             }
         }
-        return (problems, examples.count, nil)
+        return (problems, nil)
     }
 
     mutating func checkData(_ data: PackData, spec: TaskSpec) {

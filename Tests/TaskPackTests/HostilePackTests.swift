@@ -140,6 +140,11 @@ import LuaHost
             #expect(e.hook == (reply == "nan" ? "score" : "extract"))
             if let location { #expect(e.location == location, "\(reply): \(e)") }
         }
+        let loop1 = hookError { _ = try rt.evaluate(reply: "loop", example: example("x", id: "a")) }
+        let loop2 = hookError { _ = try rt.evaluate(reply: "loop", example: example("x", id: "b")) }
+        let boom = hookError { _ = try rt.evaluate(reply: "error", example: example("x", id: "c")) }
+        #expect(loop1.map { loop2?.isAlike($0) == true } == true)
+        #expect(loop1.map { boom?.isAlike($0) == true } == false)
     }
 
     @Test func aLoopingExtractOverBanking77StopsAfterAFewExamples() throws {
