@@ -42,6 +42,16 @@ import Testing
         #expect(try runLua("return select('#', xpcall(function(a, b) return a, b, 3 end, print, 1, 2))") == .int(4))
     }
 
+    @Test func aLoopingCloseHandlerIsStoppedByTheLimit() throws {
+        let e = try #require(luaError("""
+            local x <close> = setmetatable({}, { __close = function() while true do end end })
+            while true do end
+            """))
+        #expect(e.kind == .instructionLimit)
+        let onExit = try #require(luaError("do local x <close> = setmetatable({}, { __close = function() while true do end end }) end"))
+        #expect(onExit.kind == .instructionLimit)
+    }
+
     @Test func aTableThatRefersToOneTableManyTimesIsStopped() throws {
         let dag = "local t = {1}; for i = 1, 40 do t = { t, t } end\n"
         let encode = try #require(luaError(dag + #"return require("rpt").json.encode(t)"#))
