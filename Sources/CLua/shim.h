@@ -28,6 +28,7 @@ typedef struct rpt_limits {
     double deadline;        // CLOCK_MONOTONIC seconds
     int killed;             // RPT_KILLED_*, sticky until the next call
     int reseed;             // registry ref of math.randomseed, called before each call (0: none)
+    long long overdue_ns;   // the watchdog's line for the running call (0: none), atomic
     lua_State *L;
 } rpt_limits;
 
@@ -36,6 +37,12 @@ static inline double rpt_now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static inline long long rpt_now_ns(void) { return (long long)(rpt_now() * 1e9); }
+
+// Read by LuaHost's watchdog thread: past this a call is stuck in one C function (which the
+// hook cannot interrupt) and the process is stopped.
+static inline long long rpt_overdue_ns(rpt_limits *lim) { return __atomic_load_n(&lim->overdue_ns, __ATOMIC_RELAXED); }
 
 static inline rpt_limits *rpt_limits_of(lua_State *L) {
     void *ud = NULL;
@@ -176,9 +183,12 @@ static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
     if (total && lim->cap > total) lim->cap = total;
     lim->step = RPT_HOOK_STEP;
     lua_sethook(L, rpt_hook, LUA_MASKCOUNT, RPT_HOOK_STEP);
+    double grace = seconds > 5 ? seconds : 5;  // twice the time limit, at least 5 s more
+    __atomic_store_n(&lim->overdue_ns, (long long)((lim->deadline + grace) * 1e9), __ATOMIC_RELAXED);
     lim->cap_on = 1;
     int status = lua_pcall(L, nargs, nresults, base);
     lim->cap_on = 0;
+    __atomic_store_n(&lim->overdue_ns, 0, __ATOMIC_RELAXED);
     lua_sethook(L, NULL, 0, 0);
     lua_remove(L, base);
     if (lim->killed && status == LUA_OK) {

@@ -40,6 +40,7 @@ public final class LuaEngine {
             throw LuaError(kind: .memoryLimit, message: "could not create a Lua state")
         }
         L = state
+        Watchdog.shared.watch(limitsStorage)
         guard rpt_openlibs(L) == LUA_OK else {
             throw LuaError(kind: .runtime, message: "could not open the Lua libraries")
         }
@@ -48,6 +49,7 @@ public final class LuaEngine {
     }
 
     deinit {
+        Watchdog.shared.forget(limitsStorage)
         lua_close(L)
         limitsStorage.deallocate()
     }

@@ -21,6 +21,12 @@ import Testing
         #expect(!r.err.contains("Program crashed"))
     }
 
+    @Test func aPatternTheLimitsCannotInterruptIsStoppedByTheWatchdog() throws {
+        let r = try Self.run(["check", "Tests/Fixtures/hostile/pattern-hang"], timeout: 10)
+        #expect(r.status == 3, "exit \(r.status)\n\(r.out)\(r.err)")
+        #expect(r.err.contains("rpt: stopped: a task pack hook ran for twice its time limit inside one call into Lua's C library"))
+    }
+
     @Test func theUserCanRaiseTheCeiling() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-ceiling-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("Tests/Fixtures/hostile/tamper"), to: dir)
