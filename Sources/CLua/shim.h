@@ -212,7 +212,9 @@ static int rpt_collect_k(lua_State *L) {
 static inline int rpt_collect(lua_State *L) {
     rpt_limits_of(L)->cap_on = 0;
     lua_pushcfunction(L, rpt_collect_k);
-    return lua_pcall(L, 0, 0, 0);
+    int status = lua_pcall(L, 0, 0, 0);
+    if (status != LUA_OK) lua_pop(L, 1);
+    return status;
 }
 
 static int rpt_openlibs_k(lua_State *L) {

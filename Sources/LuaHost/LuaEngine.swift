@@ -61,7 +61,6 @@ public final class LuaEngine {
     /// pack has loaded.
     public func settle() {
         _ = rpt_collect(L)
-        lua_settop(L, 0)
         baseline = memoryUsed
     }
 
