@@ -27,7 +27,7 @@ typedef struct rpt_limits {
     long long spent;
     double deadline;        // CLOCK_MONOTONIC seconds
     int killed;             // RPT_KILLED_*, sticky until the next call
-    int reseed;             // registry ref of math.randomseed, called before each call (0: none)
+    long long calls;        // calls made so far: the sandbox's math.random reseeds once per call
     long long overdue_ns;   // the watchdog's line for the running call (0: none), atomic
     lua_State *L;
 } rpt_limits;
@@ -68,15 +68,18 @@ static inline void rpt_arm_every_instruction(lua_State *L, rpt_limits *lim) {
     lua_sethook(L, rpt_hook, LUA_MASKCOUNT, 1);
 }
 
-// Counts `units` of work against the call's instruction budget and reads the clock. Host code
-// that works for a call (converting or encoding its values) charges here too. Returns `killed`.
+// Counts `units` of work against the call's instruction budget, and reads the clock each time
+// the count passes a multiple of RPT_HOOK_STEP (as often as the hook does). Host code that works
+// for a call (converting or encoding its values) charges here too. Returns `killed`.
 static inline int rpt_charge(lua_State *L, long long units) {
     rpt_limits *lim = rpt_limits_of(L);
     if (!lim->killed) {
+        long long before = lim->spent;
         lim->spent += units;
         if (lim->refused) lim->killed = RPT_KILLED_MEMORY;
         else if (lim->spent > lim->budget) lim->killed = RPT_KILLED_INSTRUCTIONS;
-        else if (rpt_now() > lim->deadline) lim->killed = RPT_KILLED_TIME;
+        else if (lim->spent / RPT_HOOK_STEP != before / RPT_HOOK_STEP && rpt_now() > lim->deadline)
+            lim->killed = RPT_KILLED_TIME;
     }
     return lim->killed;
 }
@@ -170,11 +173,7 @@ static int rpt_msgh(lua_State *L) {
 static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
                             long long instructions, double seconds, size_t memory, size_t total) {
     rpt_limits *lim = rpt_limits_of(L);
-    if (lim->reseed > 0) {                     // math.random starts over: no state between calls
-        lua_rawgeti(L, LUA_REGISTRYINDEX, lim->reseed);
-        lua_pushinteger(L, 42);
-        if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
-    }
+    lim->calls++;
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, rpt_msgh);
     lua_insert(L, base);
@@ -200,7 +199,31 @@ static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
 }
 
 static inline int rpt_killed(lua_State *L) { return rpt_limits_of(L)->killed; }
-static inline void rpt_set_reseed(lua_State *L, int ref) { rpt_limits_of(L)->reseed = ref; }
+static int rpt_call_number_k(lua_State *L) {
+    lua_pushinteger(L, rpt_limits_of(L)->calls);
+    return 1;
+}
+static inline void rpt_push_call_number(lua_State *L) { lua_pushcfunction(L, rpt_call_number_k); }
+
+// Replaces the value on top with a deep, raw copy (tables only; the array marker metatable is
+// kept), so each hook gets its own example. Raises only when out of memory with the cap off.
+static void rpt_copy_top(lua_State *L) {
+    if (lua_type(L, -1) != LUA_TTABLE || !lua_checkstack(L, 6)) return;
+    int src = lua_gettop(L);
+    int n = 0, len = (int)lua_rawlen(L, src);
+    lua_pushnil(L);
+    while (lua_next(L, src) != 0) { n++; lua_pop(L, 1); }
+    lua_createtable(L, len, n > len ? n - len : 0);   // sized once: growing rehashes each time
+    lua_pushnil(L);
+    while (lua_next(L, src) != 0) {            // src, copy, key, value
+        rpt_copy_top(L);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);                     // src, copy, key, key, value copy
+        lua_rawset(L, src + 1);
+    }
+    if (lua_getmetatable(L, src)) lua_setmetatable(L, src + 1);
+    lua_replace(L, src);
+}
 static inline size_t rpt_memory_used(lua_State *L) { return rpt_limits_of(L)->used; }
 
 static int rpt_collect_k(lua_State *L) {

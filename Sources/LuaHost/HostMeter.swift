@@ -46,6 +46,7 @@ struct HostMeter {
 
     /// Charges what is pending to the call and stops if a limit is hit.
     mutating func flush() throws(LuaError) {
+        guard pending > 0 else { return }
         let why = rpt_charge(L, Int64(pending))
         pending = 0
         if let error = LuaError.limit(why) {

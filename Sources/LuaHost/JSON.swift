@@ -52,13 +52,14 @@ public enum JSON {
         var text = text
         let result = text.withUTF8 { bytes in
             Result { () throws(LuaError) -> LuaValue? in
-                var p = Parser(bytes: bytes, pos: 0, tracking: true)
+                var p = Parser(bytes: bytes, pos: 0)   // tracking from the first failure on
                 for opener in [UInt8(ascii: "{"), UInt8(ascii: "[")] {
                     for i in 0..<bytes.count where bytes[i] == opener && Parser.mayStart(bytes, at: i) {
                         p.pos = i
                         let before = p.valuesLeft
                         do throws(ParseError) { return try p.value(depth: 0) } catch {
                             p.forgetAttempt(failedAt: error.offset)   // no line counting here: quadratic
+                            p.tracking = true
                             try pay(before - p.valuesLeft)
                         }
                     }

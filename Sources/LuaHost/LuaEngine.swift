@@ -5,10 +5,12 @@ public struct LuaRef: Sendable, Hashable {
     let id: Int32
 }
 
-/// An argument to a Lua call: a Swift value converted on the way, or a value already in Lua.
+/// An argument to a Lua call: a Swift value converted on the way, a value already in Lua, or a
+/// fresh deep copy of one (what the callee changes, nobody else sees).
 public enum LuaArg {
     case value(LuaValue?)
     case ref(LuaRef)
+    case copy(LuaRef)
 }
 
 /// One sandboxed Lua 5.4 state. Not thread-safe: use one engine per worker thread and hand
@@ -139,6 +141,7 @@ public final class LuaEngine {
             switch arg {
             case .value(let v): try push(v)
             case .ref(let r): rpt_getref(L, r.id)
+            case .copy(let r): rpt_getref(L, r.id); rpt_copy_top(L)
             }
         }
         if memoryUsed > baseline + limits.memoryBytes { _ = rpt_collect(L) }   // garbage of earlier calls
@@ -203,6 +206,8 @@ public final class LuaEngine {
         lua_setfield(L, -2, "array_mt")
         lua_pushstring(L, "json.array")
         lua_setfield(L, -2, "array_mt_name")
+        rpt_push_call_number(L)
+        lua_setfield(L, -2, "call_number")
         lua_settop(L, top)
 
         let library = try load(RptLibrarySource.source, chunkName: "rpt.lua", env: nil)
@@ -210,12 +215,6 @@ public final class LuaEngine {
         rpt_getref(L, host.id)
         rpt_getref(L, rpt.id)
         lua_setfield(L, -2, "rpt")
-        lua_settop(L, top)
-
-        rpt_getglobals(L)
-        _ = lua_getfield(L, -1, "math")
-        _ = lua_getfield(L, -1, "randomseed")
-        rpt_set_reseed(L, rpt_ref(L))
         lua_settop(L, top)
 
         let prelude = try load(SandboxPrelude.source, chunkName: "sandbox.lua", env: nil)

@@ -55,6 +55,21 @@ local function safe_xpcall(f, handler, ...)
   return false, v
 end
 
+-- math.random starts from the same seed in every call (reseeded on first use in a call), so a
+-- hook's result never depends on the calls before it; randomseed() without a seed is 42 too.
+local real_random, real_randomseed, call_number = math.random, math.randomseed, host.call_number
+local seeded_in = -1
+local sandbox_math = copy(math)
+function sandbox_math.random(...)
+  local n = call_number()
+  if n ~= seeded_in then seeded_in = n; real_randomseed(42) end
+  return real_random(...)
+end
+function sandbox_math.randomseed(x, y)
+  seeded_in = call_number()
+  return real_randomseed(x or 42, y)
+end
+
 local forbidden = {
   io = true, os = true, debug = true, package = true, coroutine = true, dofile = true,
   loadfile = true, collectgarbage = true, loadstring = true, module = true, socket = true,
@@ -66,7 +81,7 @@ local base = {
   tostring = tostring, type = type, xpcall = safe_xpcall, getmetatable = getmetatable,
   setmetatable = safe_setmetatable, _VERSION = _VERSION,
   string = readonly(copy(string), "string"), table = readonly(copy(table), "table"),
-  math = readonly(copy(math), "math"), utf8 = readonly(copy(utf8), "utf8"),
+  math = readonly(sandbox_math, "math"), utf8 = readonly(copy(utf8), "utf8"),
 }
 base.rawset = function(t, k, v)
   if protected[t] then error("cannot rawset a read-only table", 2) end

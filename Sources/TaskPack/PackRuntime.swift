@@ -87,10 +87,13 @@ public final class PackRuntime {
     }
 
     /// extract, then score, then (below a full score) classify: one reply to one example. Each
-    /// hook gets its own copy of the example, so one cannot edit what the next one sees.
+    /// hook gets its own copy of the example, so one cannot edit what the next one sees: extract a
+    /// copy of the pinned example, score the pinned one itself, classify one made afresh.
     public func evaluate(reply: String, example: Example) throws(HookError) -> Outcome {
-        let ex = LuaArg.value(example.value)
-        let extracted = try call("extract", hooks.extract, [.value(.string(reply)), ex], example, results: 2)
+        let pinned: LuaRef
+        do { pinned = try engine.pin(example.value) } catch { throw HookError(hook: "extract", example: example, error) }
+        defer { engine.release(pinned) }
+        let extracted = try call("extract", hooks.extract, [.value(.string(reply)), .copy(pinned)], example, results: 2)
         guard let answer = extracted[0] else {
             let why = extracted[1]?.string ?? "extract returned nil"
             return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
@@ -102,7 +105,7 @@ public final class PackRuntime {
             }
             confidence = n
         }
-        let s = try call("score", hooks.score, [.value(answer), ex], example)[0]
+        let s = try call("score", hooks.score, [.value(answer), .ref(pinned)], example)[0]
         let score: Double
         switch s {
         case .bool(let b)?: score = b ? 1 : 0

@@ -103,6 +103,14 @@ import LuaHost
             #expect(try rt.evaluate(reply: "wrong", example: example("right")).score == 0)
         }
         #expect(try rt.render(example("right")) == "right")
+
+        // The copy is deep, and an empty JSON array stays an array.
+        let nested = PackFixture.task(replacing: [
+            "extract": "extract = function(reply, ex) ex.meta.tags[1] = reply; ex.meta.none[1] = 1; return reply end,",
+            "score": #"score = function(answer, ex) return require("rpt").json.encode(ex.meta) == '{"none":[],"tags":["a"]}' end,"#])
+        let deep = try PackFixture(task: nested).load()
+        let ex = Example(id: "n", fields: ["meta": ["tags": ["a"], "none": []]], source: "data/all.jsonl:1")
+        #expect(try deep.evaluate(reply: "b", example: ex).score == 1)
     }
 
     @Test func memoryOfKilledHooksDoesNotCreep() throws {
