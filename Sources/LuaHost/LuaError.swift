@@ -11,6 +11,9 @@ public struct LuaError: Error, Sendable, CustomStringConvertible, Equatable {
         case memoryLimit = "memory limit"
         case timeLimit = "time limit"
         case conversion = "value error"
+
+        /// The call was stopped by one of its limits (rather than failing on its own).
+        public var isLimit: Bool { self == .instructionLimit || self == .memoryLimit || self == .timeLimit }
     }
 
     public let kind: Kind

@@ -4,16 +4,11 @@ import LuaHost
 /// fields say which hook, where in the pack, on which example and why, so a caller can tell a
 /// pack that hits its limits from one that raises errors or returns nonsense.
 public struct HookError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Cause: String, Sendable {
-        /// The hook raised an error (including a syntax error in code it loaded).
-        case error
-        case instructionLimit = "instruction limit"
-        case memoryLimit = "memory limit"
-        case timeLimit = "time limit"
-        /// It returned something that cannot leave Lua (a function, a table holding one...).
-        case notData = "not data"
-        /// It returned a value of the wrong kind or out of range (a score of 1.5, no message...).
-        case badResult = "bad result"
+    public enum Cause: Sendable, Equatable {
+        /// What Lua reported: a runtime or syntax error, a limit, or a value that is not data.
+        case lua(LuaError.Kind)
+        /// The hook returned a value of the wrong kind or out of range (a score of 1.5, no message...).
+        case badResult
     }
 
     public let hook: String
@@ -26,7 +21,10 @@ public struct HookError: Error, Sendable, CustomStringConvertible, Equatable {
     public let location: String?
 
     /// True when the pack ran out of instructions, memory or time (the example may be fine).
-    public var hitLimit: Bool { cause == .instructionLimit || cause == .memoryLimit || cause == .timeLimit }
+    public var hitLimit: Bool {
+        if case .lua(let kind) = cause { return kind.isLimit }
+        return false
+    }
 
     /// The same failure, as far as stopping early goes: the same hook with the same message, or
     /// the same limit hit (which line a looping hook was stopped on varies with the example).
@@ -49,14 +47,7 @@ public struct HookError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     init(hook: String, example: Example, _ error: LuaError) {
-        let cause: Cause = switch error.kind {
-        case .load, .runtime: .error
-        case .instructionLimit: .instructionLimit
-        case .memoryLimit: .memoryLimit
-        case .timeLimit: .timeLimit
-        case .conversion: .notData
-        }
         self.init(hook: hook, example: example, message: error.description, traceback: error.traceback,
-                  cause: cause, location: error.location)
+                  cause: .lua(error.kind), location: error.location)
     }
 }

@@ -75,7 +75,7 @@ public struct PackCheck: Sendable {
                 problems.removeLast(n)
                 problems.append(PackError(first.location, "\(first.message) -- and the same on the next \(n - 1) examples: "
                     + "stopped after \(i + 1) of \(examples.count) (fix this first)"))
-                let what = failure.hitLimit ? "hit the \(failure.cause.rawValue)" : "failed the same way"
+                let what = if case .lua(let kind) = failure.cause, kind.isLimit { "hit the \(kind.rawValue)" } else { "failed the same way" }
                 return (problems, "stopped after \(i + 1) of \(examples.count) examples: \(failure.hook) \(what) on \(n) in a row")
             }
         }

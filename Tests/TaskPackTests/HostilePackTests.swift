@@ -119,7 +119,7 @@ import LuaHost
         let rt = try PackFixture(task: task).load()
         for i in 0..<20 {
             let e = hookError { _ = try rt.evaluate(reply: "x", example: example("x", id: "e\(i)")) }
-            #expect(e?.cause == .memoryLimit)
+            #expect(e?.cause == .lua(.memoryLimit))
             #expect(rt.engine.memoryUsed <= rt.engine.totalCap(rt.spec.limits), "after \(i + 1) calls: \(rt.engine.memoryUsed >> 20) MB")
         }
     }
@@ -137,13 +137,13 @@ import LuaHost
             "score": "score = function(answer) if answer == 'nan' then return 0/0 end return 1 end,"])
         let rt = try PackFixture(task: task).load()
         let cases: [(String, HookError.Cause, String?)] = [
-            ("loop", .instructionLimit, "task.lua:8"), ("error", .error, "task.lua:9"),
-            ("function", .notData, nil), ("nan", .badResult, "task.lua:13"),
+            ("loop", .lua(.instructionLimit), "task.lua:8"), ("error", .lua(.runtime), "task.lua:9"),
+            ("function", .lua(.conversion), nil), ("nan", .badResult, "task.lua:13"),
         ]
         for (reply, cause, location) in cases {
             let e = try #require(hookError { _ = try rt.evaluate(reply: reply, example: example("x", id: "id-\(reply)")) })
             #expect(e.cause == cause, "\(reply): \(e)")
-            #expect(e.hitLimit == (cause == .instructionLimit))
+            #expect(e.hitLimit == (cause == .lua(.instructionLimit)))
             #expect(e.exampleID == "id-\(reply)")
             #expect(e.hook == (reply == "nan" ? "score" : "extract"))
             if let location { #expect(e.location == location, "\(reply): \(e)") }
