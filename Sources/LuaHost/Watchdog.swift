@@ -11,6 +11,10 @@ final class Watchdog: @unchecked Sendable {
 
     private let lock = NSLock()
     private var watched: [UnsafeMutablePointer<rpt_limits>] = []     // guarded by lock
+    /// Calls seen overdue at the last check (engine -> its line). A call is stopped only when
+    /// seen overdue twice: after a suspended rpt (Ctrl-Z) resumes, a call running Lua code is
+    /// ended by its own time limit before the second look; only one stuck in C is still there.
+    private var suspects: [UnsafeMutablePointer<rpt_limits>: Int64] = [:]   // watchdog thread only
 
     private init() {
         let thread = Thread { [unowned self] in
@@ -34,7 +38,15 @@ final class Watchdog: @unchecked Sendable {
 
     private func overdue() -> Bool {
         let now = rpt_now_ns()
-        return lock.withLock { watched.contains { let line = rpt_overdue_ns($0); return line != 0 && now > line } }
+        let seen = lock.withLock {
+            watched.compactMap { limits -> (UnsafeMutablePointer<rpt_limits>, Int64)? in
+                let line = rpt_overdue_ns(limits)
+                return line != 0 && now > line ? (limits, line) : nil
+            }
+        }
+        let stuck = seen.contains { suspects[$0.0] == $0.1 }
+        suspects = Dictionary(seen, uniquingKeysWith: { a, _ in a })
+        return stuck
     }
 
     private func stop() -> Never {

@@ -27,6 +27,36 @@ import Testing
         #expect(r.err.contains("rpt: stopped: a task pack hook ran for twice its time limit inside one call into Lua's C library"))
     }
 
+    @Test func aSuspendedCheckIsNotMistakenForAStuckOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-suspend-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("Tests/Fixtures/hostile/tamper"), to: dir)
+        try #"""
+            return {
+              api = 1, name = "slow", data = "data/all.jsonl",
+              prompt = { system = "s", instruction = "Say the label." },
+              limits = { instructions = 1e9, seconds = 0.5 },
+              render = function(ex) while true do end end,
+              extract = function(reply) return reply end,
+              score = function(answer, ex) return answer == ex.label end,
+            }
+            """#.write(to: dir.appendingPathComponent("task.lua"), atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["check", dir.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(200_000)                                    // inside the first render call
+        kill(p.processIdentifier, SIGSTOP)
+        sleep(6)                                           // past the watchdog's line
+        kill(p.processIdentifier, SIGCONT)
+        let deadline = Date().addingTimeInterval(8)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.terminate(); Issue.record("rpt check still running") }
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)                  // the time limit, not the watchdog (3)
+    }
+
     @Test func theUserCanRaiseTheCeiling() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-ceiling-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("Tests/Fixtures/hostile/tamper"), to: dir)
