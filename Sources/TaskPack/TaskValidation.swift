@@ -27,7 +27,8 @@ enum TaskValidation {
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
-    static func validate(_ entries: [String: LuaEntry], file: String) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
+    static func validate(_ entries: [String: LuaEntry], file: String,
+                         ceiling: LimitCeiling = .default) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
         var problems: [PackError] = []
         func problem(_ message: String) { problems.append(PackError(file, message)) }
 
@@ -80,7 +81,7 @@ enum TaskValidation {
         let prompt = validatePrompt(entries["prompt"], problem: problem)
         let data = validateData(value("data"), split: entries["split"], present: entries["data"] != nil, problem: problem)
         let (failures, hasFailures) = validateFailures(entries["failures"], problem: problem)
-        let limits = validateLimits(entries["limits"], problem: problem)
+        let limits = validateLimits(entries["limits"], ceiling: ceiling, problem: problem)
         var contract = output == .json ? ["JSON"] : []
         if let c = entries["contract"] {
             if case .value(.array(let items)) = c, items.allSatisfy({ $0.string?.isEmpty == false }) { contract = items.compactMap(\.string) }
@@ -189,25 +190,6 @@ enum TaskValidation {
             out[mode] = t
         }
         return (out, true)
-    }
-
-    static func validateLimits(_ entry: LuaEntry?, problem: (String) -> Void) -> LuaLimits {
-        var limits = LuaLimits()
-        guard let entry else { return limits }
-        guard case .value(.object(let t)) = entry else {
-            problem("'limits' must be a table { instructions = ..., memory_mb = ..., seconds = ... }")
-            return limits
-        }
-        for (key, v) in t {
-            guard let n = v.number, n > 0 else { problem("'limits.\(key)' must be a positive number"); continue }
-            switch key {
-            case "instructions": limits.instructions = Int(n)
-            case "memory_mb": limits.memoryBytes = Int(n * 1_048_576)
-            case "seconds": limits.seconds = n
-            default: problem("unknown key 'limits.\(key)'" + suggestion(for: key, among: ["instructions", "memory_mb", "seconds"]))
-            }
-        }
-        return limits
     }
 
     static func kindName(_ entry: LuaEntry?) -> String {
