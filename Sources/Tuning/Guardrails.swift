@@ -6,6 +6,8 @@ import TaskPack
 /// answers from any split (found by 8-word overlap, and whole inputs of 4+ words).
 public struct Guardrails: Sendable {
     public static let ngram = 8
+    /// Fewer words than this in an edited section is not guidance (small optimizers send a word).
+    public static let shortest = 6
     let contract: [String]
     let leaks: Set<Int>
     let wholeInputs: Set<String>
@@ -45,6 +47,10 @@ public struct Guardrails: Sendable {
             return "the text is empty: write the section's complete new text"
         }
         if let best, p == best { return "it changes nothing: the text is the same as the current one" }
+        if let section, let text = section.lowercased() == "system" ? p.system : p.section(section)?.text,
+           Guardrails.words(text).count < Guardrails.shortest {
+            return "the text of section '\(section)' is too short to guide the task model: write its complete text, a few full sentences"
+        }
         let text = p.system + "\n" + p.instruction
         if p.instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "the instruction is empty" }
         if let line = p.headingLine { return "it has the line \"\(line)\"\(at), which prompt files use as a heading: word it another way" }

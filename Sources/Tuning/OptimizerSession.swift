@@ -124,9 +124,17 @@ struct OptimizerSession {
         let args = call.arguments
         switch call.name {
         case "evaluate_edit", "edit_section":
-            guard let section = args["section"]?.string?.trimmingCharacters(in: .whitespaces), let text = args["text"]?.string else {
+            guard let named = args["section"]?.string?.trimmingCharacters(in: .whitespaces), let text = args["text"]?.string else {
                 return ("\(call.name) needs \"section\" (a section name) and \"text\" (its new text). Sections: "
                         + current.sections.map { $0.frozen ? "\($0.id) (frozen)" : $0.id }.joined(separator: ", "), true)
+            }
+            // An edit of a frozen section is almost always guidance meant to sit beside it: rpt
+            // adds it as a new section next to the frozen one instead of refusing it.
+            var section = named, note = ""
+            if current.section(section)?.frozen == true {
+                let notes = section + "-notes"
+                note = "Section '\(section)' is frozen, so your text was taken as a new section '\(notes)'.\n"
+                section = notes
             }
             let edit = Edit(program: OptimizerSession.apply(section, text, to: current), section: section,
                             modes: (args["modes"]?.array ?? []).compactMap(\.string), rationale: args["rationale"]?.string ?? "")
@@ -138,14 +146,14 @@ struct OptimizerSession {
                     }
                     outcome.rejected.append((edit, why))
                 }
-                return ("Rejected: \(why).", true)
+                return (note + "Rejected: \(why).", true)
             }
             if call.name == "evaluate_edit" {
                 let size = OptimizerSession.count(args["sample_size"])
                 let report = try await actions.evaluate(edit.program, size)
                 latest = report
                 outcome.reports.append(report)
-                return (OptimizerSession.ignored("sample_size", args, size) + report.text(), true)
+                return (note + OptimizerSession.ignored("sample_size", args, size) + report.text(), true)
             }
             if outcome.accepted.contains(where: { $0.program == edit.program }) {
                 outcome.duplicates += 1
@@ -156,15 +164,18 @@ struct OptimizerSession {
                 return ("This exact prompt was tried before (\(before)). Propose a different edit.", false)
             }
             outcome.accepted.append(edit)
-            return ("Accepted as candidate \(outcome.accepted.count) of \(candidates) this round; it will be scored on the dev split.", true)
+            return (note + "Accepted as candidate \(outcome.accepted.count) of \(candidates) this round; it will be scored on the dev split.", true)
         case "show_failures":
             let mode = args["mode"]?.string ?? ""
             guard let m = latest.modes.first(where: { $0.id == mode }) else {
                 return ("No mode '\(mode)' in the latest report. Modes: " + latest.modes.map(\.id).joined(separator: ", "), true)
             }
             let asked = OptimizerSession.count(args["count"])
-            let n = min(asked ?? 5, m.examples.count)
-            return (OptimizerSession.ignored("count", args, asked) + "Examples of \(m.id) (\(m.count) in all):\n" + m.examples.prefix(n).map { e in
+            // "More examples": the ones the report did not already show, when there are any.
+            let shown = DiagnosticReport.examplesShown
+            let pool = m.examples.count > shown ? Array(m.examples.dropFirst(shown)) : m.examples
+            let n = min(asked ?? 5, pool.count)
+            return (OptimizerSession.ignored("count", args, asked) + "Examples of \(m.id) (\(m.count) in all):\n" + pool.prefix(n).map { e in
                 "- input: \(clip(e.input, 600))\n  reply: \(clip(e.reply, 400))\n  answer: \(clip(e.answer, 200)); expected: \(clip(e.expected, 300))"
                     + (e.detail.map { "; \(clip($0, 200))" } ?? "")
             }.joined(separator: "\n"), true)

@@ -251,7 +251,10 @@ public final class Tuner {
         for s in best.program.sections { out += "### \(s.id)\(s.frozen ? " (frozen: kept as it is)" : "")\n\(s.text)\n" }
         out += "\n## History\n" + (history.isEmpty ? "No candidates yet.\n" : history.suffix(12).joined(separator: "\n") + "\n")
         out += "\n## Latest reports (most recent last)\n\n" + reports.map { $0.text() }.joined(separator: "\n")
-        out += "\nPropose up to \(settings.candidatesPerRound) candidates this round with edit_section (one section each), or call stop."
+        out += "\n## Your move\nPropose up to \(settings.candidatesPerRound) candidates this round, each with one edit_section call, or call stop. "
+            + "A good edit adds a section of guidance (or rewrites an open section): a few short rules in full sentences, "
+            + "in general terms, that would have prevented the failures above. Example call:\n"
+            + #"{"tool": "edit_section", "arguments": {"section": "guidance", "text": "Rules:\n- <a rule>\n- <another rule>", "modes": ["<a failure mode>"]}}"#
         return out
     }
 }

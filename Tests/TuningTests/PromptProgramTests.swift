@@ -37,9 +37,11 @@ import TaskPack
 
     @Test func aPromptWithAHeadingLineIsRejectedBeforeItCostsAnything() {
         let g = Guardrails(contract: ["JSON"], texts: [], inputs: [], initial: base, optimizerInstructions: "")
-        let bad = base.editing("guidance", text: "Be careful.\n## Section format")
+        let careful = "Read the whole message before you choose an answer."
+        let bad = base.editing("guidance", text: careful + "\n## Section format")
         #expect(g.rejection(bad, section: "guidance", best: base)?.contains("which prompt files use as a heading") == true)
-        #expect(g.rejection(base.editing("guidance", text: "Be careful."), section: "guidance", best: base) == nil)
+        #expect(g.rejection(base.editing("guidance", text: careful), section: "guidance", best: base) == nil)
+        #expect(g.rejection(base.editing("guidance", text: "album"), section: "guidance", best: base)?.contains("too short") == true)
         #expect(g.rejection(base, section: "guidance", best: base)?.hasPrefix("the text is empty") == true)
     }
 

@@ -13,7 +13,7 @@ struct TuneFixture {
     let initial: String
     /// Texts of an added "guidance" section: `good` lifts the scripted target, `same` does not.
     var good: String { ScriptedWorld.magic }
-    var same: String { "Read the message carefully." }
+    var same: String { "Read the whole message carefully before you answer." }
 
     init() throws {
         let pack = repoRoot.appendingPathComponent("tasks/banking77")
@@ -159,7 +159,7 @@ struct TuneFixture {
         let rejected = TuneFixture.events(store).filter { $0["type"] == "candidate_rejected" }
         try #require(rejected.count == 2)
         #expect(rejected[0]["reason"]?.string?.contains("pastes") == true)
-        #expect(rejected[1]["reason"]?.string?.hasPrefix("section 'format' is frozen: rpt keeps it as it is. Edit 'task'") == true)
+        #expect(rejected[1]["reason"]?.string?.hasPrefix("the text of section 'format-notes' is too short") == true)
         let replies = server.requests.compactMap(\.json).filter { $0["tools"] != nil }.last?["messages"]?.array?
             .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
         #expect(replies.first?.hasPrefix("Rejected: it pastes") == true)
@@ -184,7 +184,8 @@ struct TuneFixture {
         let results = (try JSON.decode(store.read("rounds/01/optimizer.json") ?? "")).array?
             .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
         #expect(results.count == 4)
-        #expect(results[1].hasPrefix("You submitted this exact edit before and it was rejected: section 'format' is frozen"))
+        #expect(results[0].hasPrefix("Section 'format' is frozen, so your text was taken as a new section 'format-notes'."))
+        #expect(results[1].hasPrefix("You submitted this exact edit before and it was rejected: the text of section 'format-notes' is too short"))
     }
 
     @Test func leakDetectionUsesEightWordOverlap() throws {
