@@ -84,14 +84,24 @@ return {
   end,
 
   failures = {
-    format = "The reply has no JSON object",
+    format = "The reply has no complete JSON object (a reply that lists every slot name runs out of room)",
+    invented_value = "A value whose words are not in the request: made up, or copied from the prompt's example",
     missing_field = "A slot of the request is not in the answer",
-    extra_field = "The answer has a slot the request does not have",
+    extra_field = "The answer has a slot the request does not have (only slots the request mentions belong in it)",
     wrong_value = "The right slot with the wrong words (too many, too few, or others)",
   },
 
-  -- The most frequent problem of the answer wins; ties go missing, wrong value, extra.
+  -- Invented values first (the answer must quote the request); then the most frequent problem
+  -- of the answer wins; ties go missing, wrong value, extra.
   classify = function(answer, ex)
+    local request, invented = " " .. norm(ex.text) .. " ", {}
+    for name, v in pairs(answer) do
+      for _, x in ipairs(type(v) == "table" and v or { v }) do
+        local words = norm(x)
+        if words ~= "" and not request:find(" " .. words .. " ", 1, true) then invented[#invented + 1] = name end
+      end
+    end
+    if #invented > 0 then table.sort(invented); return "invented_value", table.concat(invented, ", ") end
     local missing, extra, wrong = {}, {}, {}
     for name, v in pairs(ex.slots) do
       if answer[name] == nil then missing[#missing + 1] = name
