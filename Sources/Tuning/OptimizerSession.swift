@@ -85,11 +85,15 @@ struct OptimizerSession {
         var latest = actions.latestReport
         var messages: [ChatMessage] = [.system(OptimizerSession.instructions), .user(context)]
         outcome.transcript = messages.map(OptimizerSession.record)
-        var calls = 0, nudges = 0
+        var calls = 0, nudges = 0, repeats = 0
         // Duplicates do not use up the round, but the round still ends: at most twice the calls.
         while calls < toolCalls && outcome.modelCalls < 2 * toolCalls && outcome.stop == nil && outcome.accepted.count < candidates {
+            // A small model that repeats itself is nudged with more randomness; three repeats in
+            // a row end the round (it will not change its mind).
+            if repeats >= 3 { break }
+            let heat = min(temperature + 0.2 * Double(repeats), max(temperature, 1.2))
             let response = try await client.complete(ChatRequest(model: "", messages: messages, tools: OptimizerSession.tools,
-                                                                 toolChoice: .required, temperature: temperature, maxTokens: maxTokens))
+                                                                 toolChoice: .required, temperature: heat, maxTokens: maxTokens))
             outcome.modelCalls += 1
             let reply = ChatMessage.assistant(response.content, toolCalls: response.toolCalls)
             messages.append(reply)
@@ -105,7 +109,7 @@ struct OptimizerSession {
             }
             for call in response.toolCalls {
                 let (result, counts) = try await perform(call, current: current, actions: actions, latest: &latest, outcome: &outcome)
-                if counts { calls += 1 }
+                if counts { calls += 1; repeats = 0 } else { repeats += 1 }
                 if call.argumentsError == nil { outcome.readableToolCalls += 1 }
                 let message = ChatMessage.tool(result, callID: call.id)
                 messages.append(message)

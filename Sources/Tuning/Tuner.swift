@@ -251,7 +251,11 @@ public final class Tuner {
         for s in best.program.sections { out += "### \(s.id)\(s.frozen ? " (frozen: kept as it is)" : "")\n\(s.text)\n" }
         out += "\n## History\n" + (history.isEmpty ? "No candidates yet.\n" : history.suffix(12).joined(separator: "\n") + "\n")
         out += "\n## Latest reports (most recent last)\n\n" + reports.map { $0.text() }.joined(separator: "\n")
-        out += "\n## Your move\nPropose up to \(settings.candidatesPerRound) candidates this round, each with one edit_section call, or call stop. "
+        out += "\n## Your move\n"
+        if let top = reports.last?.shown.first {
+            out += "The costliest failure mode now is '\(top.id)': \(top.definition). Start with rules that prevent it.\n"
+        }
+        out += "Propose up to \(settings.candidatesPerRound) candidates this round, each with one edit_section call, or call stop. "
             + "A good edit adds a section of guidance (or rewrites an open section): a few short rules in full sentences, "
             + "in general terms, that would have prevented the failures above. Example call:\n"
             + #"{"tool": "edit_section", "arguments": {"section": "guidance", "text": "Rules:\n- <a rule>\n- <another rule>", "modes": ["<a failure mode>"]}}"#

@@ -188,6 +188,19 @@ struct TuneFixture {
         #expect(results[1].hasPrefix("You submitted this exact edit before and it was rejected: the text of section 'format-notes' is too short"))
     }
 
+    @Test func anOptimizerThatRepeatsItselfEndsTheRoundAfterThreeRepeats() async throws {
+        let f = try TuneFixture()
+        let same = f.same
+        let world = ScriptedWorld(labels: f.labels) { round, _ in round == 1 ? [TuneFixture.submit(same)] : [TuneFixture.stop()] }
+        let (_, store, server, _) = try await f.run(world) { $0.toolCallsPerRound = 12; $0.candidatesPerRound = 2 }
+        defer { server.stop() }
+        let round = TuneFixture.events(store).first { $0["type"] == "optimizer_round" }
+        #expect(round?["model_calls"] == .int(4) && round?["duplicates"] == .int(3) && round?["candidates"] == .int(1))
+        // Each repeat is asked with more randomness.
+        let temperatures = server.requests.compactMap(\.json).filter { $0["tools"] != nil }.prefix(4).compactMap { $0["temperature"]?.number }
+        #expect(temperatures.count == 4 && temperatures[3] > temperatures[0])
+    }
+
     @Test func leakDetectionUsesEightWordOverlap() throws {
         let g = Guardrails(contract: ["JSON"], texts: ["the quick brown fox jumps over the lazy dog near the river"],
                            inputs: ["short one", "please block my card right now"],
