@@ -80,10 +80,14 @@ public final class Tuner {
 
     struct BudgetStop: Error { let message: String }
 
-    func evaluate(_ program: PromptProgram, _ examples: [Example]) async throws -> [ExampleResult] {
+    /// Each example's result as it comes, with what is being evaluated and how many in all.
+    public var onResult: @Sendable (_ step: String, _ result: ExampleResult, _ total: Int) -> Void = { _, _, _ in }
+
+    func evaluate(_ program: PromptProgram, _ examples: [Example], _ step: String) async throws -> [ExampleResult] {
         var evaluator = Evaluator(client: target)
         evaluator.maxTokens = settings.targetMaxTokens ?? runtime.spec.maxTokens ?? Tuner.defaultMaxTokens
-        let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program)
+        let report = onResult
+        let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { report(step, $0, examples.count) }
         if let stop { throw BudgetStop(message: stop.message) }
         return results
     }
@@ -99,11 +103,11 @@ public final class Tuner {
         var stopReason = "iteration limit (\(settings.rounds) rounds)"
         var initialDevScore = Double.nan
         do {
-            let initialTrain = try await evaluate(initial, train)
+            let initialTrain = try await evaluate(initial, train, "initial prompt on the optimization sample")
             let report = try await trainReport("initial prompt on \(train.count) optimization examples", initialTrain, train, best: nil)
             reports.append(report)
             try store.write("rounds/00/initial-train.json", json: report.json)
-            let initialDev = try await evaluate(initial, dev)
+            let initialDev = try await evaluate(initial, dev, "initial prompt on dev")
             let devMetrics = Metrics(initialDev)
             initialDevScore = devMetrics.score
             best = Incumbent(program: initial, dev: initialDev, devScore: devMetrics.score, train: initialTrain, round: 0)
@@ -118,7 +122,7 @@ public final class Tuner {
                 let actions = OptimizerSession.Actions(
                     evaluate: { [self] program, size in
                         let sample = Array(train.prefix(min(size ?? train.count, train.count)))
-                        let results = try await evaluate(program, sample)
+                        let results = try await evaluate(program, sample, "round \(round): an edit on the optimization sample")
                         let collapse = Guardrails.parseCollapse(candidate: Metrics(results), best: Metrics(best.train))
                         if let collapse { store.log("warning", ["round": .int(Int64(round)), "message": .string(collapse)]) }
                         return try await trainReport("a prompt under test on \(sample.count) optimization examples", results, sample,
@@ -141,7 +145,7 @@ public final class Tuner {
                                               "duplicates": .int(Int64(outcome.duplicates))])
                 var improved = false
                 for (i, c) in outcome.accepted.enumerated() {
-                    let results = try await evaluate(c.program, dev)
+                    let results = try await evaluate(c.program, dev, "round \(round): candidate \(i + 1) on dev")
                     let metrics = Metrics(results)
                     let (real, interval) = Selection.isRealGain(Selection.differences(best.dev, results), level: settings.level,
                                                                 seed: settings.seed &+ UInt64(round * 100 + i))
@@ -167,7 +171,7 @@ public final class Tuner {
                                           c.modes.isEmpty ? "no named mode" : c.modes.joined(separator: ", "), metrics.score, best.devScore, verdict)
                                    + (effectText.isEmpty ? "" : "; " + effectText))
                     if kept {
-                        let trainResults = try await evaluate(c.program, train)
+                        let trainResults = try await evaluate(c.program, train, "round \(round): the new best on the optimization sample")
                         improved = improved || real
                         best = Incumbent(program: c.program, dev: results, devScore: metrics.score, train: trainResults, round: round)
                         try store.write("best_prompt.json", json: best.program.json)
@@ -207,8 +211,8 @@ public final class Tuner {
                                 initialDev: .nan, bestDev: best.devScore, final: nil)
         if !stopReason.hasPrefix("budget") {
             progress("final: the initial and the best prompt on \(test.count) test examples")
-            let before = try await evaluate(initial, test)
-            let after = best.program == initial ? before : try await evaluate(best.program, test)
+            let before = try await evaluate(initial, test, "final: initial prompt on test")
+            let after = best.program == initial ? before : try await evaluate(best.program, test, "final: best prompt on test")
             let gain = Selection.bootstrap(Selection.differences(before, after), level: 0.95, seed: settings.seed)
             result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain)
             try store.write("final.json", json: finalJSON(result.final!, best: best))

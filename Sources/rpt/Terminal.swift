@@ -5,27 +5,39 @@ import Tuning
 /// A one-line progress bar on stderr when stderr is a terminal. Notes from the model layer
 /// (a wait before a retry, and why) show on that line; elsewhere they are lines of their own,
 /// at most one every few seconds so a flood of 429s stays readable.
+/// Elsewhere (a log, CI) the same progress is a plain line every few seconds.
 final class Progress: Sendable {
     private let total: Int
+    private let title: String
     private let enabled = isatty(2) == 1
-    private let state = Mutex((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: 0.0, note: ""))
+    /// Seconds between plain lines: RPT_PROGRESS_SECONDS (0 to 3600), else 5.
+    private let every = Double(ProcessInfo.processInfo.environment["RPT_PROGRESS_SECONDS"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 5
+    private let started = Date().timeIntervalSince1970
+    private let state = Mutex((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: Date().timeIntervalSince1970, note: ""))
     private let notices = Notices()
 
-    init(total: Int) { self.total = total }
+    init(total: Int, title: String = "") {
+        self.total = total
+        self.title = title.isEmpty ? "" : title + ": "
+    }
 
     func add(_ r: ExampleResult) {
-        guard enabled else { return }
         let line: String? = state.withLock { s in
             s.done += 1
             if let o = r.outcome { s.scoreSum += o.score; s.scored += 1 }
             if r.apiError != nil { s.apiErrors += 1 }
             s.note = ""
             let now = Date().timeIntervalSince1970
-            guard now - s.lastDraw > 0.1 || s.done == total else { return nil }
+            guard now - s.lastDraw > (enabled ? 0.1 : every) || (enabled && s.done == total) else { return nil }
             s.lastDraw = now
-            return bar(s)
+            return enabled ? bar(s) : plain(s, now)
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    private func plain(_ s: (done: Int, scoreSum: Double, scored: Int, apiErrors: Int, lastDraw: Double, note: String), _ now: Double) -> String {
+        let score = s.scored == 0 ? "-" : String(format: "%.3f", s.scoreSum / Double(s.scored))
+        return "\(title)\(s.done)/\(total) examples, score \(score), API errors \(s.apiErrors), \(Int(now - started)) s\n"
     }
 
     /// Says what the run is waiting for.
@@ -42,13 +54,31 @@ final class Progress: Sendable {
         let width = 30, filled = total == 0 ? width : width * s.done / total
         let score = s.scored == 0 ? "-" : String(format: "%.3f", s.scoreSum / Double(s.scored))
         // \u{1B}[K clears what a longer note left behind.
-        return "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+        return "\r\(title)[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
             + "] \(s.done)/\(total)  score \(score)  API errors \(s.apiErrors)\(s.note)\u{1B}[K"
     }
 
     func finish() {
         if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
+}
+
+/// A progress line per step of a tuning run (the baseline, each candidate, the final test).
+final class StepProgress: Sendable {
+    private let current = Mutex<(step: String, progress: Progress)?>(nil)
+
+    func add(_ step: String, _ r: ExampleResult, _ total: Int) {
+        let (progress, ended) = current.withLock { c -> (Progress, Progress?) in
+            if let c, c.step == step { return (c.progress, nil) }
+            let made = Progress(total: total, title: step)
+            defer { c = (step, made) }
+            return (made, c?.progress)
+        }
+        ended?.finish()
+        progress.add(r)
+    }
+
+    func finish() { current.withLock { c in defer { c = nil }; return c?.progress }?.finish() }
 }
 
 /// Notes as stderr lines, at most one per `interval` seconds; the ones held back are counted.

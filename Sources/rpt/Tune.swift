@@ -119,7 +119,9 @@ struct Tune: AsyncParsableCommand {
         let notices = Notices(interval: 2)
         hub.onNotice { notices.say($0) }
         let tuner = try Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data)
-        tuner.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        let steps = StepProgress()
+        tuner.progress = { line in steps.finish(); FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        tuner.onResult = { step, result, total in steps.add(step, result, total) }
         let work = Cancellable<TuneResult>()
         store.onFailure = { work.cancel(because: $0.description) }     // a replay that differs stops the run at once
         let task = Task { try await tuner.run() }

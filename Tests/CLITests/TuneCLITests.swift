@@ -48,9 +48,13 @@ import ModelClient
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let folder = temp("tune")
-        let r = try CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
+        let r = try CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "0"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt tune banking77: stopped by optimizer stopped: done\n"))
+        // Without a terminal, each step of the run says how far it is, as plain lines.
+        #expect(r.err.contains("initial prompt on dev: 120/120 examples, score "))
+        #expect(r.err.contains("round 1: candidate 2 on dev: 120/120 examples"))
+        #expect(r.err.contains("final: best prompt on test: 120/120 examples"))
         #expect(r.out.contains("test score"))
         #expect(r.out.contains("run folder: \(folder)"))
         #expect(r.err.contains("round 1: 2 candidates, best dev"))
