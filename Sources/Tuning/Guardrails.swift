@@ -12,7 +12,8 @@ public struct Guardrails: Sendable {
     let leaks: Set<Int>
     let wholeInputs: Set<String>
     let metaNgrams: Set<Int>
-    static let toolNames = ["evaluate_prompt", "show_failures", "submit_candidate"]
+    /// The optimizer's tool names that no task prompt has a reason to say ("stop" is a word).
+    static let toolNames = ["edit_section", "evaluate_edit", "show_failures", "evaluate_prompt", "submit_candidate"]
 
     /// `texts`: every example's rendered input and gold reply, all splits. N-grams the pack's
     /// own starting prompt has are allowed.
@@ -62,7 +63,7 @@ public struct Guardrails: Sendable {
             }
             return why
         }
-        if let tool = (Guardrails.toolNames + OptimizerSession.toolNames).first(where: { lower.contains($0) }) {
+        if let tool = Guardrails.toolNames.first(where: { lower.contains($0) }) {
             return "it talks about the tuning tools (\(tool))\(at): write only what the task model needs to do the task"
         }
         let words = Guardrails.words(text)

@@ -41,6 +41,9 @@ import TaskPack
         let bad = base.editing("guidance", text: careful + "\n## Section format")
         #expect(g.rejection(bad, section: "guidance", best: base)?.contains("which prompt files use as a heading") == true)
         #expect(g.rejection(base.editing("guidance", text: careful), section: "guidance", best: base) == nil)
+        #expect(g.rejection(base.editing("guidance", text: "Treat a bus stop as a place name, never as a verb."), section: "guidance", best: base) == nil)
+        #expect(g.rejection(base.editing("guidance", text: "Call edit_section when you are unsure of the answer."), section: "guidance", best: base)?
+            .contains("talks about the tuning tools (edit_section)") == true)
         #expect(g.rejection(base.editing("guidance", text: "album"), section: "guidance", best: base)?.contains("too short") == true)
         #expect(g.rejection(base, section: "guidance", best: base)?.hasPrefix("the text is empty") == true)
     }
