@@ -1,6 +1,7 @@
 import Foundation
 import LuaHost
 import ModelClient
+import TaskPack
 
 /// One round of the optimizer's function-calling conversation. The tools really act: they
 /// evaluate an edit, show failures, take candidates, or stop. A candidate is the best prompt with
@@ -120,7 +121,7 @@ struct OptimizerSession {
     }
 
     /// The tool's answer, and whether the call uses up one of the round's tool calls.
-    private func perform(_ call: ToolCall, current: PromptProgram, actions: Actions,
+    func perform(_ call: ToolCall, current: PromptProgram, actions: Actions,
                          latest: inout DiagnosticReport, outcome: inout Outcome) async throws -> (String, Bool) {
         if let problem = call.argumentsError {
             return ("Your arguments could not be read (\(problem)). Call the tool again with a JSON object.", true)
@@ -132,10 +133,14 @@ struct OptimizerSession {
                 return ("\(call.name) needs \"section\" (a section name) and \"text\" (its new text). Sections: "
                         + current.sections.map { $0.frozen ? "\($0.id) (frozen)" : $0.id }.joined(separator: ", "), true)
             }
-            // An edit of a frozen section is almost always guidance meant to sit beside it: rpt
-            // adds it as a new section next to the frozen one instead of refusing it.
+            guard named.lowercased() == "system" || PromptSection.isValidID(named) else {
+                return ("A section name is letters, digits, '_' or '-' (at most 40, starting with a letter), not \"\(clip(named, 60))\". "
+                        + "Sections: " + current.sections.map(\.id).joined(separator: ", "), true)
+            }
+            // An edit of a frozen section is almost always guidance meant for the task model: rpt
+            // takes it as a new section (after the last open one) instead of refusing it.
             var section = named, note = ""
-            if current.section(section)?.frozen == true {
+            if current.section(section)?.frozen == true, PromptSection.isValidID(section + "-notes") {
                 let notes = section + "-notes"
                 note = "Section '\(section)' is frozen, so your text was taken as a new section '\(notes)'.\n"
                 section = notes

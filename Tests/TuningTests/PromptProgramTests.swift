@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
+import ModelClient
 import TaskPack
 @testable import Tuning
 
@@ -48,6 +49,17 @@ import TaskPack
         #expect(g.rejection(base, section: "guidance", best: base)?.hasPrefix("the text is empty") == true)
     }
 
+    @Test func sectionNamesFromTheOptimizerAreChecked() async throws {
+        let session = OptimizerSession(client: NoModel(), temperature: 0, maxTokens: 10, toolCalls: 1, candidates: 1)
+        var outcome = OptimizerSession.Outcome()
+        let call = ToolCall(id: "c", name: "edit_section", arguments: ["section": "My Notes!!", "text": "Read the whole request before answering it."])
+        var latest = DiagnosticReport(label: "", metrics: Metrics([]), modes: [], shown: [], warnings: [])
+        let actions = OptimizerSession.Actions(evaluate: { _, _ in throw CancellationError() }, rejection: { _ in nil }, triedBefore: { _ in nil },
+                                               latestReport: latest)
+        let (answer, counts) = try await session.perform(call, current: base, actions: actions, latest: &latest, outcome: &outcome)
+        #expect(answer.hasPrefix("A section name is letters, digits") && counts && outcome.accepted.isEmpty)
+    }
+
     @Test func toolCountsAreCheckedNotConverted() {
         #expect(OptimizerSession.count(.double(-5)) == nil)
         #expect(OptimizerSession.count(.double(1e300)) == nil)
@@ -57,4 +69,9 @@ import TaskPack
         #expect(OptimizerSession.ignored("sample_size", ["sample_size": .double(-5)], nil).hasPrefix("Note: sample_size must be a whole number"))
         #expect(OptimizerSession.ignored("sample_size", ["section": "x"], nil) == "")
     }
+}
+
+/// A client that is never called.
+struct NoModel: ModelClient {
+    func complete(_ request: ChatRequest) async throws -> ChatResponse { throw CancellationError() }
 }
