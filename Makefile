@@ -50,12 +50,17 @@ bench-tune: release local-model .venv-bench/bin/python
 	@.venv-bench/bin/python -c "import optuna" 2>/dev/null || .venv-bench/bin/pip install -q optuna==4.5.0   # MIPROv2 needs it
 	python3 bench/tune_h2h.py $(BENCH_TUNE_ARGS)
 
-# The main job on a shipped pack with the local model as target and optimizer, offline.
-DEMO_ARGS := --rounds 2 --candidates 1 --tool-calls 4 --train-sample 20 --dev-limit 40 --test-limit 60 --max-tokens 48
+# The main job on a shipped pack, offline: Qwen2.5-Coder 0.5B is tuned, 1.5B writes the edits. Then
+# the tuned prompt file is scored again on the same test sample, as a user would check it.
+DEMO_ARGS := --rounds 2 --candidates 1 --tool-calls 6 --train-sample 16 --dev-limit 32 --test-limit 48
+DEMO_RUN = runs/demo-snips-slots-$(shell date +%Y%m%d-%H%M%S)
 demo: release local-model
-	@echo "==> rpt tune tasks/banking77 with local:smollm2 as target and optimizer (about 5 minutes on 2 cores)"
-	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 $(DEMO_ARGS) --run runs/demo-banking77-$$(date +%Y%m%d-%H%M%S)
-	@echo "==> done: the run folder above holds best_prompt.md, final.json and events.jsonl"
+	@echo "==> rpt tune tasks/snips-slots: target local:qwen2.5-coder-0.5b, optimizer local:qwen2.5-coder-1.5b (15 to 20 minutes on 2 cores)"
+	@run="$(DEMO_RUN)"; \
+	.build/release/rpt tune tasks/snips-slots --target local:qwen2.5-coder-0.5b --optimizer local:qwen2.5-coder-1.5b $(DEMO_ARGS) --run $$run && \
+	echo "==> the best prompt scored again from its file: rpt eval --prompt $$run/best_prompt.md --split test --limit 48" && \
+	.build/release/rpt eval tasks/snips-slots --target local:qwen2.5-coder-0.5b --prompt $$run/best_prompt.md --split test --limit 48 --out $$run/eval-best && \
+	echo "==> done: $$run holds best_prompt.md, final.json, events.jsonl and rounds/*/optimizer.json"
 
 # A smoke test with the real local model (CI runs it after make test).
 smoke: release local-model

@@ -7,96 +7,29 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
-enum { RPT_OK = 0, RPT_KILLED_INSTRUCTIONS = 1, RPT_KILLED_MEMORY = 2, RPT_KILLED_TIME = 3 };
-enum { RPT_HOOK_STEP = 1000 };
+#include "limits.h"
 
-// Per-state accounting, the allocator's userdata.
-typedef struct rpt_limits {
-    size_t used;            // bytes allocated now
-    size_t cap;             // refuse growth past this while cap_on
-    int cap_on;             // only while scripts run, never while the host builds values
-    int refused;            // a growth was refused and nothing grew since (a real out-of-memory)
-    int step;               // current count of the hook
-    long long budget;       // instructions allowed in this call
-    long long spent;
-    double deadline;        // CLOCK_MONOTONIC seconds
-    int killed;             // RPT_KILLED_*, sticky until the next call
-    lua_State *L;
-} rpt_limits;
-
-static inline double rpt_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static inline rpt_limits *rpt_limits_of(lua_State *L) {
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return (rpt_limits *)ud;
-}
-
-static inline const char *rpt_killed_message(int why) {
-    switch (why) {
-    case RPT_KILLED_INSTRUCTIONS: return "instruction limit exceeded (an endless loop?)";
-    case RPT_KILLED_MEMORY: return "memory limit exceeded";
-    case RPT_KILLED_TIME: return "time limit exceeded";
-    default: return "stopped";
-    }
-}
-
-// Fires every `step` instructions. Once a limit is hit it re-arms itself for every instruction,
-// so an error caught by the script's own pcall is raised again at once until the host has control.
-static void rpt_hook(lua_State *L, lua_Debug *ar) {
-    (void)ar;
-    rpt_limits *lim = rpt_limits_of(L);
-    if (!lim->killed) {
-        lim->spent += lim->step;
-        if (lim->refused) lim->killed = RPT_KILLED_MEMORY;
-        else if (lim->spent > lim->budget) lim->killed = RPT_KILLED_INSTRUCTIONS;
-        else if (rpt_now() > lim->deadline) lim->killed = RPT_KILLED_TIME;
-    }
-    if (lim->killed) {
-        lim->step = 1;
-        lua_sethook(L, rpt_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, "%s", rpt_killed_message(lim->killed));
-    } else if (lim->step != RPT_HOOK_STEP) {
-        lim->step = RPT_HOOK_STEP;
-        lua_sethook(L, rpt_hook, LUA_MASKCOUNT, RPT_HOOK_STEP);
-    }
-}
-
-// Lua retries a refused allocation once after an emergency collection; `refused` stays set
-// only if nothing grows afterwards, and the hook (armed for the next instruction) then kills.
-static void *rpt_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    rpt_limits *lim = (rpt_limits *)ud;
-    size_t old = ptr ? osize : 0;
-    if (nsize == 0) {
-        free(ptr);
-        lim->used -= old;
-        return NULL;
-    }
-    if (lim->cap_on && nsize > old && lim->used - old + nsize > lim->cap) {
-        lim->refused = 1;
-        if (lim->L) { lim->step = 1; lua_sethook(lim->L, rpt_hook, LUA_MASKCOUNT, 1); }
-        return NULL;
-    }
-    void *p = realloc(ptr, nsize);
-    if (p) {
-        lim->used = lim->used - old + nsize;
-        if (nsize > old) lim->refused = 0;
-    }
-    return p;
+// An error raised outside every protected call would make Lua abort(). The host never lets that
+// happen on purpose; if it does, say so and exit instead of dumping core.
+static int rpt_panic(lua_State *L) {
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    fprintf(stderr, "rpt: internal error: a Lua error escaped the sandbox (%s); "
+                    "this is a bug in rpt, please report it\n", msg);
+    fflush(stderr);
+    _exit(70);
+    return 0;
 }
 
 static inline lua_State *rpt_newstate(rpt_limits *lim) {
     memset(lim, 0, sizeof *lim);
     lua_State *L = lua_newstate(rpt_alloc, lim);
     lim->L = L;
+    if (L) lua_atpanic(L, rpt_panic);
     return L;
 }
 
@@ -112,24 +45,27 @@ static int rpt_msgh(lua_State *L) {
 
 // Calls the function below `nargs` arguments under the limits. Returns a LUA_* status; on
 // error the message (with traceback) is on top. A call the hook killed is an error even if
-// the script swallowed every error and returned.
+// the script swallowed every error and returned. `memory` is growth allowed over what the state
+// holds now, never past `total` for the whole state (so garbage left by earlier calls does not
+// raise the cap: the emergency collection on a refused allocation frees it instead).
 static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
-                            long long instructions, double seconds, size_t memory) {
+                            long long instructions, double seconds, size_t memory, size_t total) {
     rpt_limits *lim = rpt_limits_of(L);
+    lim->calls++;
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, rpt_msgh);
     lua_insert(L, base);
-    lim->killed = 0;
-    lim->refused = 0;
-    lim->spent = 0;
-    lim->budget = instructions;
-    lim->deadline = rpt_now() + seconds;
+    rpt_budget(L, instructions, seconds);
     lim->cap = lim->used + memory;
+    if (total && lim->cap > total) lim->cap = total;
     lim->step = RPT_HOOK_STEP;
     lua_sethook(L, rpt_hook, LUA_MASKCOUNT, RPT_HOOK_STEP);
+    double grace = seconds > 5 ? seconds : 5;  // twice the time limit, at least 5 s more
+    __atomic_store_n(&lim->overdue_ns, (long long)((lim->deadline + grace) * 1e9), __ATOMIC_RELAXED);
     lim->cap_on = 1;
     int status = lua_pcall(L, nargs, nresults, base);
     lim->cap_on = 0;
+    __atomic_store_n(&lim->overdue_ns, 0, __ATOMIC_RELAXED);
     lua_sethook(L, NULL, 0, 0);
     lua_remove(L, base);
     if (lim->killed && status == LUA_OK) {
@@ -141,7 +77,46 @@ static inline int rpt_pcall(lua_State *L, int nargs, int nresults,
 }
 
 static inline int rpt_killed(lua_State *L) { return rpt_limits_of(L)->killed; }
+static int rpt_call_number_k(lua_State *L) {
+    lua_pushinteger(L, rpt_limits_of(L)->calls);
+    return 1;
+}
+static inline void rpt_push_call_number(lua_State *L) { lua_pushcfunction(L, rpt_call_number_k); }
+
+// Replaces the value on top with a deep, raw copy (tables only; the array marker metatable is
+// kept), so each hook gets its own example. Raises only when out of memory with the cap off.
+static void rpt_copy_top(lua_State *L) {
+    if (lua_type(L, -1) != LUA_TTABLE || !lua_checkstack(L, 6)) return;
+    int src = lua_gettop(L);
+    int n = 0, len = (int)lua_rawlen(L, src);
+    lua_pushnil(L);
+    while (lua_next(L, src) != 0) { n++; lua_pop(L, 1); }
+    lua_createtable(L, len, n > len ? n - len : 0);   // sized once: growing rehashes each time
+    lua_pushnil(L);
+    while (lua_next(L, src) != 0) {            // src, copy, key, value
+        rpt_copy_top(L);
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);                     // src, copy, key, key, value copy
+        lua_rawset(L, src + 1);
+    }
+    if (lua_getmetatable(L, src)) lua_setmetatable(L, src + 1);
+    lua_replace(L, src);
+}
 static inline size_t rpt_memory_used(lua_State *L) { return rpt_limits_of(L)->used; }
+
+static int rpt_collect_k(lua_State *L) {
+    lua_gc(L, LUA_GCCOLLECT);
+    return 0;
+}
+
+// A full collection, protected. Packs cannot set finalizers, so it runs no pack code.
+static inline int rpt_collect(lua_State *L) {
+    rpt_limits_of(L)->cap_on = 0;
+    lua_pushcfunction(L, rpt_collect_k);
+    int status = lua_pcall(L, 0, 0, 0);
+    if (status != LUA_OK) lua_pop(L, 1);
+    return status;
+}
 
 static int rpt_openlibs_k(lua_State *L) {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
@@ -166,7 +141,8 @@ static inline int rpt_loadtext(lua_State *L, const char *buf, size_t len, const 
 
 // Swift host functions return the number of results, or -1 with an error message on top,
 // which the trampoline raises for them. They run with the cap off so pushing cannot raise;
-// the cap is checked again on return.
+// on return the memory cap and the clock are checked, and a limit hit while the host worked
+// (see rpt_charge) kills the call like one hit by the script itself.
 typedef int (*rpt_host_fn)(lua_State *L, void *ctx);
 
 static int rpt_trampoline(lua_State *L) {
@@ -177,13 +153,19 @@ static int rpt_trampoline(lua_State *L) {
     lim->cap_on = 0;
     int n = fn(L, ctx);
     lim->cap_on = was_on;
+    if (was_on) {
+        if (lim->used > lim->cap) rpt_kill(L, RPT_KILLED_MEMORY);
+        if (rpt_charge(L, 1)) {
+            rpt_arm_every_instruction(L, lim);
+            if (n >= 0) return luaL_error(L, "%s", rpt_killed_message(lim->killed));
+        }                                          // else the host's message says what it was doing
+    }
     if (n < 0) {                                   // prefix "file.lua:LINE:" like luaL_error
         luaL_where(L, 1);
         lua_insert(L, -2);
         lua_concat(L, 2);
         return lua_error(L);
     }
-    if (was_on && lim->used > lim->cap) return luaL_error(L, "memory limit exceeded");
     return n;
 }
 

@@ -2,21 +2,32 @@ import CLua
 
 /// A Swift function callable from Lua. It gets its arguments through `HostArgs` and returns its
 /// results; a thrown `HostFunctionError` becomes a Lua error at the caller's line.
-public typealias HostFunction = (HostArgs) throws(HostFunctionError) -> [LuaValue?]
+public typealias HostFunction = (inout HostArgs) throws(HostFunctionError) -> [LuaValue?]
 
 public struct HostFunctionError: Error {
     public let message: String
     public init(_ message: String) { self.message = message }
 }
 
-/// The arguments of one host call, read straight off the Lua stack.
+/// What `require` finds for a module name.
+public enum ModuleLookup {
+    case found(source: String, path: String)
+    /// No such file (`path` is the one tried).
+    case missing(path: String)
+    /// The file exists but may not be read (outside the pack, not a regular file, too big).
+    case refused(String)
+}
+
+/// The arguments of one host call, read straight off the Lua stack. Converting them is paid
+/// for from the running call's budget (`meter`).
 public struct HostArgs {
     let engine: LuaEngine
     public let count: Int
+    var meter: HostMeter
 
-    public func value(_ i: Int) throws(HostFunctionError) -> LuaValue? {
+    public mutating func value(_ i: Int) throws(HostFunctionError) -> LuaValue? {
         guard i < count else { return nil }
-        do { return try engine.pull(at: Int32(i + 1)) } catch { throw HostFunctionError(error.message) }
+        do { return try engine.pull(at: Int32(i + 1), meter: &meter) } catch { throw HostFunctionError(error.message) }
     }
 
     public func string(_ i: Int) -> String? {
@@ -48,9 +59,10 @@ final class HostBox {
     /// Called by the C trampoline with the memory cap off.
     func invoke() -> Int32 {
         let L = engine.L
-        let args = HostArgs(engine: engine, count: Int(lua_gettop(L)))
+        var args = HostArgs(engine: engine, count: Int(lua_gettop(L)), meter: HostMeter(engine))
+        defer { try? args.meter.flush() }          // a limit hit here is raised by the trampoline
         do throws(HostFunctionError) {
-            let results = try fn(args)
+            let results = try fn(&args)
             guard lua_checkstack(L, Int32(results.count + 2)) != 0 else {
                 throw HostFunctionError("too many results")
             }
@@ -79,10 +91,21 @@ extension LuaEngine {
     func registerHostFunctions(intoTableAt table: Int32) {
         let functions: [(String, HostFunction)] = [
             ("json_decode", { args throws(HostFunctionError) in
-                let result = args.withBytes(0) { bytes -> [LuaValue?] in
-                    do { return [try JSON.decode(bytes)] } catch { return [nil, .string("invalid JSON: \(error)")] }
+                let maxValues = args.meter.valuesLeft
+                let decoded = args.withBytes(0) { bytes in
+                    Result { () throws(JSON.ParseError) in try JSON.decode(bytes, maxValues: maxValues) }
                 }
-                return result ?? [nil, .string("rpt.json.decode expects a string, got \(args.typeName(0))")]
+                guard let decoded else { return [nil, .string("rpt.json.decode expects a string, got \(args.typeName(0))")] }
+                do throws(LuaError) {
+                    switch decoded {
+                    case .success(let (value, values)):
+                        try args.meter.charge(units: values * HostMeter.unitsPerValue)
+                        return [value]
+                    case .failure(let error):
+                        try args.meter.charge(units: error.offset)
+                        return [nil, .string("invalid JSON: \(error)")]
+                    }
+                } catch { throw HostFunctionError(error.message) }
             }),
             ("json_encode", { args throws(HostFunctionError) in
                 guard args.count > 0 else { throw HostFunctionError("rpt.json.encode expects a value") }
@@ -92,7 +115,13 @@ extension LuaEngine {
                 guard let text = args.string(0) else {
                     return [nil, .string("rpt.json.extract expects a string, got \(args.typeName(0))")]
                 }
-                if let v = JSON.extract(text) { return [v] }
+                do throws(LuaError) {
+                    if let v = try JSON.extract(text, pay: { values throws(LuaError) in
+                        try args.meter.charge(units: values * HostMeter.unitsPerValue)
+                    }) {
+                        return [v]
+                    }
+                } catch { throw HostFunctionError(error.message) }
                 return [nil, .string("no JSON object found in the reply")]
             }),
             ("log", { [unowned self] args throws(HostFunctionError) in
@@ -105,10 +134,14 @@ extension LuaEngine {
                     ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
                 }
                 guard allowed, !name.isEmpty, !name.contains(".."), !name.hasPrefix(".") else {
-                    return [nil, .string("module names are letters, digits, '_', '-' and '.'")]
+                    return [nil, .string("module '\(name)' not found: module names are letters, digits, '_', '-' and '.'")]
                 }
-                let (source, path) = moduleSource(name)
-                return [source.map(LuaValue.string), .string(path)]
+                switch moduleSource(name) {
+                case .found(let source, let path): return [.string(source), .string(path)]
+                case .missing(let path):
+                    return [nil, .string("module '\(name)' not found: a task pack may require only its own files (\(path)) and the rpt modules")]
+                case .refused(let why): return [nil, .string("module '\(name)': \(why)")]
+                }
             }),
         ]
         for (name, fn) in functions {

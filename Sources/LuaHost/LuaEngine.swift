@@ -5,10 +5,12 @@ public struct LuaRef: Sendable, Hashable {
     let id: Int32
 }
 
-/// An argument to a Lua call: a Swift value converted on the way, or a value already in Lua.
+/// An argument to a Lua call: a Swift value converted on the way, a value already in Lua, or a
+/// fresh deep copy of one (what the callee changes, nobody else sees).
 public enum LuaArg {
     case value(LuaValue?)
     case ref(LuaRef)
+    case copy(LuaRef)
 }
 
 /// One sandboxed Lua 5.4 state. Not thread-safe: use one engine per worker thread and hand
@@ -22,12 +24,15 @@ public final class LuaEngine {
     var arrayMetaRef: LuaRef!
     /// Receives `rpt.log` and `print` output: (level, message).
     public var logSink: @Sendable (String, String) -> Void
-    /// Returns (source, path) of a pack module for `require`, or (nil, path tried).
-    let moduleSource: (String) -> (String?, String)
+    /// Finds a pack module for `require`.
+    let moduleSource: (String) -> ModuleLookup
+    /// Bytes the state held when it was last settled (after the pack loaded): with the memory
+    /// limit it bounds the whole state, see `totalCap`.
+    private var baseline = 0
 
     public init(limits: LuaLimits = LuaLimits(),
                 logSink: @escaping @Sendable (String, String) -> Void = { _, _ in },
-                moduleSource: @escaping (String) -> (String?, String) = { (nil, "\($0).lua") }) throws(LuaError) {
+                moduleSource: @escaping (String) -> ModuleLookup = { .missing(path: "\($0).lua") }) throws(LuaError) {
         self.limits = limits
         self.logSink = logSink
         self.moduleSource = moduleSource
@@ -37,19 +42,34 @@ public final class LuaEngine {
             throw LuaError(kind: .memoryLimit, message: "could not create a Lua state")
         }
         L = state
+        Watchdog.shared.watch(limitsStorage)
         guard rpt_openlibs(L) == LUA_OK else {
             throw LuaError(kind: .runtime, message: "could not open the Lua libraries")
         }
         try installSandbox()
+        settle()
     }
 
     deinit {
+        Watchdog.shared.forget(limitsStorage)
         lua_close(L)
         limitsStorage.deallocate()
     }
 
     /// Bytes the state holds now.
     public var memoryUsed: Int { Int(rpt_memory_used(L)) }
+
+    /// Collects all garbage and takes what the state holds now as its baseline. Call it once the
+    /// pack has loaded.
+    public func settle() {
+        _ = rpt_collect(L)
+        baseline = memoryUsed
+    }
+
+    /// The most the whole state may hold during a call: the baseline plus twice the per-call
+    /// limit (room for one call's growth and the garbage earlier calls left). Without it the cap,
+    /// growth over what the state held when the call began, would rise with each call's garbage.
+    public func totalCap(_ limits: LuaLimits) -> Int { baseline + 2 * limits.memoryBytes }
 
     // MARK: environments and chunks
 
@@ -85,11 +105,13 @@ public final class LuaEngine {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
         try pushCall(fn, args, results: results, limits: limits)
+        var meter = HostMeter(self)            // the results are paid from the call's budget
         var out: [LuaValue?] = []
         out.reserveCapacity(results)
         for i in 0..<results {
-            out.append(try pull(at: top + 1 + Int32(i)))
+            out.append(try pull(at: top + 1 + Int32(i), meter: &meter))
         }
+        try meter.flush()
         return out
     }
 
@@ -119,19 +141,17 @@ public final class LuaEngine {
             switch arg {
             case .value(let v): try push(v)
             case .ref(let r): rpt_getref(L, r.id)
+            case .copy(let r): rpt_getref(L, r.id); rpt_copy_top(L)
             }
         }
+        if memoryUsed > baseline + limits.memoryBytes { _ = rpt_collect(L) }   // garbage of earlier calls
         let status = rpt_pcall(L, Int32(args.count), Int32(results), Int64(limits.instructions),
-                               limits.seconds, limits.memoryBytes)
+                               limits.seconds, limits.memoryBytes, totalCap(limits))
         guard status == LUA_OK else {
             let raw = string(at: -1) ?? "error object is not a string"
-            let kind: LuaError.Kind
-            switch rpt_killed(L) {
-            case Int32(RPT_KILLED_INSTRUCTIONS): kind = .instructionLimit
-            case Int32(RPT_KILLED_MEMORY): kind = .memoryLimit
-            case Int32(RPT_KILLED_TIME): kind = .timeLimit
-            default: kind = status == LUA_ERRMEM ? .memoryLimit : .runtime
-            }
+            let killed = rpt_killed(L)
+            let kind = LuaError.limit(killed)?.kind ?? (status == LUA_ERRMEM ? .memoryLimit : .runtime)
+            if killed != 0 || status == LUA_ERRMEM { _ = rpt_collect(L) }  // what it built is garbage now
             throw LuaError.fromHandler(raw, kind: kind)
         }
     }
@@ -168,10 +188,13 @@ public final class LuaEngine {
     private func installSandbox() throws(LuaError) {
         let top = lua_gettop(L)
         defer { lua_settop(L, top) }
-        // The marker metatable for JSON arrays, so `[]` survives a round trip.
-        lua_createtable(L, 0, 1)
+        // The marker metatable for JSON arrays, so `[]` survives a round trip. Every array shares
+        // it, so it is locked (__metatable): a pack cannot edit it for later calls.
+        lua_createtable(L, 0, 2)
         lua_pushstring(L, "json.array")
         lua_setfield(L, -2, "__name")
+        lua_pushstring(L, "json.array")
+        lua_setfield(L, -2, "__metatable")
         arrayMetaRef = LuaRef(id: rpt_ref(L))
 
         let host = try pin(.object([:]))
@@ -181,6 +204,10 @@ public final class LuaEngine {
         lua_setfield(L, -2, "null")
         rpt_getref(L, arrayMetaRef.id)
         lua_setfield(L, -2, "array_mt")
+        lua_pushstring(L, "json.array")
+        lua_setfield(L, -2, "array_mt_name")
+        rpt_push_call_number(L)
+        lua_setfield(L, -2, "call_number")
         lua_settop(L, top)
 
         let library = try load(RptLibrarySource.source, chunkName: "rpt.lua", env: nil)

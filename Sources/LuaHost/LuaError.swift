@@ -1,3 +1,4 @@
+import CLua
 import Foundation
 
 /// An error from Lua code, keeping the `file:line` of where it happened and a short traceback.
@@ -10,6 +11,9 @@ public struct LuaError: Error, Sendable, CustomStringConvertible, Equatable {
         case memoryLimit = "memory limit"
         case timeLimit = "time limit"
         case conversion = "value error"
+
+        /// The call was stopped by one of its limits (rather than failing on its own).
+        public var isLimit: Bool { self == .instructionLimit || self == .memoryLimit || self == .timeLimit }
     }
 
     public let kind: Kind
@@ -51,6 +55,18 @@ public struct LuaError: Error, Sendable, CustomStringConvertible, Equatable {
             }
         }
         return LuaError(kind: kind, message: message, traceback: frames)
+    }
+
+    /// The error for a call stopped by a limit (an `RPT_KILLED_*` reason), nil for 0.
+    static func limit(_ why: Int32) -> LuaError? {
+        let kind: Kind
+        switch why {
+        case Int32(RPT_KILLED_INSTRUCTIONS): kind = .instructionLimit
+        case Int32(RPT_KILLED_MEMORY): kind = .memoryLimit
+        case Int32(RPT_KILLED_TIME): kind = .timeLimit
+        default: return nil
+        }
+        return LuaError(kind: kind, message: String(cString: rpt_killed_message(why)))
     }
 
     static func leadingLocation(_ text: String) -> String? {

@@ -41,35 +41,58 @@ extension LuaEngine {
         }
     }
 
-    /// The value at `index` as Swift; `nil` for Lua's nil.
-    func pull(at index: Int32, depth: Int = 0) throws(LuaError) -> LuaValue? {
+    /// The value at `index` as Swift; `nil` for Lua's nil. Paid for with a fresh meter.
+    func pull(at index: Int32) throws(LuaError) -> LuaValue? {
+        var meter = HostMeter(self)
+        defer { try? meter.flush() }
+        return try pull(at: index, meter: &meter)
+    }
+
+    /// Every exit, thrown or not, leaves the stack as it found it: an element left behind would
+    /// make the caller's next `lua_next` raise outside any protected call (and Lua abort).
+    func pull(at index: Int32, meter: inout HostMeter, depth: Int = 0) throws(LuaError) -> LuaValue? {
+        let top = lua_gettop(L)
+        defer { assert(lua_gettop(L) == top, "value conversion changed the Lua stack") }
         let idx = lua_absindex(L, index)
         switch lua_type(L, idx) {
         case LUA_TNIL, LUA_TNONE: return nil
-        case LUA_TBOOLEAN: return .bool(lua_toboolean(L, idx) != 0)
+        case LUA_TBOOLEAN:
+            try meter.count()
+            return .bool(lua_toboolean(L, idx) != 0)
         case LUA_TNUMBER:
+            try meter.count()
             if lua_isinteger(L, idx) != 0 { return .int(lua_tointegerx(L, idx, nil)) }
             return .double(lua_tonumberx(L, idx, nil))
-        case LUA_TSTRING: return .string(string(at: idx) ?? "")
-        case LUA_TLIGHTUSERDATA where rpt_is_null(L, idx) != 0: return .null
-        case LUA_TTABLE: return try pullTable(at: idx, depth: depth)
+        case LUA_TSTRING:
+            try meter.count(bytes: Int(lua_rawlen(L, idx)))
+            return .string(string(at: idx) ?? "")
+        case LUA_TLIGHTUSERDATA where rpt_is_null(L, idx) != 0:
+            try meter.count()
+            return .null
+        case LUA_TTABLE:
+            try meter.count()
+            return try pullTable(at: idx, meter: &meter, depth: depth)
         default:
             let name = String(cString: lua_typename(L, lua_type(L, idx)))
             throw LuaError(kind: .conversion, message: "a \(name) value is not data (only nil, booleans, numbers, strings, tables and rpt.json.null can leave Lua)")
         }
     }
 
-    private func pullTable(at idx: Int32, depth: Int) throws(LuaError) -> LuaValue {
+    private func pullTable(at idx: Int32, meter: inout HostMeter, depth: Int) throws(LuaError) -> LuaValue {
         guard depth < LuaEngine.maxDepth, lua_checkstack(L, 4) != 0 else {
             throw LuaError(kind: .conversion, message: "table nested too deeply (or a table that contains itself)")
         }
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
         let length = Int(lua_rawlen(L, idx))
         if isMarkedArray(idx) || length > 0 {
             var items: [LuaValue] = []
-            items.reserveCapacity(length)
+            items.reserveCapacity(min(length, meter.valuesLeft))
             for i in 0..<length {
                 lua_rawgeti(L, idx, Int64(i + 1))
-                items.append(try pull(at: -1, depth: depth + 1) ?? .null)
+                do { items.append(try pull(at: -1, meter: &meter, depth: depth + 1) ?? .null) } catch {
+                    throw error.at("index \(i + 1)")
+                }
                 rpt_pop(L, 1)
             }
             if isMarkedArray(idx) || countKeys(idx) == length { return .array(items) }
@@ -83,14 +106,10 @@ extension LuaEngine {
             case LUA_TNUMBER:
                 key = lua_isinteger(L, -2) != 0 ? String(lua_tointegerx(L, -2, nil)) : String(lua_tonumberx(L, -2, nil))
             default:
-                rpt_pop(L, 2)
                 throw LuaError(kind: .conversion, message: "table keys must be strings or numbers to leave Lua")
             }
-            do {
-                fields[key] = try pull(at: -1, depth: depth + 1)
-            } catch {
-                rpt_pop(L, 2)
-                throw LuaError(kind: .conversion, message: "\(error.message) (at key '\(key)')")
+            do { fields[key] = try pull(at: -1, meter: &meter, depth: depth + 1) } catch {
+                throw error.at("key '\(key)'")
             }
             rpt_pop(L, 1)
         }
@@ -116,6 +135,14 @@ extension LuaEngine {
     }
 }
 
+extension LuaError {
+    /// A conversion error names where in the value it happened (the innermost place only).
+    func at(_ place: String) -> LuaError {
+        guard kind == .conversion, !message.contains(" (at ") else { return self }
+        return LuaError(kind: kind, message: "\(message) (at \(place))")
+    }
+}
+
 /// One field of a Lua table as the host sees it: data, a function kept in the registry, or a
 /// value that cannot cross (named by its Lua type).
 public enum LuaEntry {
@@ -134,15 +161,17 @@ extension LuaEngine {
         guard lua_type(L, -1) == LUA_TTABLE else { return nil }
         let table = lua_gettop(L)
         var out: [String: LuaEntry] = [:]
+        var meter = HostMeter(self)
         lua_pushnil(L)
         while lua_next(L, table) != 0 {
+            assert(lua_gettop(L) == table + 2, "entries(of:) lost track of the Lua stack")
             if lua_type(L, -2) == LUA_TSTRING, let key = string(at: -2) {
                 switch lua_type(L, -1) {
                 case LUA_TFUNCTION:
                     lua_pushvalue(L, -1)
                     out[key] = .function(LuaRef(id: rpt_ref(L)))
                 default:
-                    if let v = try? pull(at: -1) { out[key] = .value(v) }
+                    if let v = try? pull(at: -1, meter: &meter) { out[key] = .value(v) }
                     else { out[key] = .other(String(cString: lua_typename(L, lua_type(L, -1)))) }
                 }
             }

@@ -12,16 +12,23 @@ json.null = host.null
 json.decode = host.json_decode           -- value | nil, error
 json.encode = host.json_encode           -- string (keys sorted)
 json.extract = host.json_extract         -- first JSON object in chatty text | nil, error
-function json.array(t) return setmetatable(t or {}, host.array_mt) end
+function json.array(t)
+  t = t or {}
+  if getmetatable(t) == host.array_mt_name then return t end
+  return setmetatable(t, host.array_mt)
+end
 function json.is_null(v) return v == host.null end
 rpt.json = json
 
 -- rpt.text ------------------------------------------------------------------------------
 local text = {}
 
+-- Linear: "%s+$" would retry at every space of an inner run (quadratic on long runs).
 function text.trim(s)
   s = tostring(s or "")
-  return (s:gsub("^%s+", ""):gsub("%s+$", ""))
+  local first = s:find("%S")
+  if not first then return "" end
+  return s:sub(first, s:match(".*%S()") - 1)
 end
 
 -- SQuAD's normalisation: lower case, no punctuation, no articles, single spaces.
@@ -61,11 +68,15 @@ rpt.text = text
 local num = {}
 
 -- "1,234.5", "-3", "+2", "3/4", "1 1/2", "45%", "$12.50", "12 kg", "1e3", "−7" -> number.
--- A percent sign is dropped, not divided: "45%" is 45.
+-- A percent sign is dropped, not divided: "45%" is 45. Longer than MAX_NUMBER bytes once
+-- trimmed is not a number: the patterns below backtrack, so their input stays short.
+local MAX_NUMBER = 200
 function num.parse(s)
   if type(s) == "number" then return s end
   if type(s) ~= "string" then return nil end
-  local t = text.trim(s):gsub("\u{2212}", "-"):gsub("%$", ""):gsub("\u{20AC}", "")
+  local t = text.trim(s)
+  if #t > MAX_NUMBER then return nil end
+  t = t:gsub("\u{2212}", "-"):gsub("%$", ""):gsub("\u{20AC}", "")
     :gsub("\u{00A3}", ""):gsub("\u{00A5}", "")
   t = t:gsub("%%$", ""):gsub("^%s+", ""):gsub("%s+$", "")
   t = t:gsub("%s*%a[%a%.%s]*$", "")                    -- a trailing unit: "12 kg", "5 dollars."
@@ -96,7 +107,7 @@ function num.all(s)
   local out = {}
   s = tostring(s or ""):gsub("\u{2212}", "-")
   for token in s:gmatch("[+-]?%$?%d[%d,]*%.?%d*%s*/?%s*%d*") do
-    token = token:gsub("[,%.%s/]+$", "")
+    token = #token > MAX_NUMBER and "" or token:gsub("[,%.%s/]+$", "")
     local v = num.parse(token)
     if v == nil then v = num.parse((token:gsub(",", ""))) end
     if v ~= nil then out[#out + 1] = v end

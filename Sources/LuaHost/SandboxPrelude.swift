@@ -4,10 +4,10 @@
 enum SandboxPrelude {
     static let source = #"""
 local host = ...
-local real_load, real_setmetatable, real_rawset = load, setmetatable, rawset
+local real_load, real_setmetatable, real_rawset, real_pcall = load, setmetatable, rawset, pcall
+local real_next, rawget, pack, unpack = next, rawget, table.pack, table.unpack
 string.dump = nil                                  -- also reachable as ("").dump
 getmetatable("").__metatable = "locked"
-math.randomseed(42)                                -- hooks stay deterministic
 
 local protected = setmetatable({}, { __mode = "k" })
 
@@ -17,18 +17,57 @@ local function copy(t)
   return c
 end
 
+-- The library's tables are shared by every call: a pack sees them only through proxies whose
+-- metatable it cannot get, and whose __pairs iterates without handing out the real table.
 local function readonly(t, name)
   local proxy = {}
   protected[proxy] = true
+  local function iterate(_, k) return real_next(t, k) end
   return real_setmetatable(proxy, {
     __index = t,
     __newindex = function(_, k)
       error("'" .. name .. "' is read-only (cannot set '" .. tostring(k) .. "')", 2)
     end,
-    __pairs = function() return next, t, nil end,
+    __pairs = function() return iterate, proxy, nil end,
     __len = function() return #t end,
     __metatable = "locked",
   })
+end
+
+-- Finalizers run inside the garbage collector with Lua's hooks off, so a looping __gc would
+-- escape every limit (and could run while the host works): a pack may not set one. An object is
+-- marked for finalization only by setmetatable with __gc already present, so this check is enough.
+local function safe_setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc (finalizers) is not available in a task pack", 2)
+  end
+  return real_setmetatable(t, mt)
+end
+
+-- xpcall runs its handler where the error is raised; for a limit that is inside the count hook,
+-- where hooks are off, so a looping handler would run unlimited. This one calls the handler after
+-- the protected call returns, as ordinary code under the same limits (after a limit is hit, the
+-- hook stops it at once). Packs have no debug library, so the handler cannot tell the difference.
+local function safe_xpcall(f, handler, ...)
+  local r = pack(real_pcall(f, ...))
+  if r[1] then return unpack(r, 1, r.n) end
+  local _, v = real_pcall(handler, r[2])
+  return false, v
+end
+
+-- math.random starts from the same seed in every call (reseeded on first use in a call), so a
+-- hook's result never depends on the calls before it; randomseed() without a seed is 42 too.
+local real_random, real_randomseed, call_number = math.random, math.randomseed, host.call_number
+local seeded_in = -1
+local sandbox_math = copy(math)
+function sandbox_math.random(...)
+  local n = call_number()
+  if n ~= seeded_in then seeded_in = n; real_randomseed(42) end
+  return real_random(...)
+end
+function sandbox_math.randomseed(x, y)
+  seeded_in = call_number()
+  return real_randomseed(x or 42, y)
 end
 
 local forbidden = {
@@ -39,10 +78,10 @@ local forbidden = {
 local base = {
   assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, pcall = pcall,
   rawequal = rawequal, rawget = rawget, rawlen = rawlen, select = select, tonumber = tonumber,
-  tostring = tostring, type = type, xpcall = xpcall, getmetatable = getmetatable,
-  setmetatable = setmetatable, _VERSION = _VERSION,
+  tostring = tostring, type = type, xpcall = safe_xpcall, getmetatable = getmetatable,
+  setmetatable = safe_setmetatable, _VERSION = _VERSION,
   string = readonly(copy(string), "string"), table = readonly(copy(table), "table"),
-  math = readonly(copy(math), "math"), utf8 = readonly(copy(utf8), "utf8"),
+  math = readonly(sandbox_math, "math"), utf8 = readonly(copy(utf8), "utf8"),
 }
 base.rawset = function(t, k, v)
   if protected[t] then error("cannot rawset a read-only table", 2) end
@@ -97,10 +136,7 @@ local function new_env()
     if cached == LOADING then error("module '" .. name .. "' requires itself (a require loop)", 2) end
     if cached ~= nil then return cached end
     local src, path = host.module_source(name)
-    if not src then
-      error("module '" .. name .. "' not found: a task pack may require only its own files ("
-        .. tostring(path) .. ") and the rpt modules", 2)
-    end
+    if not src then error(path, 2) end
     local fn, err = real_load(src, "@" .. path, "t", env)
     if not fn then error(err, 0) end
     loaded[name] = LOADING

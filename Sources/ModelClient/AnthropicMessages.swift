@@ -12,7 +12,7 @@ struct AnthropicMessages: ProviderAdapter {
         if let apiKey { headers.append("x-api-key: \(apiKey)") }
         return HTTPRequest(url: endpoint.baseURL + "/messages", headers: headers,
                            body: Array(JSON.encode(body(request)).utf8), connectTimeout: endpoint.connectTimeout,
-                           totalTimeout: endpoint.timeout, idleTimeout: endpoint.idleTimeout)
+                           totalTimeout: endpoint.timeout, idleTimeout: endpoint.idleTimeout, maxReplyBytes: endpoint.maxReplyBytes)
     }
 
     func body(_ r: ChatRequest) -> JSONValue {
@@ -61,7 +61,9 @@ struct AnthropicMessages: ProviderAdapter {
         var calls: [ToolCall] = []
         for b in blocks {
             switch b["type"]?.string {
-            case "text": if let t = b["text"]?.string { text.append(t) }
+            case "text":
+                guard let t = b["text"]?.string else { throw ModelError(.badResponse, "a text block without text: \(JSON.encode(b).prefix(120))") }
+                text.append(t)
             case "tool_use":
                 let (args, problem) = ToolArguments.parse(b["input"])
                 calls.append(ToolCall(id: b["id"]?.string ?? "toolu_\(calls.count)", name: b["name"]?.string ?? "",
@@ -69,8 +71,16 @@ struct AnthropicMessages: ProviderAdapter {
             default: continue
             }
         }
-        let usage = Usage(inputTokens: Int(json["usage"]?["input_tokens"]?.number ?? 0),
-                          outputTokens: Int(json["usage"]?["output_tokens"]?.number ?? 0))
+        let usage = Usage(inputTokens: try tokenCount(json["usage"]?["input_tokens"], "usage.input_tokens"),
+                          outputTokens: try tokenCount(json["usage"]?["output_tokens"], "usage.output_tokens"))
+        // No block at all with a stop reason is the model saying nothing (its own failure); blocks
+        // of which none is text or a tool call is a reply rpt cannot read.
+        if text.isEmpty && calls.isEmpty {
+            guard blocks.isEmpty, json["stop_reason"]?.string != nil else {
+                throw ModelError(.badResponse, "the reply has neither a text block nor a tool_use block")
+            }
+            text = [""]
+        }
         return ChatResponse(content: text.isEmpty ? nil : text.joined(), toolCalls: calls, usage: usage,
                             finishReason: json["stop_reason"]?.string)
     }

@@ -128,7 +128,21 @@ public final class LocalServer: Sendable {
     private static let exitHook = Mutex(false)
     private static func registerExitHook() {
         let first = exitHook.withLock { done -> Bool in defer { done = true }; return !done }
-        if first { atexit { LocalServer.shared.stopAll() } }
+        guard first else { return }
+        atexit { LocalServer.shared.stopAll() }
+        // A plain `kill` or a closed terminal must not leave llama-server running: stop the
+        // servers, then die of the same signal. (Ctrl-C is the commands' own to handle.)
+        for sig in [SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                LocalServer.shared.stopAll()
+                signal(sig, SIG_DFL)
+                kill(getpid(), sig)                     // to the process: this thread blocks it
+            }
+            source.resume()
+            _ = Unmanaged.passRetained(source as AnyObject)       // kept for the life of the process
+        }
     }
 
     /// GET {base}/../health answers 200 (llama.cpp's readiness endpoint).

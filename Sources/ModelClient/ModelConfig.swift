@@ -8,6 +8,9 @@ public struct EndpointConfig: Sendable, Equatable {
     public var name: String
     public var kind: Kind
     public var baseURL: String
+    /// More base URLs serving the same models (`base_urls` in rpt.toml): requests are spread
+    /// over `baseURL` and these by load, and a failing one is set aside (`EndpointPool`).
+    public var mirrors: [String] = []
     /// The environment variable holding the key; nil for servers that need none.
     public var apiKeyEnv: String?
     public var concurrency = 16
@@ -21,6 +24,19 @@ public struct EndpointConfig: Sendable, Equatable {
     /// generation by the total timeout; the idle limit guards dead connections.
     public var idleTimeout = 600.0
     public var maxAttempts = 6
+    /// The most bytes of one reply, after decompression (`max_reply_mb`).
+    public var maxReplyBytes = HTTPRequest.defaultMaxReplyBytes
+    /// The longest wait a Retry-After can impose before a retry (`max_retry_wait`, seconds).
+    public var maxRetryWait = 60.0
+
+    /// One base URL in place of every configured one (--base-url, OPENAI_BASE_URL: the user said where the server is).
+    public mutating func setBaseURL(_ url: String) {
+        baseURL = ModelConfig.trimSlash(url)
+        mirrors = []
+    }
+
+    /// Every base URL of the provider, the first one first.
+    public var baseURLs: [String] { [baseURL] + mirrors }
 
     public init(name: String, kind: Kind, baseURL: String, apiKeyEnv: String?) {
         self.name = name
@@ -62,31 +78,62 @@ public struct ModelConfig: Sendable {
         ])
 
     /// The config for a run: built-ins, the rpt.toml files that exist, the environment.
+    /// The pack's rpt.toml is read only to refuse what it sets (see `Scope.pack`); a working
+    /// folder inside the pack is the pack's too, so `cd PACK && rpt eval .` gains nothing.
     public static func load(packDirectory: URL?, workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ModelConfig {
         var config = builtIn
-        var candidates: [URL] = []
-        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { candidates.append(URL(fileURLWithPath: xdg).appendingPathComponent("rpt/rpt.toml")) }
-        else if let home = environment["HOME"] { candidates.append(URL(fileURLWithPath: home).appendingPathComponent(".config/rpt/rpt.toml")) }
-        candidates.append(workingDirectory.appendingPathComponent("rpt.toml"))
-        if let packDirectory { candidates.append(packDirectory.appendingPathComponent("rpt.toml")) }
+        var candidates: [(URL, Scope)] = []
+        if let xdg = environment["XDG_CONFIG_HOME"], !xdg.isEmpty { candidates.append((URL(fileURLWithPath: xdg).appendingPathComponent("rpt/rpt.toml"), .user)) }
+        else if let home = environment["HOME"] { candidates.append((URL(fileURLWithPath: home).appendingPathComponent(".config/rpt/rpt.toml"), .user)) }
+        let pack = packDirectory.map { $0.standardizedFileURL.resolvingSymlinksInPath().path }
+        let here = workingDirectory.standardizedFileURL.resolvingSymlinksInPath().path
+        let hereIsPack = pack.map { here == $0 || here.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
+        candidates.append((workingDirectory.appendingPathComponent("rpt.toml"), hereIsPack ? .pack : .user))
+        if let packDirectory { candidates.append((packDirectory.appendingPathComponent("rpt.toml"), .pack)) }
         var seen = Set<String>()
-        for url in candidates where FileManager.default.fileExists(atPath: url.path) && seen.insert(url.standardizedFileURL.path).inserted {
-            try config.merge(file: url)
+        for (url, scope) in candidates where FileManager.default.fileExists(atPath: url.path)
+            && seen.insert(url.standardizedFileURL.resolvingSymlinksInPath().path).inserted {
+            try config.merge(file: url, scope: scope)
         }
-        if let base = environment["OPENAI_BASE_URL"], !base.isEmpty { config.endpoints["openai"]?.baseURL = trimSlash(base) }
+        if let base = environment["OPENAI_BASE_URL"], !base.isEmpty { config.endpoints["openai"]?.setBaseURL(base) }
         return config
     }
 
+    /// Whose file an rpt.toml is. The user's may set anything. A task pack is shared code from
+    /// someone else: a server, a key variable, a rate or a price in it would send the user's key
+    /// to the pack's server or switch off the cost budget, so a pack's file may set nothing here.
+    /// Task defaults (limits, splits, contract) belong in its task.lua.
+    public enum Scope: Sendable { case user, pack }
+
     /// Reads one rpt.toml on top of this config. Unknown keys are errors with a suggestion.
-    public mutating func merge(file url: URL) throws {
+    public mutating func merge(file url: URL, scope: Scope = .user) throws {
         let text = try String(contentsOf: url, encoding: .utf8)
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
             throw ModelError(.config, "\(url.path):\(e.source.begin.line): \(e.description)")
         }
+        if scope == .pack {
+            let keys = ModelConfig.leafKeys(table)
+            guard keys.isEmpty else {
+                let named = keys.prefix(6).joined(separator: ", ") + (keys.count > 6 ? " and \(keys.count - 6) more" : "")
+                throw ModelError(.config, "\(url.path): \(named): a task pack may not set providers, endpoints, API key variables, "
+                    + "limits or prices (they are yours, not the pack's); move what you trust to ~/.config/rpt/rpt.toml or to an "
+                    + "rpt.toml in the folder you run rpt from, and delete this file from the pack")
+            }
+        }
         try merge(toml: table, file: url.path)
         files.append(url.path)
+    }
+
+    /// Dotted paths of every value in a table, sorted, for naming what a file sets.
+    static func leafKeys(_ table: TOMLTable, prefix: String = "") -> [String] {
+        table.keys.sorted().flatMap { key -> [String] in
+            let name = key.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) ? "\"\(key)\"" : key
+            guard let sub = table[key]?.table else { return [prefix + name] }
+            let inner = leafKeys(sub, prefix: prefix + name + ".")
+            return inner.isEmpty ? [prefix + name] : inner
+        }
     }
 
     mutating func merge(toml: TOMLTable, file: String) throws {
@@ -107,7 +154,17 @@ public struct ModelConfig: Sendable {
                         e.kind = k
                     case "base_url":
                         guard let s = v.string, s.hasPrefix("http://") || s.hasPrefix("https://") else { throw fail(at, "must be an http(s) URL") }
+                        guard p["base_urls"] == nil else { throw fail(at, "give base_url or base_urls, not both") }
                         e.baseURL = ModelConfig.trimSlash(s)
+                        e.mirrors = []
+                    case "base_urls":
+                        let urls = v.array.map { $0.map { $0.string } } ?? []
+                        guard !urls.isEmpty, urls.allSatisfy({ $0.map { $0.hasPrefix("http://") || $0.hasPrefix("https://") } ?? false }) else {
+                            throw fail(at, "must be a list of one or more http(s) URLs")
+                        }
+                        let trimmed = urls.map { ModelConfig.trimSlash($0!) }
+                        e.baseURL = trimmed[0]
+                        e.mirrors = Array(trimmed.dropFirst())
                     case "api_key_env":
                         guard let s = v.string else { throw fail(at, "must be the name of an environment variable") }
                         e.apiKeyEnv = s.isEmpty ? nil : s
@@ -115,10 +172,21 @@ public struct ModelConfig: Sendable {
                         guard let b = v.bool else { throw fail(at, "must be true or false") }
                         e.tools = b
                     case "concurrency", "max_attempts":
-                        guard let n = v.int, n > 0 else { throw fail(at, "must be a positive integer") }
+                        // Bounded so a typo cannot open thousands of connections or retry forever.
+                        guard let n = v.int, (1...1024).contains(n) else { throw fail(at, "must be an integer from 1 to 1024") }
                         if key == "concurrency" { e.concurrency = n } else { e.maxAttempts = n }
+                    case "max_reply_mb":
+                        guard let n = ModelConfig.number(v), n >= 0.001, n <= 4096 else { throw fail(at, "must be a number of megabytes from 0.001 to 4096") }
+                        e.maxReplyBytes = Int(n * 1_048_576)
+                    case "max_retry_wait":
+                        guard let n = ModelConfig.number(v), n >= 0, n <= 3600 else { throw fail(at, "must be a number of seconds from 0 to 3600") }
+                        e.maxRetryWait = n
                     case "requests_per_minute", "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout":
-                        guard let n = v.double ?? v.int.map(Double.init), n > 0 else { throw fail(at, "must be a positive number") }
+                        // Finite and bounded: the timeouts become curl's milliseconds (an Int) and the rates a sleep.
+                        let rate = key.hasSuffix("per_minute")
+                        guard let n = ModelConfig.number(v), rate ? n >= 1 && n <= 1e12 : n > 0 && n <= 86_400 else {
+                            throw fail(at, rate ? "must be a number from 1 to 1e12" : "must be a number of seconds above 0, at most 86400")
+                        }
                         switch key {
                         case "requests_per_minute": e.requestsPerMinute = n
                         case "tokens_per_minute": e.tokensPerMinute = n
@@ -127,8 +195,8 @@ public struct ModelConfig: Sendable {
                         default: e.idleTimeout = n
                         }
                     default:
-                        let known = ["kind", "base_url", "api_key_env", "tools", "concurrency", "max_attempts", "requests_per_minute",
-                                     "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout"]
+                        let known = ["kind", "base_url", "base_urls", "api_key_env", "tools", "concurrency", "max_attempts", "requests_per_minute",
+                                     "tokens_per_minute", "timeout", "connect_timeout", "idle_timeout", "max_reply_mb", "max_retry_wait"]
                         throw fail(at, "unknown key" + Spelling.suggestion(for: key, among: known))
                     }
                 }
@@ -138,18 +206,42 @@ public struct ModelConfig: Sendable {
         }
         if let prices = toml["prices"]?.table {
             for model in prices.keys {
-                guard let p = prices[model]?.table, let input = p["input"].flatMap({ $0.double ?? $0.int.map(Double.init) }),
-                      let output = p["output"].flatMap({ $0.double ?? $0.int.map(Double.init) }) else {
-                    throw fail("prices.\(model)", "must be { input = USD per million tokens, output = USD per million tokens }")
+                guard let p = prices[model]?.table, let input = p["input"].flatMap(ModelConfig.number), let output = p["output"].flatMap(ModelConfig.number),
+                      input >= 0, output >= 0, p.keys.allSatisfy({ $0 == "input" || $0 == "output" }) else {
+                    throw fail("prices.\(model)", "must be { input = USD per million tokens, output = USD per million tokens }, numbers of 0 or more")
                 }
                 self.prices[model] = Price(input: input, output: output)
             }
         }
     }
 
-    /// The price of `provider:model`: the table's, free for local models, nil when unknown.
+    /// A TOML integer or float, finite (TOML allows inf and nan).
+    static func number(_ v: TOMLValueConvertible) -> Double? {
+        guard let n = v.double ?? v.int.map(Double.init), n.isFinite else { return nil }
+        return n
+    }
+
+    /// The price of `provider:model`: the table's, free for local models and cassettes, nil when unknown.
     public func price(for model: String) -> Price? {
-        prices[model] ?? (model.hasPrefix("local:") ? Price(input: 0, output: 0) : nil)
+        prices[model] ?? (model.hasPrefix("local:") || model.hasPrefix("replay:") ? Price(input: 0, output: 0) : nil)
+    }
+
+    /// The models of `models` without a price, for refusing a cost budget that could not hold.
+    public func unpriced(_ models: [String]) -> [String] {
+        var seen = Set<String>()
+        return models.filter { price(for: $0) == nil && seen.insert($0).inserted }
+    }
+
+    /// Refuses a cost budget when a model of the run has no price: its spending would be unknown,
+    /// so the budget could not stop anything.
+    public func checkCostBudget(_ budget: Budget, models: [String]) throws {
+        guard budget.maxCost != nil else { return }
+        let missing = unpriced(models)
+        guard let first = missing.first else { return }
+        throw ModelError(.config, "--budget-cost needs a price for every model of the run, and "
+            + missing.joined(separator: ", ") + (missing.count == 1 ? " has none" : " have none")
+            + ": add [prices.\"\(first)\"] with input = and output = (US dollars per million tokens) to your rpt.toml, "
+            + "or drop --budget-cost")
     }
 
     static func trimSlash(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }

@@ -8,6 +8,10 @@ public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
         case timeout
         case connection = "connection error"
         case badResponse = "unreadable response"
+        /// Over the reply size cap: not retried (the same request would bring the same flood).
+        case tooLarge = "reply too large"
+        /// A 3xx: rpt does not follow redirects (a POST with the key would go where the server says).
+        case redirected
         case auth = "authentication"
         case badRequest = "bad request"
         case notFound = "not found"
@@ -42,9 +46,13 @@ public struct ModelError: Error, Sendable, CustomStringConvertible, Equatable {
     }
 
     /// The error for a non-2xx status, with the fix where we know it.
-    static func http(status: Int, body: [UInt8], retryAfter: Double?, keyVariable: String?) -> ModelError {
+    static func http(status: Int, body: [UInt8], retryAfter: Double?, keyVariable: String?, location: String? = nil) -> ModelError {
         let snippet = String(decoding: body.prefix(300), as: UTF8.self)
         switch status {
+        case 300...399:
+            let to = location.map { " to \(Redact.url($0))" } ?? ""
+            return ModelError(.redirected, "the server redirects\(to); rpt does not follow redirects (your key would go along): "
+                              + "set the provider's base_url (or --base-url) to the address the server points to", status: status)
         case 401, 403:
             let fix = keyVariable.map { "check the API key in $\($0)" } ?? "this server wants an API key"
             return ModelError(.auth, "\(fix) (server said: \(snippet))", status: status)

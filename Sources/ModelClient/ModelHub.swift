@@ -14,8 +14,13 @@ public final class ModelHub: Sendable {
     let transport: CurlTransport
     let retry: RetryPolicy?
     let environment: [String: String]
+    /// A tuning run's cache: a reply that cannot be saved stops the run (a resume replays from it).
+    let cacheRequired: Bool
     private let recorder: Mutex<FileHandle?>
+    private let noticeSink = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private let warned = Mutex<Set<String>>([])
     private let throttles = Mutex<[String: Throttle]>([:])
+    private let pools = Mutex<[String: EndpointPool]>([:])
     private let quirks = Mutex<[String: Set<Quirk>]>([:])
 
     enum Quirk: Hashable { case noTools, noRequiredChoice }
@@ -28,13 +33,14 @@ public final class ModelHub: Sendable {
 
     /// `retry` overrides each endpoint's default policy (tests use it to avoid real sleeping).
     public init(config: ModelConfig, ledger: UsageLedger = UsageLedger(), cache: ResponseCache? = nil,
-                cacheAllTemperatures: Bool = false, recordTo: String? = nil, retry: RetryPolicy? = nil,
+                cacheAllTemperatures: Bool = false, cacheRequired: Bool = false, recordTo: String? = nil, retry: RetryPolicy? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 transport: CurlTransport = .shared) throws {
         self.config = config
         self.ledger = ledger
         self.cache = cache
         self.cacheAllTemperatures = cacheAllTemperatures
+        self.cacheRequired = cacheRequired
         self.retry = retry
         self.environment = environment
         self.transport = transport
@@ -70,7 +76,7 @@ public final class ModelHub: Sendable {
         if let variable = endpoint.apiKeyEnv {
             key = environment[variable]
             if key?.isEmpty ?? true {
-                throw ModelError(.auth, "set \(variable) in the environment: it holds the API key for \(name.provider) (\(endpoint.baseURL))")
+                throw ModelError(.auth, "set \(variable) in the environment: it holds the API key for \(name.provider) (\(Redact.url(endpoint.baseURL)))")
             }
         }
         let adapter: any ProviderAdapter = endpoint.kind == .anthropic ? AnthropicMessages() : OpenAIChat()
@@ -79,13 +85,38 @@ public final class ModelHub: Sendable {
 
     func throttle(_ e: EndpointConfig) -> Throttle {
         throttles.withLock { t in
-            let key = e.name + " " + e.baseURL          // each local model has its own server and slots
+            let key = e.name + " " + e.baseURLs.joined(separator: " ")   // each local model has its own server and slots
             if let existing = t[key] { return existing }
-            let made = Throttle(slots: AsyncSemaphore(e.concurrency), requests: e.requestsPerMinute.map(RateLimiter.init),
+            // Concurrency is per base URL: each replica has its own slots.
+            let made = Throttle(slots: AsyncSemaphore(e.concurrency * e.baseURLs.count), requests: e.requestsPerMinute.map(RateLimiter.init),
                                 tokens: e.tokensPerMinute.map(RateLimiter.init))
             t[key] = made
             return made
         }
+    }
+
+    /// Keyed by the URLs too: `local:NAME` gives each model its own server under one provider name.
+    func pool(_ e: EndpointConfig) -> EndpointPool {
+        let key = ([e.name] + e.baseURLs).joined(separator: "\n")
+        return pools.withLock { p in
+            if let existing = p[key] { return existing }
+            let made = EndpointPool(urls: e.baseURLs)
+            p[key] = made
+            return made
+        }
+    }
+
+    /// `f` hears what the progress line should say: waits before retries, cache trouble.
+    public func onNotice(_ f: @escaping @Sendable (String) -> Void) { noticeSink.withLock { $0 = f } }
+
+    func notice(_ text: String) {
+        let sink = noticeSink.withLock { $0 }
+        sink?(text)
+    }
+
+    /// Says `text` once per `topic` over the hub's life.
+    func noticeOnce(_ topic: String, _ text: String) {
+        if warned.withLock({ $0.insert(topic).inserted }) { notice(text) }
     }
 
     func has(_ q: Quirk, _ endpoint: String) -> Bool { quirks.withLock { $0[endpoint]?.contains(q) ?? false } }
@@ -117,17 +148,18 @@ struct ModelHandle: ModelClient {
         let cacheable = hub.cache != nil && (sent.temperature == 0 || hub.cacheAllTemperatures)
 
         var response: ChatResponse
-        if cacheable, let hit = hub.cache?.get(cacheKey) {
+        if cacheable, let hit = await cached(cacheKey) {
             response = hit
             response.cached = true
             hub.ledger.add(model: name.description, role: role, usage: hit.usage, price: price, cached: true)
         } else {
             do {
-                response = try await send(sent)
+                response = try await withDeadline(hub.ledger.deadline, expired: hub.ledger.timeBudgetSpent) { [self] in try await send(sent) }
             } catch let e as ModelError where e.kind == .badRequest && adaptsAfter(e, request: req, fallback: fallback) {
                 return try await complete(request)       // the quirk is noted; try again the other way
             }
-            if cacheable { hub.cache?.put(cacheKey, response) }
+            // Only a reply the transport and the adapter accepted gets here, so only those are kept.
+            if cacheable { try await save(cacheKey, response) }
             hub.ledger.add(model: name.description, role: role, usage: response.usage, price: price, cached: false)
         }
         hub.record(req, response)
@@ -140,27 +172,65 @@ struct ModelHandle: ModelClient {
 
     var price: Price? { hub.config.price(for: name.description) }
 
+    /// A cache read that fails is a miss (the call is made again), said once.
+    private func cached(_ key: String) async -> ChatResponse? {
+        guard let cache = hub.cache else { return nil }
+        do { return try await cache.get(key) } catch {
+            hub.noticeOnce("cache-read", "cannot read the response cache \(cache.path) (\(error)): asking the model instead")
+            return nil
+        }
+    }
+
+    /// A failed cache write stops a tuning run (its resume replays every reply from the cache);
+    /// elsewhere the cache only saves money, so it is said once and the run goes on.
+    private func save(_ key: String, _ response: ChatResponse) async throws {
+        guard let cache = hub.cache else { return }
+        do { try await cache.put(key, response) } catch {
+            if hub.cacheRequired { throw CacheWriteFailed(path: cache.path, reason: "\(error)") }
+            hub.noticeOnce("cache-write", "cannot save replies in the response cache \(cache.path) (\(error)); later runs will ask again")
+        }
+    }
+
     private func send(_ request: ChatRequest) async throws -> ChatResponse {
         try hub.ledger.check()
         let throttle = hub.throttle(endpoint)
-        let http = adapter.httpRequest(request, endpoint: endpoint, apiKey: apiKey)
-        let policy = hub.retry ?? RetryPolicy(maxAttempts: endpoint.maxAttempts)
+        let pool = hub.pool(endpoint)
+        let tokens = Double(adapter.httpRequest(request, endpoint: endpoint, apiKey: apiKey).body.count) / 4 + Double(request.maxTokens ?? 256)
+        var policy = hub.retry ?? RetryPolicy(maxAttempts: endpoint.maxAttempts)
+        policy.maxRetryAfter = endpoint.maxRetryWait
+        let model = name.description, role = role, hub = hub
         do {
             return try await throttle.slots.with {
-                try await policy.run(onRetry: { _ in hub.ledger.record(model: name.description, role: role) { $0.retries += 1 } }) {
-                    try await throttle.requests?.take(1)
-                    try await throttle.tokens?.take(Double(http.body.count / 4 + (request.maxTokens ?? 256)))
-                    let reply = try await hub.transport.send(http)
+                try await policy.run(onRetry: { wait in
+                    hub.ledger.record(model: model, role: role) { $0.retries += 1 }
+                    hub.notice("\(model): \(wait)")
+                }) {
+                    func said(_ limit: String) -> (Double) -> Void {
+                        { if $0 >= 2 { hub.notice(String(format: "%@: waiting %.0f s for the %@ limit of %@", model, $0.rounded(.up), limit, endpoint.name)) } }
+                    }
+                    try await throttle.requests?.take(1, onWait: said("requests_per_minute"))
+                    try await throttle.tokens?.take(tokens, onWait: said("tokens_per_minute"))
+                    // Each attempt picks a replica, so a retry after an outage goes to another one.
+                    let (replica, url) = pool.acquire()
+                    var at = endpoint
+                    at.baseURL = url
+                    let reply: HTTPResponse
+                    do { reply = try await hub.transport.send(adapter.httpRequest(request, endpoint: at, apiKey: apiKey)) } catch {
+                        pool.release(replica, failed: EndpointPool.isOutage(error))
+                        throw error
+                    }
+                    pool.release(replica, failed: reply.status >= 500)
                     guard (200..<300).contains(reply.status) else {
                         throw ModelError.http(status: reply.status, body: reply.body,
-                                              retryAfter: RetryPolicy.retryAfter(reply.headers["retry-after"]), keyVariable: endpoint.apiKeyEnv)
+                                              retryAfter: RetryPolicy.retryAfter(reply.headers["retry-after"]), keyVariable: endpoint.apiKeyEnv,
+                                              location: reply.headers["location"])
                     }
                     return try adapter.response(reply)
                 }
             }
         } catch {
             if !(error is CancellationError) && (error as? ModelError)?.kind != .cancelled {
-                hub.ledger.record(model: name.description, role: role) { $0.failures += 1 }
+                hub.ledger.record(model: model, role: role) { $0.failures += 1 }
             }
             throw error
         }
@@ -179,5 +249,16 @@ struct ModelHandle: ModelClient {
             return true
         }
         return false
+    }
+}
+
+/// A reply was paid for but could not be saved in a tuning run's cache. Not a `ModelError`, so
+/// it is not counted as one example's API error: it ends the run.
+public struct CacheWriteFailed: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String {
+        "cannot save a reply in the run's cache \(path) (\(reason)): rpt stopped so that --resume stays exact (it replays every "
+            + "reply from that cache); free disk space or make the folder writable, then continue with rpt tune --resume"
     }
 }

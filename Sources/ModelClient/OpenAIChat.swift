@@ -16,7 +16,7 @@ public struct OpenAIChat: ProviderAdapter {
         if let apiKey { headers.append("Authorization: Bearer \(apiKey)") }
         return HTTPRequest(url: endpoint.baseURL + "/chat/completions", headers: headers,
                            body: Array(JSON.encode(body(request)).utf8), connectTimeout: endpoint.connectTimeout,
-                           totalTimeout: endpoint.timeout, idleTimeout: endpoint.idleTimeout)
+                           totalTimeout: endpoint.timeout, idleTimeout: endpoint.idleTimeout, maxReplyBytes: endpoint.maxReplyBytes)
     }
 
     /// The request body (also what tools that talk HTTP themselves, like the bench, send).
@@ -65,10 +65,20 @@ public struct OpenAIChat: ProviderAdapter {
             let (args, problem) = ToolArguments.parse(fn?["arguments"])
             calls.append(ToolCall(id: c["id"]?.string ?? "call_\(i)", name: name, arguments: args, argumentsError: problem))
         }
-        let usage = Usage(inputTokens: Int(json["usage"]?["prompt_tokens"]?.number ?? 0),
-                          outputTokens: Int(json["usage"]?["completion_tokens"]?.number ?? 0))
-        return ChatResponse(content: message["content"]?.string, toolCalls: calls, usage: usage,
-                            finishReason: choice["finish_reason"]?.string)
+        let usage = Usage(inputTokens: try tokenCount(json["usage"]?["prompt_tokens"], "usage.prompt_tokens"),
+                          outputTokens: try tokenCount(json["usage"]?["completion_tokens"], "usage.completion_tokens"))
+        // Content of the wrong type is the server's fault, not the model's format error: refusing
+        // it here keeps it out of the cache, so a healthy server later gets asked again.
+        let content: String?
+        switch message["content"] {
+        case .string(let s)?: content = s
+        case nil, .null?: content = nil
+        case let other?: throw ModelError(.badResponse, "choices[0].message.content is a \(other.typeName), not text")
+        }
+        guard content != nil || !calls.isEmpty else {
+            throw ModelError(.badResponse, "the reply has neither text nor a tool call (choices[0].message.content is null)")
+        }
+        return ChatResponse(content: content, toolCalls: calls, usage: usage, finishReason: choice["finish_reason"]?.string)
     }
 }
 

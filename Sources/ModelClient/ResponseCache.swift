@@ -8,6 +8,7 @@ import Synchronization
 public final class ResponseCache: Sendable {
     private let db: DatabaseQueue
     private let counts = Mutex((hits: 0, misses: 0))
+    public let path: String
 
     /// `$RPT_CACHE_DIR/responses.sqlite`, else `$XDG_CACHE_HOME/rpt/...`, else `~/.cache/rpt/...`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -16,8 +17,16 @@ public final class ResponseCache: Sendable {
         return (environment["HOME"] ?? NSTemporaryDirectory()) + "/.cache/rpt/responses.sqlite"
     }
 
-    public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    /// Opens (or creates) the cache. `fix` says what the user can do when it cannot be used
+    /// (it differs for the shared cache and a run's own).
+    public init(path: String, fix: String = "set RPT_CACHE_DIR to a writable folder, or run with --no-cache") throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ModelError(.config, "cannot make the folder of the response cache \(folder) (\(ResponseCache.reason(error))): \(fix)")
+        }
         var config = Configuration()
         config.busyMode = .timeout(10)     // other rpt processes may share the cache
         // WAL with synchronous=NORMAL: a killed process loses nothing committed, and a write
@@ -26,13 +35,39 @@ public final class ResponseCache: Sendable {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        db = try DatabaseQueue(path: path, configuration: config)
-        try db.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS responses (
-                  hash INTEGER NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, created REAL NOT NULL,
-                  PRIMARY KEY (hash, request))
-                """)
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            try db.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS responses (
+                      hash INTEGER NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL, created REAL NOT NULL,
+                      PRIMARY KEY (hash, request))
+                    """)
+            }
+        } catch let e as DatabaseError {
+            switch e.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                throw ModelError(.config, "the response cache \(path) is damaged (not an SQLite database): delete it (and its -wal and -shm files) "
+                                 + "to start an empty cache, or \(fix)")
+            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_IOERR, .SQLITE_FULL:
+                throw ModelError(.config, "cannot write the response cache \(path) (\(e.message ?? "\(e.resultCode)"); "
+                                 + "a read-only folder or a full disk?): \(fix)")
+            default:
+                throw ModelError(.config, "cannot open the response cache \(path) (\(e.message ?? "\(e.resultCode)")): \(fix)")
+            }
+        }
+    }
+
+    /// A file-system error as the short reason the OS gives ("Permission denied").
+    public static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : (ns.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
+        if let posix, let code = Int32(exactly: posix.code) { return String(cString: strerror(code)) }
+        switch (error as? CocoaError)?.code {
+        case .fileWriteNoPermission?, .fileReadNoPermission?: return "permission denied"
+        case .fileWriteVolumeReadOnly?: return "read-only file system"
+        case .fileWriteOutOfSpace?: return "no space left on the device"
+        default: return ns.localizedDescription
         }
     }
 
@@ -41,19 +76,23 @@ public final class ResponseCache: Sendable {
     public var count: Int { (try? db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM responses") ?? 0 }) ?? 0 }
     public var misses: Int { counts.withLock { $0.misses } }
 
-    func get(_ key: String) -> ChatResponse? {
-        let text = try? db.read { db in
+    /// The stored reply, on GRDB's own queue (a lock wait must not hold a cooperative thread).
+    /// A stored reply rpt would not accept today (no text and no tool call) is a miss.
+    func get(_ key: String) async throws -> ChatResponse? {
+        let text = try await db.read { db in
             try String.fetchOne(db, sql: "SELECT response FROM responses WHERE hash = ? AND request = ?", arguments: [ResponseCache.hash(key), key])
         }
         let response = text.flatMap { try? JSON.decode($0) }.flatMap(ResponseCache.decode)
+            .flatMap { $0.content != nil || !$0.toolCalls.isEmpty ? $0 : nil }
         counts.withLock { if response != nil { $0.hits += 1 } else { $0.misses += 1 } }
         return response
     }
 
-    func put(_ key: String, _ response: ChatResponse) {
-        _ = try? db.write { db in
+    func put(_ key: String, _ response: ChatResponse) async throws {
+        let row = JSON.encode(ResponseCache.encode(response))
+        try await db.write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO responses (hash, request, response, created) VALUES (?, ?, ?, ?)",
-                           arguments: [ResponseCache.hash(key), key, JSON.encode(ResponseCache.encode(response)), Date().timeIntervalSince1970])
+                           arguments: [ResponseCache.hash(key), key, row, Date().timeIntervalSince1970])
         }
     }
 
@@ -81,7 +120,8 @@ public final class ResponseCache: Sendable {
                      argumentsError: c["error"]?.string)
         }
         return ChatResponse(content: v["content"]?.string, toolCalls: calls,
-                            usage: Usage(inputTokens: Int(v["usage"]?["input"]?.number ?? 0), outputTokens: Int(v["usage"]?["output"]?.number ?? 0)),
+                            usage: Usage(inputTokens: Checked.int(v["usage"]?["input"]?.number, in: 0...Checked.maxTokensPerReply) ?? 0,
+                                         outputTokens: Checked.int(v["usage"]?["output"]?.number, in: 0...Checked.maxTokensPerReply) ?? 0),
                             finishReason: v["finish"]?.string)
     }
 }

@@ -1,37 +1,66 @@
 import Foundation
 import Synchronization
 
-/// At most `limit` holders at once; the others wait in order.
+/// At most `limit` holders at once; the others wait in order. A waiter whose task is cancelled
+/// leaves the queue at once (a time budget must not wait for a slot to free up).
 final class AsyncSemaphore: Sendable {
     private struct State {
         var free: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var next: UInt64 = 0
+        /// Acquires not yet granted nor cancelled (a cancel may land before the acquire queues).
+        var undecided: Set<UInt64> = []
+        var waiters: [(id: UInt64, c: CheckedContinuation<Void, Error>)] = []
+        var cancelled: Set<UInt64> = []
     }
     private let state: Mutex<State>
 
     init(_ limit: Int) { state = Mutex(State(free: max(1, limit))) }
 
-    func acquire() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.free > 0 { s.free -= 1; return true }
-                s.waiters.append(c)
-                return false
+    func acquire() async throws {
+        let id = state.withLock { s -> UInt64 in
+            s.next += 1
+            s.undecided.insert(s.next)
+            return s.next
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                let outcome = state.withLock { s -> Bool? in
+                    if s.cancelled.remove(id) != nil { return false }
+                    if s.free > 0 { s.free -= 1; s.undecided.remove(id); return true }
+                    s.waiters.append((id, c))
+                    return nil
+                }
+                switch outcome {
+                case true?: c.resume()
+                case false?: c.resume(throwing: CancellationError())
+                case nil: break
+                }
             }
-            if now { c.resume() }
+        } onCancel: {
+            let waiting = state.withLock { s -> CheckedContinuation<Void, Error>? in
+                if let i = s.waiters.firstIndex(where: { $0.id == id }) {
+                    s.undecided.remove(id)
+                    return s.waiters.remove(at: i).c
+                }
+                if s.undecided.remove(id) != nil { s.cancelled.insert(id) }    // not queued yet: refused when it is
+                return nil
+            }
+            waiting?.resume(throwing: CancellationError())
         }
     }
 
     func release() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { s -> CheckedContinuation<Void, Error>? in
             if s.waiters.isEmpty { s.free += 1; return nil }
-            return s.waiters.removeFirst()
+            let w = s.waiters.removeFirst()
+            s.undecided.remove(w.id)
+            return w.c
         }
         next?.resume()
     }
 
     func with<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await acquire()
+        try await acquire()
         defer { release() }
         return try await body()
     }
@@ -52,7 +81,8 @@ final class RateLimiter: Sendable {
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    func take(_ units: Double) async throws {
+    /// `onWait` hears of a wait before it begins (long ones are said on the progress line).
+    func take(_ units: Double, onWait: (Double) -> Void = { _ in }) async throws {
         let wait = state.withLock { s -> Double in
             let t = RateLimiter.now()
             s.tokens = min(capacity, s.tokens + (t - s.stamp) * perSecond)
@@ -60,6 +90,26 @@ final class RateLimiter: Sendable {
             s.tokens -= min(units, capacity)
             return s.tokens >= 0 ? 0 : -s.tokens / perSecond
         }
-        if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+        if wait > 0 {
+            onWait(wait)
+            try await Task.sleep(nanoseconds: Checked.nanoseconds(wait))
+        }
+    }
+}
+
+/// Runs `body` until `deadline`, then cancels it (the transfer in flight included) and throws
+/// `expired`: a time budget ends calls on time instead of waiting for their replies or retries.
+func withDeadline<T: Sendable>(_ deadline: Date?, expired: ModelError, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    guard let deadline else { return try await body() }
+    if deadline.timeIntervalSinceNow <= 0 { throw expired }
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: Checked.nanoseconds(deadline.timeIntervalSinceNow))
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw expired }
+        return value
     }
 }

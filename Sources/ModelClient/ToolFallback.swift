@@ -53,7 +53,10 @@ enum ToolFallback {
         guard let text = response.content, let obj = JSON.extract(text)?.object else { return response }
         let name = obj["tool"]?.string ?? obj["name"]?.string ?? obj["function"]?.string
         guard let name, tools.contains(where: { $0.name == name }) else { return response }
-        let (args, problem) = ToolArguments.parse(obj["arguments"] ?? obj["parameters"] ?? obj["args"])
+        // Small models often put the arguments beside the tool's name instead of under "arguments".
+        let flat = obj.filter { !["tool", "name", "function"].contains($0.key) }
+        let nested = obj["arguments"] ?? obj["parameters"] ?? obj["args"]
+        let (args, problem) = ToolArguments.parse(nested ?? (flat.isEmpty ? nil : .object(flat)))
         var out = response
         out.content = nil
         out.toolCalls = [ToolCall(id: "call_\(callIndex)", name: name, arguments: args, argumentsError: problem)]

@@ -57,16 +57,28 @@ public final class UsageLedger: Sendable {
         }
     }
 
+    /// When the time budget runs out: calls still in flight then are cancelled.
+    public var deadline: Date? { budget.maxSeconds.map { started.addingTimeInterval($0) } }
+
+    var timeBudgetSpent: ModelError {
+        ModelError(.budget, String(format: "the time budget (%.0f s) is spent", budget.maxSeconds ?? 0))
+    }
+
     /// Throws if a limit is already crossed.
     func check() throws {
         if let max = budget.maxTokens, totalUsage.total >= max {
             throw ModelError(.budget, "the token budget (\(max)) is spent")
         }
-        if let max = budget.maxCost, let cost = totalCost, cost >= max {
-            throw ModelError(.budget, String(format: "the cost budget ($%.2f) is spent", max))
+        if let max = budget.maxCost {
+            // A model without a price makes the total unknown: stop rather than spend blind.
+            guard let cost = totalCost else {
+                let unpriced = lines.filter { $0.cost == nil }.map(\.model).joined(separator: ", ")
+                throw ModelError(.budget, "the cost budget cannot be kept: \(unpriced) has no price (add it to [prices] in rpt.toml)")
+            }
+            if cost >= max { throw ModelError(.budget, String(format: "the cost budget ($%.2f) is spent", max)) }
         }
         if let max = budget.maxSeconds, Date().timeIntervalSince(started) >= max {
-            throw ModelError(.budget, "the time budget (\(Int(max)) s) is spent")
+            throw timeBudgetSpent
         }
     }
 }

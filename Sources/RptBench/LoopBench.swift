@@ -26,12 +26,12 @@ enum LoopBench {
         let data = try PackData.load(spec: runtime.spec, directory: pack)
         var labels: [String: String] = [:]
         for s in Split.allCases { for ex in data[s] { labels[ex.fields["text"]!.string!] = ex.fields["label"]!.string!.lowercased() } }
-        let good = runtime.spec.prompt.instruction + "\n" + ScriptedWorld.magic
+        let good = ScriptedWorld.magic
         let world = ScriptedWorld(labels: labels) { round, step in
             switch step {
-            case 0: return [("evaluate_prompt", ["instruction": .string(good + " v\(round)")])]
-            case 1: return [("submit_candidate", ["instruction": .string(good + " v\(round)")])]
-            default: return [("submit_candidate", ["instruction": .string(good + " w\(round)")])]
+            case 0: return [("evaluate_edit", ["section": "guidance", "text": .string(good + " v\(round)")])]
+            case 1: return [("edit_section", ["section": "guidance", "text": .string(good + " v\(round)")])]
+            default: return [("edit_section", ["section": "guidance", "text": .string(good + " w\(round)")])]
             }
         }
         return (world, runtime, data)

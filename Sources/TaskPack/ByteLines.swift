@@ -10,11 +10,33 @@ struct ByteLines {
     private(set) var lineNumber = 0
     static let chunk = 1 << 18
 
-    init(path: String) throws {
+    /// How errors name the file.
+    private let display: String
+
+    init(path: String, display: String? = nil) throws {
         guard let h = FileHandle(forReadingAtPath: path) else {
-            throw PackError(path, "cannot open the file (does it exist and is it readable?)")
+            throw PackError(display ?? path, "cannot open the file (does it exist and is it readable?)")
         }
         handle = h
+        self.display = display ?? path
+    }
+
+    /// Data is UTF-8: a byte that is not (a Latin-1 file, say) is an error at its line, never
+    /// silently replaced. Only lines with a non-ASCII byte pay for the check.
+    private func checkUTF8(_ line: UnsafeBufferPointer<UInt8>, _ number: Int) throws {
+        guard line.contains(where: { $0 >= 0x80 }) else { return }
+        var decoder = UTF8()
+        var bytes = line.makeIterator()
+        var column = 1
+        while true {
+            switch decoder.decode(&bytes) {
+            case .scalarValue(let u): column += u.utf8.count
+            case .emptyInput: return
+            case .error:
+                throw PackError("\(display):\(number)", "not valid UTF-8 at byte \(column) of the line: save the file as UTF-8 "
+                                + "(e.g. iconv -f latin1 -t utf-8 FILE > NEW)")
+            }
+        }
     }
 
     /// Calls `body` with the next line (and its number) without its newline (and without a trailing CR), or nil at the end.
@@ -27,7 +49,11 @@ struct ByteLines {
                 var end = nl
                 if end > lineStart, buffer[end - 1] == 0x0D { end -= 1 }
                 let n = lineNumber
-                return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[lineStart..<end]), n) }
+                return try buffer.withUnsafeBufferPointer { all in
+                    let line = UnsafeBufferPointer(rebasing: all[lineStart..<end])
+                    try checkUTF8(line, n)
+                    return try body(line, n)
+                }
             }
             if eof {
                 guard start < buffer.count else { return nil }
@@ -37,7 +63,11 @@ struct ByteLines {
                 var end = buffer.count
                 if buffer[end - 1] == 0x0D { end -= 1 }
                 let n = lineNumber
-                return try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[lineStart..<end]), n) }
+                return try buffer.withUnsafeBufferPointer { all in
+                    let line = UnsafeBufferPointer(rebasing: all[lineStart..<end])
+                    try checkUTF8(line, n)
+                    return try body(line, n)
+                }
             }
             buffer.removeSubrange(0..<start)
             start = 0

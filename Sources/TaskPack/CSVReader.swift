@@ -5,7 +5,7 @@ import LuaHost
 enum CSVReader {
     static func forEach(path: String, display: String,
                         _ body: ([String: LuaValue], Int) throws -> Bool) throws {
-        var lines = try ByteLines(path: path)
+        var lines = try ByteLines(path: path, display: display)
         var header: [String]?
         var fields: [String] = []
         var field: [UInt8] = []

@@ -17,7 +17,7 @@ public enum DatasetReader {
         guard path.lowercased().hasSuffix(".jsonl") || path.lowercased().hasSuffix(".ndjson") else {
             throw PackError(display, "unknown dataset format: use .jsonl (one JSON object per line) or .csv (with a header row)")
         }
-        var lines = try ByteLines(path: path)
+        var lines = try ByteLines(path: path, display: display)
         while true {
             var keepGoing = true
             let more = try lines.next { bytes, line -> Bool in

@@ -22,9 +22,15 @@ public enum LuaAnnotations {
 ---@class rpt.Example: { [string]: any }
 ---@field id string|integer
 
+---@class rpt.PromptSection
+---@field id string A name: letters, digits, '_' or '-'
+---@field text string The section's text; sections are joined by a blank line
+---@field frozen? boolean Kept as it is by tuning (label lists, the output format)
+
 ---@class rpt.Prompt
 ---@field system? string The system message the tuning starts from
----@field instruction string The task instruction the tuning starts from
+---@field instruction? string The task instruction the tuning starts from (one section named "instruction")
+---@field sections? rpt.PromptSection[] The instruction as named sections, instead of `instruction`
 
 ---@class rpt.SplitSpec
 ---@field dev? number Fraction carved for dev when no dev file is given (default 0.2)
@@ -45,8 +51,10 @@ public enum LuaAnnotations {
 ---@field data string|{ train: string, dev?: string, test?: string } JSONL or CSV files, relative to the pack
 ---@field split? rpt.SplitSpec
 ---@field id? string The field holding each example's id (default "id")
+---@field label? string The field holding each example's class: samples (--limit) are stratified by it
 ---@field prompt rpt.Prompt
 ---@field output? "json"|"text" The reply format the prompt asks for (default "text")
+---@field max_tokens? integer The most tokens a target reply may have (default 512; --max-tokens overrides)
 ---@field render fun(ex: rpt.Example): string The user message for an example
 ---@field extract fun(reply: string, ex: rpt.Example): any, (number|string)? The answer and an optional confidence in [0, 1]; or nil and the reason
 ---@field score fun(answer: any, ex: rpt.Example): number|boolean A score in [0, 1]

@@ -22,8 +22,9 @@ enum PackCases {
         for name in names {
             let file = "tests/\(name)"
             summary.files.append(file)
-            guard let source = try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) else {
-                summary.problems.append(PackError(file, "cannot read the file")); continue
+            let source: String
+            do { source = try PackFiles.source(file, in: runtime.directory) } catch {
+                summary.problems.append(PackError(file, error == .missing ? "cannot read the file" : error.message)); continue
             }
             let cases: [LuaValue]
             do {

@@ -10,7 +10,7 @@ public struct PackCheck: Sendable {
 
     static let shown = 5
 
-    public static func run(directory: URL) -> PackCheck {
+    public static func run(directory: URL, progress: CheckProgress? = nil) -> PackCheck {
         var check = PackCheck()
         let runtime: PackRuntime
         do {
@@ -34,12 +34,9 @@ public struct PackCheck: Sendable {
         check.checkData(data, spec: spec)
 
         let all = Split.allCases.flatMap { data[$0] }
-        var renderProblems: [PackError] = []
-        for ex in all {
-            do { _ = try runtime.render(ex) } catch { renderProblems.append(PackError(ex.source, error.description)) }
-        }
-        if renderProblems.isEmpty { check.ok("render", "\(all.count) examples render") }
-        else { check.fail("render", "\(renderProblems.count) of \(all.count) examples fail", renderProblems) }
+        let render = eachExample("render", all, progress) { ex throws(HookError) in _ = try runtime.render(ex); return nil }
+        if render.problems.isEmpty { check.ok("render", "\(all.count) examples render") }
+        else { check.fail("render", render.stopped ?? "\(render.problems.count) of \(all.count) examples fail", render.problems) }
 
         let cases = PackCases.run(runtime)
         if cases.files.isEmpty {
@@ -54,8 +51,35 @@ public struct PackCheck: Sendable {
             check.note("gold", "no gold(example): add it so rpt check can run extract and score on every example")
             return check
         }
-        check.checkGold(runtime, all)
+        check.checkGold(runtime, all, progress)
         return check
+    }
+
+    /// Runs `body` on each example, collecting its problems; stops early when a hook fails the
+    /// same way on several examples in a row (`stopped` then says so, and one summary line
+    /// stands for the repeated problems).
+    static func eachExample(_ step: String, _ examples: [Example], _ progress: CheckProgress?,
+                            _ body: (Example) throws(HookError) -> PackError?) -> (problems: [PackError], stopped: String?) {
+        var problems: [PackError] = []
+        var failFast = FailFast()
+        for (i, ex) in examples.enumerated() {
+            progress?(step, i + 1, examples.count)
+            var failure: HookError?
+            do { if let p = try body(ex) { problems.append(p) } } catch {
+                failure = error
+                problems.append(PackError(ex.source, error.description))
+            }
+            if failFast.note(failure), let failure {
+                let n = FailFast.repeats
+                let first = problems[problems.count - n]
+                problems.removeLast(n)
+                problems.append(PackError(first.location, "\(first.message) -- and the same on the next \(n - 1) examples: "
+                    + "stopped after \(i + 1) of \(examples.count) (fix this first)"))
+                let what = if case .lua(let kind) = failure.cause, kind.isLimit { "hit the \(kind.rawValue)" } else { "failed the same way" }
+                return (problems, "stopped after \(i + 1) of \(examples.count) examples: \(failure.hook) \(what) on \(n) in a row")
+            }
+        }
+        return (problems, nil)
     }
 
     mutating func checkData(_ data: PackData, spec: TaskSpec) {
@@ -78,26 +102,21 @@ public struct PackCheck: Sendable {
         else { fail("data", counts.joined(separator: ", "), problems) }
     }
 
-    mutating func checkGold(_ runtime: PackRuntime, _ examples: [Example]) {
+    mutating func checkGold(_ runtime: PackRuntime, _ examples: [Example], _ progress: CheckProgress? = nil) {
         var total = 0.0
-        var problems: [PackError] = []
-        for ex in examples {
-            do {
-                guard let reply = try runtime.gold(ex) else { continue }
-                let outcome = try runtime.evaluate(reply: reply, example: ex)
-                total += outcome.score
-                if outcome.score < 1 {
-                    let got = outcome.answer.map { "answer \($0)" } ?? "no answer (\(outcome.detail ?? "extract returned nil"))"
-                    problems.append(PackError(ex.source, "gold reply scored \(String(format: "%g", outcome.score)): \(got); gold reply: \(reply.prefix(200))"))
-                }
-            } catch {
-                problems.append(PackError(ex.source, error.description))
-            }
+        let run = PackCheck.eachExample("gold", examples, progress) { ex throws(HookError) -> PackError? in
+            guard let reply = try runtime.gold(ex) else { return nil }
+            let outcome = try runtime.evaluate(reply: reply, example: ex)
+            total += outcome.score
+            guard outcome.score < 1 else { return nil }
+            let got = outcome.answer.map { "answer \($0)" } ?? "no answer (\(outcome.detail ?? "extract returned nil"))"
+            return PackError(ex.source, "gold reply scored \(String(format: "%g", outcome.score)): \(got); gold reply: \(reply.prefix(200))")
         }
+        if let stopped = run.stopped { fail("gold", stopped, run.problems); return }
         let mean = examples.isEmpty ? 1 : total / Double(examples.count)
         let detail = "mean score \(String(format: "%.4f", mean)) over \(examples.count) examples"
-        if problems.isEmpty { ok("gold", detail) }
-        else { fail("gold", detail + ", \(problems.count) below 1 (must all be 1: extract or score disagrees with gold)", problems) }
+        if run.problems.isEmpty { ok("gold", detail) }
+        else { fail("gold", detail + ", \(run.problems.count) below 1 (must all be 1: extract or score disagrees with gold)", run.problems) }
     }
 
     mutating func ok(_ step: String, _ detail: String) { steps.append(("ok", step, detail)) }

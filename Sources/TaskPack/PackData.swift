@@ -14,12 +14,12 @@ public struct PackData: Sendable {
         var splits: [Split: [Example]] = [:]
         var provenance: [Split: String] = [:]
         for (split, file) in spec.data.files {
-            splits[split] = try DatasetReader.read(path: directory.appendingPathComponent(file).path,
+            splits[split] = try DatasetReader.read(path: PackFiles.data(file, in: directory),
                                                    display: file, idField: spec.idField, limit: limit)
             provenance[split] = file
         }
         if let carve = spec.data.carve {
-            let pool = try DatasetReader.read(path: directory.appendingPathComponent(carve.pool).path,
+            let pool = try DatasetReader.read(path: PackFiles.data(carve.pool, in: directory),
                                               display: carve.pool, idField: spec.idField)
             var carved: [Split: [Example]] = [:]
             for ex in pool { carved[assign(ex.id, carve), default: []].append(ex) }

@@ -7,19 +7,6 @@ public struct PackLoadError: Error, Sendable, CustomStringConvertible {
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 
-/// A hook failed on one example: a bug in the pack, never counted as a model mistake.
-public struct HookError: Error, Sendable, CustomStringConvertible {
-    public let hook: String
-    public let exampleID: String
-    public let exampleSource: String
-    public let message: String
-    public let traceback: [String]
-
-    public var description: String {
-        "\(hook) failed on example \(exampleID) (\(exampleSource)): \(message)"
-    }
-}
-
 /// What the pack's hooks make of one reply to one example.
 public struct Outcome: Sendable, Equatable {
     public var answer: LuaValue?
@@ -37,32 +24,37 @@ public final class PackRuntime {
     let engine: LuaEngine
     let hooks: TaskHooks
 
-    /// Loads `task.lua` from the pack folder and validates its table.
-    public init(directory: URL, logSink: @escaping @Sendable (String, String) -> Void = { _, _ in }) throws(PackLoadError) {
+    /// Loads `task.lua` from the pack folder and validates its table. `ceiling` bounds the limits
+    /// the pack may set for itself (nil: the user's `RPT_MAX_HOOK_LIMITS`, else the default).
+    public init(directory: URL, ceiling asked: LimitCeiling? = nil,
+                logSink: @escaping @Sendable (String, String) -> Void = { _, _ in }) throws(PackLoadError) {
         self.directory = directory
-        let taskFile = directory.appendingPathComponent("task.lua")
-        guard let source = try? String(contentsOf: taskFile, encoding: .utf8) else {
-            throw PackLoadError(problems: [PackError(taskFile.path, "no task.lua here: a task pack is a folder with a task.lua (rpt new NAME writes one)")])
+        let source: String
+        do { source = try PackFiles.source("task.lua", in: directory) } catch {
+            let why = error == .missing ? "no task.lua here: a task pack is a folder with a task.lua (rpt new NAME writes one)"
+                : "task.lua \(error.message)"
+            throw PackLoadError(problems: [PackError(directory.appendingPathComponent("task.lua").path, why)])
         }
-        let root = directory
+        let ceiling: LimitCeiling
+        if let asked { ceiling = asked } else {
+            do { ceiling = try LimitCeiling.environment() } catch { throw PackLoadError(problems: [error]) }
+        }
         do {
-            engine = try LuaEngine(logSink: logSink, moduleSource: { name in
-                let path = name.replacingOccurrences(of: ".", with: "/") + ".lua"
-                return (try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8), path)
-            })
+            engine = try LuaEngine(logSink: logSink, moduleSource: { PackFiles.module($0, in: directory) })
             let (env, freeze) = try engine.newEnvironment()
             let table = try engine.run(source, chunkName: "task.lua", env: env)
             _ = try engine.call(freeze, [], results: 0)
             guard let entries = engine.entries(of: table) else {
                 throw PackLoadError(problems: [PackError("task.lua", "must return the task table (return { api = 1, name = ..., ... })")])
             }
-            switch TaskValidation.validate(entries, file: "task.lua") {
+            switch TaskValidation.validate(entries, file: "task.lua", ceiling: ceiling) {
             case .success(let (spec, hooks)):
                 var spec = spec
                 if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
                 self.spec = spec
                 self.hooks = hooks
                 engine.limits = spec.limits
+                engine.settle()
             case .failure(let problems):
                 throw problems
             }
@@ -94,24 +86,26 @@ public final class PackRuntime {
         return text
     }
 
-    /// extract, then score, then (below a full score) classify: one reply to one example.
+    /// extract, then score, then (below a full score) classify: one reply to one example. Each
+    /// hook gets its own copy of the example, so one cannot edit what the next one sees: extract a
+    /// copy of the pinned example, score the pinned one itself, classify one made afresh.
     public func evaluate(reply: String, example: Example) throws(HookError) -> Outcome {
-        let ex: LuaRef
-        do { ex = try engine.pin(example.value) } catch { throw hookError("extract", example, error.message) }
-        defer { engine.release(ex) }
-        let extracted = try call("extract", hooks.extract, [.value(.string(reply)), .ref(ex)], example, results: 2)
+        let pinned: LuaRef
+        do { pinned = try engine.pin(example.value) } catch { throw HookError(hook: "extract", example: example, error) }
+        defer { engine.release(pinned) }
+        let extracted = try call("extract", hooks.extract, [.value(.string(reply)), .copy(pinned)], example, results: 2)
         guard let answer = extracted[0] else {
             let why = extracted[1]?.string ?? "extract returned nil"
             return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
         }
         var confidence: Double?
         if let c = extracted[1] {
-            guard let n = c.number, n >= 0, n <= 1 else {
+            guard let n = c.number, n >= 0, n <= 1 else {    // NaN fails both
                 throw hookError("extract", example, "returned confidence \(c); a confidence must be a number in [0, 1] or nil")
             }
             confidence = n
         }
-        let s = try call("score", hooks.score, [.value(answer), .ref(ex)], example)[0]
+        let s = try call("score", hooks.score, [.value(answer), .ref(pinned)], example)[0]
         let score: Double
         switch s {
         case .bool(let b)?: score = b ? 1 : 0
@@ -120,14 +114,14 @@ public final class PackRuntime {
         }
         var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil)
         if score < 1 {
-            (outcome.failure, outcome.detail) = try classify(answer: answer, exampleRef: ex, reply: reply, example: example)
+            (outcome.failure, outcome.detail) = try classify(answer: answer, reply: reply, example: example)
         }
         return outcome
     }
 
-    private func classify(answer: LuaValue, exampleRef: LuaRef, reply: String, example: Example) throws(HookError) -> (String, String?) {
+    private func classify(answer: LuaValue, reply: String, example: Example) throws(HookError) -> (String, String?) {
         guard let fn = hooks.classify else { return (TaskSpec.wrongMode, nil) }
-        let r = try call("classify", fn, [.value(answer), .ref(exampleRef), .value(.string(reply))], example, results: 2)
+        let r = try call("classify", fn, [.value(answer), .value(example.value), .value(.string(reply))], example, results: 2)
         let mode = r[0]?.string ?? "other"
         guard spec.failures[mode] != nil else {
             throw hookError("classify", example, "returned '\(mode)', which is not in 'failures' (\(spec.failureModes.joined(separator: ", ")))")
@@ -142,8 +136,7 @@ public final class PackRuntime {
 
     private func call(_ hook: String, _ fn: LuaRef, _ args: [LuaArg], _ example: Example, results: Int = 1) throws(HookError) -> [LuaValue?] {
         do { return try engine.call(fn, args, results: results) } catch {
-            throw HookError(hook: hook, exampleID: example.id, exampleSource: example.source,
-                            message: error.description, traceback: error.traceback)
+            throw HookError(hook: hook, example: example, error)
         }
     }
 
@@ -156,8 +149,8 @@ public final class PackRuntime {
         default: hooks.gold
         }
         let at = fn.flatMap { engine.definition(of: $0) }
-        return HookError(hook: hook, exampleID: example.id, exampleSource: example.source,
-                         message: at.map { "\($0): \(hook) \(message)" } ?? "\(hook) \(message)", traceback: [])
+        return HookError(hook: hook, example: example, message: at.map { "\($0): \(hook) \(message)" } ?? "\(hook) \(message)",
+                         cause: .badResult, location: at)
     }
 
     /// "task.lua:3: msg" -> "msg" (the location is reported apart).

@@ -92,12 +92,18 @@ return {
   -- carves dev and test from it with a stable, seeded split (see `split`).
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
 
-  -- The prompt the tuning starts from. rpt rewrites these two texts; the rest of this file stays.
+  -- The prompt the tuning starts from, as named sections joined by a blank line. The user turn
+  -- is the instruction, a blank line, then render(example). Tuning edits open sections (and may
+  -- add some); frozen ones stay as written, so the output format can never be lost.
   prompt = {
     system = "You triage support tickets.",
-    instruction = "Rate how urgent the ticket is: low, normal or urgent.\n"
-      .. 'Reply with JSON only: {"urgency": "low|normal|urgent", "confidence": <0 to 1>}',
+    sections = {
+      { id = "task", text = "Rate how urgent the ticket is: low, normal or urgent." },
+      { id = "format", frozen = true,
+        text = 'Reply with JSON only: {"urgency": "low|normal|urgent", "confidence": <0 to 1>}' },
+    },
   },
+  max_tokens = 64,                          -- the most tokens a reply may have (default 512)
   output = "json",                          -- the reply format the prompt asks for: "json" or "text"
 
   -- example -> the user message the model sees.

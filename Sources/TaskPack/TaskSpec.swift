@@ -20,15 +20,27 @@ public struct TaskSpec: Sendable, Equatable {
     public var limits: LuaLimits
     public var hasClassify: Bool
     public var hasGold: Bool
+    /// The field holding each example's class (`label = "intent"`): samples are stratified by it.
+    public var labelField: String? = nil
 
+    /// A starting prompt: system text and the instruction as named sections, joined by a blank
+    /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label
+    /// list, the output contract) are kept as they are by tuning.
     public struct Prompt: Sendable, Equatable, Codable {
         public var system: String
-        public var instruction: String
-        public init(system: String, instruction: String) {
+        public var sections: [PromptSection]
+        public init(system: String, sections: [PromptSection]) {
             self.system = system
-            self.instruction = instruction
+            self.sections = sections
         }
+        public init(system: String, instruction: String) {
+            self.init(system: system, sections: [PromptSection(id: "instruction", text: instruction)])
+        }
+        public var instruction: String { PromptSection.join(sections) }
     }
+
+    /// The most tokens a target reply may have, unless the user says otherwise.
+    public var maxTokens: Int?
 
     /// Dataset files by split, relative to the pack. Splits without a file are carved from
     /// `pool` (the train file, or the only file) by a seeded, stable hash of each example's id.
@@ -63,4 +75,27 @@ struct TaskHooks {
     var score: LuaRef
     var classify: LuaRef?
     var gold: LuaRef?
+}
+
+/// One named part of an instruction.
+public struct PromptSection: Sendable, Hashable, Codable {
+    public var id: String
+    public var text: String
+    public var frozen: Bool
+    public init(id: String, text: String, frozen: Bool = false) {
+        self.id = id
+        self.text = text
+        self.frozen = frozen
+    }
+
+    /// The instruction the sections make: their texts in order, a blank line between.
+    public static func join(_ sections: [PromptSection]) -> String {
+        sections.map(\.text).filter { !$0.isEmpty }.joined(separator: "\n\n")
+    }
+
+    /// A section id: letters, digits, '_' or '-', starting with a letter.
+    public static func isValidID(_ id: String) -> Bool {
+        guard let first = id.first, first.isASCII, first.isLetter, id.count <= 40 else { return false }
+        return id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
 }

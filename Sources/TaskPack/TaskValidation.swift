@@ -12,7 +12,9 @@ enum TaskValidation {
         "data": "dataset files: { train = ..., dev = ..., test = ... } or one file to split",
         "split": "how missing splits are carved: { dev = 0.2, test = 0.2, seed = 1 }",
         "id": "the name of the field that holds each example's id (default \"id\")",
-        "prompt": "the starting prompt: { system = ..., instruction = ... }",
+        "label": "the field holding each example's class, if any: samples (--limit) are stratified by it",
+        "prompt": "the starting prompt: { system = ..., instruction = ... } or { system = ..., sections = { { id = ..., text = ..., frozen = true }, ... } }",
+        "max_tokens": "the most tokens a target reply may have (default 512; --max-tokens overrides)",
         "output": "\"json\" or \"text\": the reply format the prompt asks for",
         "render": "function(example) returning the user message",
         "extract": "function(reply, example) returning answer, confidence (or nil, reason)",
@@ -25,7 +27,8 @@ enum TaskValidation {
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
-    static func validate(_ entries: [String: LuaEntry], file: String) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
+    static func validate(_ entries: [String: LuaEntry], file: String,
+                         ceiling: LimitCeiling = .default) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
         var problems: [PackError] = []
         func problem(_ message: String) { problems.append(PackError(file, message)) }
 
@@ -67,6 +70,7 @@ enum TaskValidation {
         let version = string("version", default: "0.0.0") ?? "0.0.0"
         let description = string("description", default: "") ?? ""
         let idField = string("id", default: "id") ?? "id"
+        let labelField = string("label")
 
         var output = TaskSpec.Output.text
         if let o = entries["output"] {
@@ -77,12 +81,18 @@ enum TaskValidation {
         let prompt = validatePrompt(entries["prompt"], problem: problem)
         let data = validateData(value("data"), split: entries["split"], present: entries["data"] != nil, problem: problem)
         let (failures, hasFailures) = validateFailures(entries["failures"], problem: problem)
-        let limits = validateLimits(entries["limits"], problem: problem)
+        let limits = validateLimits(entries["limits"], ceiling: ceiling, problem: problem)
         var contract = output == .json ? ["JSON"] : []
         if let c = entries["contract"] {
             if case .value(.array(let items)) = c, items.allSatisfy({ $0.string?.isEmpty == false }) { contract = items.compactMap(\.string) }
             else if case .value(.object(let o)) = c, o.isEmpty { contract = [] }
             else { problem("'contract' must be a list of words, e.g. { \"JSON\", \"intent\" }") }
+        }
+
+        var maxTokens: Int?
+        if let m = entries["max_tokens"] {
+            if case .value(.int(let n)) = m, (1...65536).contains(n) { maxTokens = Int(n) }
+            else { problem("'max_tokens' must be a whole number from 1 to 65536, found \(describe(m))") }
         }
 
         let render = function("render"), extract = function("extract"), score = function("score")
@@ -97,9 +107,10 @@ enum TaskValidation {
         guard problems.isEmpty, let render, let extract, let score, let prompt, let data else {
             return .failure(PackLoadError(problems: problems))
         }
-        let spec = TaskSpec(api: 1, name: name, version: version, description: description, prompt: prompt,
+        var spec = TaskSpec(api: 1, name: name, version: version, description: description, prompt: prompt,
                             output: output, data: data, failures: allFailures, idField: idField, contract: contract, limits: limits,
-                            hasClassify: classify != nil, hasGold: gold != nil)
+                            hasClassify: classify != nil, hasGold: gold != nil, labelField: labelField)
+        spec.maxTokens = maxTokens
         return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
     }
 
@@ -109,16 +120,56 @@ enum TaskValidation {
             problem("'prompt' must be a table { system = \"...\", instruction = \"...\" }, found \(describe(entry))")
             return nil
         }
-        for key in p.keys.sorted() where key != "system" && key != "instruction" {
-            problem("unknown key 'prompt.\(key)'" + suggestion(for: key, among: ["system", "instruction"]))
+        let known = ["system", "instruction", "sections"]
+        for key in p.keys.sorted() where !known.contains(key) {
+            problem("unknown key 'prompt.\(key)'" + suggestion(for: key, among: known))
         }
         let system = p["system"]?.string ?? ""
         if let s = p["system"], s.string == nil { problem("'prompt.system' must be a string") }
-        guard let instruction = p["instruction"]?.string else {
-            problem("'prompt.instruction' must be a string: the task instruction the tuning starts from")
+        switch (p["instruction"], p["sections"]) {
+        case (.some, .some):
+            problem("'prompt' has both 'instruction' and 'sections': give one (a plain instruction is one section)")
+            return nil
+        case (let i?, nil):
+            guard let instruction = i.string else {
+                problem("'prompt.instruction' must be a string: the task instruction the tuning starts from")
+                return nil
+            }
+            return TaskSpec.Prompt(system: system, instruction: instruction)
+        case (nil, let s?):
+            return validateSections(s, problem: problem).map { TaskSpec.Prompt(system: system, sections: $0) }
+        case (nil, nil):
+            problem("'prompt' needs an 'instruction' string or a list of 'sections'")
             return nil
         }
-        return TaskSpec.Prompt(system: system, instruction: instruction)
+    }
+
+    static func validateSections(_ value: LuaValue, problem: (String) -> Void) -> [PromptSection]? {
+        guard case .array(let items) = value, !items.isEmpty else {
+            problem("'prompt.sections' must be a non-empty list { { id = \"task\", text = \"...\" }, { id = \"format\", text = \"...\", frozen = true } }")
+            return nil
+        }
+        var out: [PromptSection] = [], seen = Set<String>(), ok = true
+        for (i, item) in items.enumerated() {
+            let at = "'prompt.sections[\(i + 1)]'"
+            guard case .object(let o) = item else { problem("\(at) must be a table { id = ..., text = ..., frozen = ... }"); ok = false; continue }
+            for key in o.keys.sorted() where !["id", "text", "frozen"].contains(key) {
+                problem("unknown key \(at).\(key)" + suggestion(for: key, among: ["id", "text", "frozen"])); ok = false
+            }
+            guard let id = o["id"]?.string, PromptSection.isValidID(id) else {
+                problem("\(at).id must be a name of letters, digits, '_' or '-' (at most 40), starting with a letter"); ok = false; continue
+            }
+            guard seen.insert(id).inserted else { problem("\(at): the id '\(id)' is used twice"); ok = false; continue }
+            guard let text = o["text"]?.string else { problem("\(at).text must be a string"); ok = false; continue }
+            var frozen = false
+            if let f = o["frozen"] {
+                guard case .bool(let b) = f else { problem("\(at).frozen must be true or false"); ok = false; continue }
+                frozen = b
+            }
+            out.append(PromptSection(id: id, text: text, frozen: frozen))
+        }
+        if ok, out.allSatisfy(\.frozen) { problem("'prompt.sections': every section is frozen, so tuning could change nothing: leave one unfrozen"); ok = false }
+        return ok ? out : nil
     }
 
     static func validateFailures(_ entry: LuaEntry?, problem: (String) -> Void) -> ([String: String], Bool) {
@@ -139,25 +190,6 @@ enum TaskValidation {
             out[mode] = t
         }
         return (out, true)
-    }
-
-    static func validateLimits(_ entry: LuaEntry?, problem: (String) -> Void) -> LuaLimits {
-        var limits = LuaLimits()
-        guard let entry else { return limits }
-        guard case .value(.object(let t)) = entry else {
-            problem("'limits' must be a table { instructions = ..., memory_mb = ..., seconds = ... }")
-            return limits
-        }
-        for (key, v) in t {
-            guard let n = v.number, n > 0 else { problem("'limits.\(key)' must be a positive number"); continue }
-            switch key {
-            case "instructions": limits.instructions = Int(n)
-            case "memory_mb": limits.memoryBytes = Int(n * 1_048_576)
-            case "seconds": limits.seconds = n
-            default: problem("unknown key 'limits.\(key)'" + suggestion(for: key, among: ["instructions", "memory_mb", "seconds"]))
-            }
-        }
-        return limits
     }
 
     static func kindName(_ entry: LuaEntry?) -> String {

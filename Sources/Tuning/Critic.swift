@@ -15,7 +15,11 @@ final class Critic: Sendable {
 
     static let generic: Set<String> = ["other", TaskSpec.wrongMode]
 
-    init(client: any ModelClient, maxLabels: Int = 24, modesKept: Int = 4) {
+    /// Failures labelled per report, and the longest label reply: the dry run's bounds.
+    static let defaultLabels = 24
+    static let maxTokens = 200
+
+    init(client: any ModelClient, maxLabels: Int = Critic.defaultLabels, modesKept: Int = 4) {
         self.client = client
         self.maxLabels = maxLabels
         self.modesKept = modesKept
@@ -38,7 +42,7 @@ final class Critic: Sendable {
                 Why is the answer wrong? Reply with JSON only: {"label": "<a 2 to 4 word snake_case name for this kind of mistake>", "explanation": "<one sentence>"}
                 """
             let r = try await client.complete(ChatRequest(model: "", messages: [.system("You label the mistakes of a language model, briefly and generally."), .user(ask)],
-                                                          temperature: 0, maxTokens: 200))
+                                                          temperature: 0, maxTokens: Critic.maxTokens))
             guard let v = r.content.flatMap(JSON.extract), let raw = v["label"]?.string else { continue }
             labels[i] = (canonical(raw, seen: Set(labels.values.map(\.0))), v["explanation"]?.string ?? raw)
         }
@@ -46,7 +50,10 @@ final class Critic: Sendable {
         let kept = Set(counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.prefix(modesKept).map(\.key))
         var out = results
         var definitions: [String: String] = [:]
-        for (i, (label, explanation)) in labels where kept.contains(label) {
+        // In example order, never Dictionary order (which differs per process): the first
+        // explanation of a label becomes its definition, and a resumed run must send the same text.
+        for i in labels.keys.sorted() {
+            guard let (label, explanation) = labels[i], kept.contains(label) else { continue }
             let id = "critic:\(label)"
             out[i].outcome?.failure = id
             out[i].outcome?.detail = explanation

@@ -39,6 +39,8 @@ public struct DiagnosticReport: Sendable {
     public var warnings: [String]
 
     static let examplesPerMode = 8
+    /// Examples per mode in the report's text; `show_failures` shows the others.
+    public static let examplesShown = 3
 
     /// Builds the report. `best` (results of the best prompt on the same examples) adds the
     /// fixed/broke counts per mode.
@@ -91,7 +93,7 @@ public struct DiagnosticReport: Sendable {
     }
 
     /// The report as text for the optimizer, with `examples` examples per mode shown.
-    public func text(examples: Int = 3) -> String {
+    public func text(examples: Int = DiagnosticReport.examplesShown) -> String {
         let m = metrics
         var out = "## Report: \(label)\n"
         out += String(format: "score %.3f over %d examples; format errors %.1f%%; API errors %.1f%% (not the prompt's fault)\n",

@@ -12,11 +12,12 @@ public struct EvalReport: Sendable {
     public var cost: Double?
     public var resultsFile: String?
     public var stoppedBy: String?
-    /// The first API error, so the summary says why calls failed.
+    /// The first API error and the first pack error, so the summary says why.
     public var firstAPIError: String?
+    public var firstPackError: String?
 
     public init(pack: String, split: String, model: String, metrics: Metrics, ledger: [UsageLedger.Line],
-                cost: Double?, resultsFile: String?, stoppedBy: String?, firstAPIError: String? = nil) {
+                cost: Double?, resultsFile: String?, stoppedBy: String?, firstAPIError: String? = nil, firstPackError: String? = nil) {
         self.pack = pack
         self.split = split
         self.model = model
@@ -26,14 +27,17 @@ public struct EvalReport: Sendable {
         self.resultsFile = resultsFile
         self.stoppedBy = stoppedBy
         self.firstAPIError = firstAPIError
+        self.firstPackError = firstPackError
     }
 
     public var text: String {
         let m = metrics
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
         var out = "rpt eval \(pack) · \(split) · \(m.examples) examples · \(model)\n"
-        out += "  score          \(String(format: "%.3f", m.score))  (\(m.scored) of \(m.examples) scored; \(m.packErrors) pack errors)\n"
+        out += "  score          \(String(format: "%.3f", m.score))  (\(m.scored) of \(m.examples) scored; \(m.packErrors) pack errors counted as 0)\n"
         out += "  format errors  \(pct(m.formatErrorRate))  (\(m.formatErrors))\n"
+        out += "  pack errors    \(pct(m.packErrorRate))  (\(m.packErrors), a hook of the pack failed: scored 0 as pack_error)\n"
+        if let e = firstPackError { out += "                 first: \(e)\n" }
         out += "  API errors     \(pct(m.apiErrorRate))  (\(m.apiErrors), counted apart and not scored)\n"
         if let e = firstAPIError { out += "                 first: \(e)\n" }
         if let c = m.calibration {
@@ -62,7 +66,7 @@ public struct EvalReport: Sendable {
             "examples": .int(Int64(m.examples)), "scored": .int(Int64(m.scored)), "score": .double(m.score),
             "format_errors": .int(Int64(m.formatErrors)), "format_error_rate": .double(m.formatErrorRate),
             "api_errors": .int(Int64(m.apiErrors)), "api_error_rate": .double(m.apiErrorRate),
-            "pack_errors": .int(Int64(m.packErrors)),
+            "pack_errors": .int(Int64(m.packErrors)), "pack_error_rate": .double(m.packErrorRate),
             "failures": .object(m.failures.mapValues { .int(Int64($0)) }),
             "input_tokens": .int(Int64(m.usage.inputTokens)), "output_tokens": .int(Int64(m.usage.outputTokens)),
             "cached": .int(Int64(m.cached)), "cost": cost.map(JSONValue.double) ?? .null,
@@ -74,6 +78,7 @@ public struct EvalReport: Sendable {
         if let f = resultsFile { o["results_file"] = .string(f) }
         if let s = stoppedBy { o["stopped_by"] = .string(s) }
         if let e = firstAPIError { o["first_api_error"] = .string(e) }
+        if let e = firstPackError { o["first_pack_error"] = .string(e) }
         return .object(o)
     }
 }

@@ -3,7 +3,8 @@ import LuaHost
 import ModelClient
 import TaskPack
 
-/// What happened to one example: scored, or an API error, or a pack error. Never two of these.
+/// What happened to one example: scored, or an API error (not scored), or a pack error (a hook
+/// failed: scored 0 under `pack_error`, with `packError` saying why).
 public struct ExampleResult: Sendable, Equatable {
     public var index: Int
     public var id: String
@@ -33,6 +34,20 @@ public struct ExampleResult: Sendable, Equatable {
     }
 }
 
+/// The evaluation stopped early because the pack fails the same way on every example so far:
+/// more model calls would only buy more of the same error.
+public struct PackFailing: Error, Sendable, CustomStringConvertible {
+    /// How many examples in a row failed, and the first of those errors.
+    public let count: Int
+    public let firstError: String
+    public let beforeAnyCall: Bool
+    public var description: String {
+        (beforeAnyCall ? "render failed on the first \(count) examples with the same error, so no model call was made"
+                       : "the pack failed on the first \(count) replies with the same error, so the other requests were cancelled")
+            + ": \(firstError)"
+    }
+}
+
 /// Runs one prompt over examples: renders each with the pack, asks the model (many at once; the
 /// client throttles per endpoint), and scores each reply with the pack as it arrives.
 public struct Evaluator {
@@ -42,6 +57,10 @@ public struct Evaluator {
     public var jsonMode = false
     /// Requests kept in flight; the endpoint's own limit applies on top.
     public var inFlight = 64
+    /// Stop (throwing `PackFailing`) when the first this-many examples all fail in the pack with
+    /// the same error: render before any call, or extract/score on the first replies (only this
+    /// many requests go out until a reply scores). nil (or under 1): never.
+    public var failFast: Int?
 
     public init(client: any ModelClient) { self.client = client }
 
@@ -50,35 +69,48 @@ public struct Evaluator {
     /// error is returned beside the results.
     public func run(runtime: PackRuntime, examples: [Example], prompt: PromptProgram,
                     onResult: (ExampleResult) throws -> Void = { _ in }) async throws -> (results: [ExampleResult], stop: ModelError?) {
+        let failFast = self.failFast.flatMap { $0 > 0 ? $0 : nil }
         var results = [ExampleResult?](repeating: nil, count: examples.count)
         var requests: [(Int, ChatRequest)] = []
+        var renderErrors: [HookError] = []
         for (i, ex) in examples.enumerated() {
-            do {
+            do throws(HookError) {
                 let rendered = try runtime.render(ex)
                 requests.append((i, ChatRequest(model: "", messages: prompt.messages(for: rendered), jsonOutput: jsonMode,
                                                 temperature: temperature, maxTokens: maxTokens)))
             } catch {
-                let r = ExampleResult(index: i, id: ex.id, source: ex.source, packError: error.description, usage: Usage(), cached: false)
-                results[i] = r
-                try onResult(r)
+                if renderErrors.count == i { renderErrors.append(error) }     // a failing run from the start
+                results[i] = Self.failed(i, ex, error)
+                try onResult(results[i]!)
             }
+        }
+        if let n = failFast, !examples.isEmpty, renderErrors.count >= min(n, examples.count), Self.same(renderErrors.prefix(n)) {
+            throw PackFailing(count: min(n, examples.count), firstError: renderErrors[0].description, beforeAnyCall: true)
         }
         let client = self.client
         var stop: ModelError?
+        var firstReplies: [HookError] = []
+        var armed = failFast != nil
+        // While armed, only `failFast` requests go out (more for API errors, which do not count):
+        // the first reply the pack reads opens the rest; if they all fail alike, no more was spent.
+        var allowance = failFast ?? 0
         try await withThrowingTaskGroup(of: (Int, Result<ChatResponse, ModelError>).self) { group in
-            var next = 0
-            func launch() {
-                guard next < requests.count, stop == nil else { return }
-                let (i, req) = requests[next]
-                next += 1
-                group.addTask {
-                    do { return (i, .success(try await client.complete(req))) }
-                    catch let e as ModelError where e.kind != .cancelled { return (i, .failure(e)) }
-                    catch let e as ModelError where e.kind == .cancelled { throw CancellationError() }
+            var next = 0, running = 0
+            func fill() {
+                while running < inFlight, next < requests.count, stop == nil, !armed || next < allowance {
+                    let (i, req) = requests[next]
+                    next += 1
+                    running += 1
+                    group.addTask {
+                        do { return (i, .success(try await client.complete(req))) }
+                        catch let e as ModelError where e.kind != .cancelled { return (i, .failure(e)) }
+                        catch let e as ModelError where e.kind == .cancelled { throw CancellationError() }
+                    }
                 }
             }
-            for _ in 0..<min(inFlight, requests.count) { launch() }
+            fill()
             while let item = try await group.next() {
+                running -= 1
                 let (i, outcome) = item
                 if case .failure(let e) = outcome, e.kind == .budget {
                     stop = stop ?? e
@@ -88,19 +120,41 @@ public struct Evaluator {
                 var r = ExampleResult(index: i, id: ex.id, source: ex.source, usage: Usage(), cached: false)
                 switch outcome {
                 case .failure(let e):
-                    r.apiError = e.description
+                    r.apiError = e.description        // neither counts toward nor breaks the fail-fast run
+                    allowance += 1
                 case .success(let response):
                     r.usage = response.usage
                     r.cached = response.cached
                     r.reply = response.content ?? ""
-                    do { r.outcome = try runtime.evaluate(reply: r.reply!, example: ex) }
-                    catch { r.packError = "\(error)" }
+                    do throws(HookError) {
+                        r.outcome = try runtime.evaluate(reply: r.reply!, example: ex)
+                        armed = false
+                    } catch {
+                        r.packError = error.description
+                        r.outcome = Outcome.packError(error)
+                        if armed { firstReplies.append(error) }
+                    }
                 }
                 results[i] = r
                 try onResult(r)
-                launch()
+                if armed, let n = failFast, firstReplies.count >= n {
+                    armed = false
+                    // Throwing out of the group cancels the requests still in flight.
+                    if Self.same(firstReplies[...]) { throw PackFailing(count: n, firstError: firstReplies[0].description, beforeAnyCall: false) }
+                }
+                fill()
             }
         }
         return (results.compactMap { $0 }, stop)
+    }
+
+    static func failed(_ i: Int, _ ex: Example, _ error: HookError) -> ExampleResult {
+        ExampleResult(index: i, id: ex.id, source: ex.source, outcome: Outcome.packError(error), packError: error.description, usage: Usage(), cached: false)
+    }
+
+    /// The same hook failing with the same message (messages name no example, descriptions do).
+    static func same(_ errors: ArraySlice<HookError>) -> Bool {
+        guard let first = errors.first else { return false }
+        return errors.allSatisfy { $0.hook == first.hook && $0.message == first.message }
     }
 }

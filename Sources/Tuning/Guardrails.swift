@@ -6,6 +6,8 @@ import TaskPack
 /// answers from any split (found by 8-word overlap, and whole inputs of 4+ words).
 public struct Guardrails: Sendable {
     public static let ngram = 8
+    /// Fewer words than this in an edited section is not guidance (small optimizers send a word).
+    public static let shortest = 6
     let contract: [String]
     let leaks: Set<Int>
     let wholeInputs: Set<String>
@@ -31,24 +33,45 @@ public struct Guardrails: Sendable {
         metaNgrams = Guardrails.ngrams(Guardrails.words(optimizerInstructions)).subtracting(own)
     }
 
-    /// Why the candidate is rejected, or nil if it may be tried.
-    public func rejection(_ p: PromptProgram) -> String? {
+    /// Why the candidate is rejected, or nil if it may be tried. With the edited `section` and
+    /// the `best` prompt it was made from, the reason says exactly what to keep or change.
+    public func rejection(_ p: PromptProgram, section: String? = nil, best: PromptProgram? = nil) -> String? {
+        let at = section.map { " (section '\($0)')" } ?? ""
+        if let section, let best {
+            if best.section(section)?.frozen == true {
+                let open = best.sections.filter { !$0.frozen }.map { "'\($0.id)'" }.joined(separator: ", ")
+                return "section '\(section)' is frozen: rpt keeps it as it is. Edit \(open), or add a section under a new name"
+            }
+        }
+        if let section, section.lowercased() != "system", p.section(section) == nil {
+            return "the text is empty: write the section's complete new text"
+        }
+        if let best, p == best { return "it changes nothing: the text is the same as the current one" }
+        if let section, let text = section.lowercased() == "system" ? p.system : p.section(section)?.text,
+           Guardrails.words(text).count < Guardrails.shortest {
+            return "the text of section '\(section)' is too short to guide the task model: write its complete text, a few full sentences"
+        }
         let text = p.system + "\n" + p.instruction
         if p.instruction.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "the instruction is empty" }
+        if let line = p.headingLine { return "it has the line \"\(line)\"\(at), which prompt files use as a heading: word it another way" }
         let lower = text.lowercased()
         if let missing = contract.first(where: { !lower.contains($0.lowercased()) }) {
-            return "it drops the output contract: the prompt must keep \"\(missing)\" (the pack's extract depends on it)"
+            var why = "it drops the output contract: the prompt must keep the word \"\(missing)\" (the pack's parser depends on it)"
+            if let had = best?.sections.first(where: { $0.text.lowercased().contains(missing.lowercased()) }) {
+                why += "; section '\(had.id)' has it in the best prompt: keep it there"
+            }
+            return why
         }
-        if let tool = Guardrails.toolNames.first(where: { lower.contains($0) }) {
-            return "it talks about the optimizer's tools (\(tool)): a prompt is for the task model, not an edit of the optimizer"
+        if let tool = (Guardrails.toolNames + OptimizerSession.toolNames).first(where: { lower.contains($0) }) {
+            return "it talks about the tuning tools (\(tool))\(at): write only what the task model needs to do the task"
         }
         let words = Guardrails.words(text)
-        if let hit = firstHit(words, metaNgrams) { return "it copies the optimizer's own instructions (\"\(hit)\")" }
+        if let hit = firstHit(words, metaNgrams) { return "it copies the optimizer's own instructions (\"\(hit)\")\(at)" }
         if let hit = firstHit(words, leaks) {
-            return "it pastes text from the task's examples or gold answers (\"\(hit)\"): describe patterns instead of copying data"
+            return "it pastes text from the task's examples or gold answers (\"\(hit)\")\(at): describe the pattern in your own words"
         }
         if let input = Guardrails.windows(words, longest: Guardrails.ngram - 1).first(where: wholeInputs.contains) {
-            return "it pastes an example input from the data (\"\(input)\")"
+            return "it pastes an example input from the data (\"\(input)\")\(at): describe the pattern in your own words"
         }
         return nil
     }

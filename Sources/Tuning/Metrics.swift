@@ -1,14 +1,18 @@
 import Foundation
 import ModelClient
+import TaskPack
 
 /// The numbers of one evaluation: score, error rates, calibration, failure counts.
 public struct Metrics: Sendable, Equatable {
     public var examples = 0
-    /// Examples with a reply that the pack scored.
+    /// Examples in the score: all but API errors.
     public var scored = 0
+    /// Failed calls (after retries): the server's fault, reported apart and left out of the score.
     public var apiErrors = 0
+    /// Examples a hook failed on: in `scored` as 0 and in `failures` as `pack_error`, so a pack
+    /// that breaks can never raise a score.
     public var packErrors = 0
-    /// Mean score over scored examples (API and pack errors are not model mistakes).
+    /// Mean score over `scored`.
     public var score = 0.0
     public var formatErrors = 0
     public var failures: [String: Int] = [:]
@@ -18,6 +22,7 @@ public struct Metrics: Sendable, Equatable {
 
     public var formatErrorRate: Double { scored == 0 ? 0 : Double(formatErrors) / Double(scored) }
     public var apiErrorRate: Double { examples == 0 ? 0 : Double(apiErrors) / Double(examples) }
+    public var packErrorRate: Double { scored == 0 ? 0 : Double(packErrors) / Double(scored) }
 
     public init(_ results: [ExampleResult]) {
         examples = results.count
@@ -27,7 +32,12 @@ public struct Metrics: Sendable, Equatable {
             usage = usage + r.usage
             if r.cached { cached += 1 }
             if r.apiError != nil { apiErrors += 1; continue }
-            if r.packError != nil { packErrors += 1; continue }
+            if r.packError != nil {
+                packErrors += 1
+                scored += 1
+                failures[Outcome.packErrorMode, default: 0] += 1
+                continue
+            }
             guard let o = r.outcome else { continue }
             scored += 1
             total += o.score
@@ -60,7 +70,8 @@ public struct Calibration: Sendable, Equatable {
         brier = pairs.reduce(0) { $0 + pow($1.confidence - $1.score, 2) } / Double(pairs.count)
         var sums = [(c: Double, s: Double, n: Int)](repeating: (0, 0, 0), count: 10)
         for p in pairs {
-            let b = min(9, Int(p.confidence * 10))
+            // Clamped before the conversion: Int(_:) traps on NaN or a huge value (extract checks [0, 1], callers may not).
+            let b = p.confidence >= 0.1 ? min(9, Int(min(p.confidence, 1) * 10)) : 0
             sums[b].c += p.confidence; sums[b].s += p.score; sums[b].n += 1
         }
         bins = sums.map { Bin(confidence: $0.n == 0 ? 0 : $0.c / Double($0.n), accuracy: $0.n == 0 ? 0 : $0.s / Double($0.n), count: $0.n) }

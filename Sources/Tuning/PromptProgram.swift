@@ -3,53 +3,141 @@ import LuaHost
 import ModelClient
 import TaskPack
 
-/// A prompt as rpt tunes it: system text and instruction; the pack's `render` adds the example.
-public struct PromptProgram: Sendable, Equatable {
+/// A prompt as rpt tunes it: system text and an instruction made of named sections (a plain
+/// instruction is one section); the pack's `render` adds the example. The user turn is the
+/// instruction, a blank line, and the rendered example.
+public struct PromptProgram: Sendable, Equatable, Hashable {
     public var system: String
-    public var instruction: String
+    public var sections: [PromptSection]
 
-    public init(system: String, instruction: String) {
+    public init(system: String, sections: [PromptSection]) {
         self.system = system
-        self.instruction = instruction
+        self.sections = sections
     }
 
-    public init(_ p: TaskSpec.Prompt) { self.init(system: p.system, instruction: p.instruction) }
+    public init(system: String, instruction: String) {
+        self.init(system: system, sections: [PromptSection(id: "instruction", text: instruction)])
+    }
+
+    /// The pack's prompt, each text trimmed as tuning and prompt files keep them.
+    public init(_ p: TaskSpec.Prompt) {
+        let trim = { (s: String) in s.trimmingCharacters(in: .whitespacesAndNewlines) }
+        self.init(system: trim(p.system), sections: p.sections.map { PromptSection(id: $0.id, text: trim($0.text), frozen: $0.frozen) })
+    }
+
+    public var instruction: String { PromptSection.join(sections) }
+
+    public func section(_ id: String) -> PromptSection? { sections.first { $0.id == id } }
+
+    /// This prompt with one section's text replaced, or a new section added after the last
+    /// unfrozen one (so a frozen label list or output format stays where the pack put it).
+    /// An empty text removes an unfrozen section. Frozen sections cannot be changed.
+    public func editing(_ id: String, text: String) -> PromptProgram {
+        var out = self
+        let text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let i = sections.firstIndex(where: { $0.id == id }) {
+            if text.isEmpty { out.sections.remove(at: i) } else { out.sections[i].text = text }
+        } else if !text.isEmpty {
+            let at = (sections.lastIndex { !$0.frozen }).map { $0 + 1 } ?? 0
+            out.sections.insert(PromptSection(id: id, text: text), at: at)
+        }
+        return out
+    }
+
+    /// A line of the prompt that would read as a heading in `best_prompt.md`, if any: such a
+    /// prompt could not be read back exactly, so tuning refuses it.
+    public var headingLine: String? {
+        for text in [system] + sections.map(\.text) {
+            if let line = text.split(separator: "\n").first(where: { PromptProgram.heading(of: $0) != nil }) { return String(line) }
+        }
+        return nil
+    }
 
     /// The chat messages for one rendered example.
     public func messages(for rendered: String) -> [ChatMessage] {
         var out: [ChatMessage] = []
         if !system.isEmpty { out.append(.system(system)) }
+        let instruction = self.instruction
         out.append(.user(instruction.isEmpty ? rendered : instruction + "\n\n" + rendered))
         return out
     }
 
-    public var json: JSONValue { ["system": .string(system), "instruction": .string(instruction)] }
+    public var json: JSONValue {
+        ["system": .string(system), "instruction": .string(instruction),
+         "sections": .array(sections.map { ["id": .string($0.id), "text": .string($0.text), "frozen": .bool($0.frozen)] })]
+    }
 
-    public var markdown: String { "## System\n\n\(system)\n\n## Instruction\n\n\(instruction)\n" }
+    /// By section, as `best_prompt.md` shows it; `load` reads it back to the same prompt.
+    public var markdown: String {
+        var out = "## System\n\n\(system)\n"
+        for s in sections { out += "\n## Section \(s.id)\(s.frozen ? " (frozen)" : "")\n\n\(s.text)\n" }
+        return out
+    }
 
-    /// Reads a prompt file: JSON `{"system": ..., "instruction": ...}`, Markdown with `## System`
-    /// and `## Instruction` sections (as rpt writes), or plain text (the instruction; the system
-    /// text stays the pack's).
+    /// Reads a prompt file: JSON (as rpt writes it, or `{"system": ..., "instruction": ...}`),
+    /// Markdown as `markdown` writes it (`## System`, `## Section ID`, or `## Instruction`
+    /// headings; other lines, `## ` ones included, are text), or plain text (the instruction; the
+    /// system text stays the pack's).
     public static func load(path: String, default base: PromptProgram) throws -> PromptProgram {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PackError(path, "cannot read the prompt file")
+            throw PackError(path, "cannot read the prompt file (it must be UTF-8 text)")
         }
         if path.hasSuffix(".json") {
-            guard let v = try? JSON.decode(text), let instruction = v["instruction"]?.string else {
-                throw PackError(path, "a JSON prompt file is {\"system\": \"...\", \"instruction\": \"...\"}")
+            guard let v = try? JSON.decode(text), let p = from(json: v, system: base.system) else {
+                throw PackError(path, "a JSON prompt file is {\"system\": \"...\", \"instruction\": \"...\"} or rpt's best_prompt.json")
             }
-            return PromptProgram(system: v["system"]?.string ?? base.system, instruction: instruction)
+            return p
         }
-        let sections = text.components(separatedBy: "\n## ")
-        if text.hasPrefix("## System") || sections.count > 1 {
-            var system = base.system, instruction = base.instruction
-            for s in sections {
-                let body = s.drop { $0 != "\n" }.trimmingCharacters(in: .whitespacesAndNewlines)
-                let head = s.replacingOccurrences(of: "## ", with: "").prefix { $0 != "\n" }.lowercased()
-                if head.hasPrefix("system") { system = body } else if head.hasPrefix("instruction") { instruction = body }
+        var system: String?, sections: [PromptSection] = []
+        var heading: (id: String, frozen: Bool)?, body: [Substring] = []
+        func close() {
+            let t = body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            if let h = heading {
+                if h.id == "system" { system = t } else { sections.append(PromptSection(id: h.id, text: t, frozen: h.frozen)) }
             }
-            return PromptProgram(system: system, instruction: instruction)
+            body = []
         }
-        return PromptProgram(system: base.system, instruction: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard let h = PromptProgram.heading(of: line) else { body.append(line); continue }
+            if heading == nil, !body.joined().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw PackError(path, "text before the first '## System' or '## Section NAME' heading: put it under a heading, or drop the headings for a plain instruction")
+            }
+            close()
+            heading = h
+        }
+        guard heading != nil else {
+            return PromptProgram(system: base.system, instruction: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        close()
+        guard Set(sections.map(\.id)).count == sections.count else { throw PackError(path, "a section name is used twice") }
+        return PromptProgram(system: system ?? base.system, sections: sections.isEmpty ? base.sections : sections)
+    }
+
+    /// `## System`, `## Instruction` or `## Section ID [(frozen)]`: the only headings a prompt
+    /// file has; any other line is text.
+    public static func heading(of line: Substring) -> (id: String, frozen: Bool)? {
+        guard line.hasPrefix("## ") else { return nil }
+        let words = line.dropFirst(3).split(separator: " ").map(String.init)
+        switch (words.first, words.count) {
+        case ("System", 1): return ("system", false)
+        case ("Instruction", 1): return ("instruction", false)
+        case ("Section", 2) where PromptSection.isValidID(words[1]): return (words[1], false)
+        case ("Section", 3) where PromptSection.isValidID(words[1]) && words[2] == "(frozen)": return (words[1], true)
+        default: return nil
+        }
+    }
+
+    /// A prompt from rpt's JSON form (sections) or the plain `{system, instruction}` form.
+    public static func from(json v: JSONValue, system: String = "") -> PromptProgram? {
+        let sys = v["system"]?.string ?? system
+        if let items = v["sections"]?.array {
+            var sections: [PromptSection] = []
+            for item in items {
+                guard let id = item["id"]?.string, let text = item["text"]?.string else { return nil }
+                sections.append(PromptSection(id: id, text: text, frozen: item["frozen"] == .bool(true)))
+            }
+            return PromptProgram(system: sys, sections: sections)
+        }
+        return v["instruction"]?.string.map { PromptProgram(system: sys, instruction: $0) }
     }
 }

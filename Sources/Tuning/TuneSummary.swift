@@ -27,27 +27,49 @@ public enum TuneSummary {
         return out
     }
 
-    /// The most calls and tokens the run can use, and their cost with the price table.
-    public static func estimate(settings s: TuneSettings, train: Int, dev: Int, test: Int, meanPromptChars: Int,
+    /// The most calls and output tokens the run can use, the input tokens they can carry (from
+    /// the longest prompt), and their cost with the price table. Calls and output tokens are hard
+    /// bounds: the optimizer may make twice its tool calls a round (replies that call no tool, the
+    /// nudge after them, and duplicates do not use one up), each up to its max tokens; the critic
+    /// labels up to `Critic.defaultLabels` failures of every report on optimization examples.
+    public static func estimate(settings s: TuneSettings, train: Int, dev: Int, test: Int, maxPromptChars: Int,
                                 config: ModelConfig) -> String {
         let trainN = s.trainSample > 0 ? min(s.trainSample, train) : train
         let devN = min(s.devLimit ?? dev, dev), testN = min(s.testLimit ?? test, test)
         let perRoundTarget = s.toolCallsPerRound * trainN + s.candidatesPerRound * (devN + trainN)
         let targetCalls = trainN + devN + s.rounds * perRoundTarget + 2 * testN
-        let optimizerCalls = s.rounds * s.toolCallsPerRound
-        let targetIn = targetCalls * (meanPromptChars / 4), targetOut = targetCalls * (s.targetMaxTokens ?? 512)
-        let optIn = optimizerCalls * 8000, optOut = optimizerCalls * 1500
-        func cost(_ model: String, _ i: Int, _ o: Int) -> String {
+        let perRound = 2 * s.toolCallsPerRound
+        let optimizerCalls = s.rounds * perRound
+        // A candidate is the prompt with one section rewritten by the optimizer: at most its reply longer.
+        // Doubles: the product of large settings must not overflow an Int.
+        let promptTokens = Double(maxPromptChars / 3 + s.optimizerMaxTokens)
+        let targetIn = Double(targetCalls) * promptTokens, targetOut = Double(targetCalls) * Double(s.targetMaxTokens ?? Tuner.defaultMaxTokens)
+        // Each optimizer call resends the conversation: the round's context, then every earlier reply and tool result.
+        let context = 8000.0, step = Double(s.optimizerMaxTokens + 3000), k = Double(perRound)
+        let optIn = Double(s.rounds) * (k * context + k * (k - 1) / 2 * step)
+        let optOut = Double(optimizerCalls) * Double(s.optimizerMaxTokens)
+        let reports = 1 + s.rounds * s.toolCallsPerRound
+        let criticCalls = s.critic == nil ? 0 : reports * Critic.defaultLabels
+        let criticIn = Double(criticCalls) * 1500, criticOut = Double(criticCalls * Critic.maxTokens)
+        func cost(_ model: String, _ i: Double, _ o: Double) -> String {
             guard let p = config.price(for: model) else { return "unknown price" }
-            return String(format: "$%.2f", p.cost(Usage(inputTokens: i, outputTokens: o)))
+            return String(format: "$%.2f", (i * p.input + o * p.output) / 1e6)
         }
-        return """
+        func n(_ x: Double) -> String { String(format: "%.0f", x) }
+        var out = """
             rpt tune --dry-run: at most, with \(s.rounds) rounds of \(s.toolCallsPerRound) optimizer tool calls and \(s.candidatesPerRound) candidates
-              target     \(s.target): \(targetCalls) calls, about \(targetIn) tokens in and up to \(targetOut) out: \(cost(s.target, targetIn, targetOut))
-              optimizer  \(s.optimizer): \(optimizerCalls) calls, about \(optIn) tokens in and \(optOut) out: \(cost(s.optimizer, optIn, optOut))
-              examples   \(trainN) optimization (sample), \(devN) dev, \(testN) test
-            Real runs use far less: most rounds evaluate a few prompts, and repeated calls come from the cache.
+              target     \(s.target): \(targetCalls) calls, up to \(n(targetIn)) tokens in and \(n(targetOut)) out: \(cost(s.target, targetIn, targetOut))
+              optimizer  \(s.optimizer): \(optimizerCalls) calls, up to \(n(optIn)) tokens in and \(n(optOut)) out: \(cost(s.optimizer, optIn, optOut))
 
             """
+        if let critic = s.critic {
+            out += "  critic     \(critic): \(criticCalls) calls, up to \(n(criticIn)) tokens in and \(n(criticOut)) out: \(cost(critic, criticIn, criticOut))\n"
+        }
+        out += """
+              examples   \(trainN) optimization (sample), \(devN) dev, \(testN) test
+            Tokens in are counted at 3 characters a token. Real runs use far less: most rounds evaluate a few prompts, and repeated calls come from the cache.
+
+            """
+        return out
     }
 }

@@ -55,8 +55,8 @@ public final class Tuner {
         var rng = SplitMix(settings.seed)
         let shuffled = data[.train].shuffled(using: &rng)
         train = settings.trainSample > 0 ? Array(shuffled.prefix(settings.trainSample)) : shuffled
-        dev = Array(data[.dev].prefix(settings.devLimit ?? .max))
-        test = Array(data[.test].prefix(settings.testLimit ?? .max))
+        dev = PackData.sample(data[.dev], n: settings.devLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
+        test = PackData.sample(data[.test], n: settings.testLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         let all = Split.allCases.flatMap { data[$0] }
         let rendered = all.compactMap { try? runtime.render($0) }
         let golds = all.compactMap { (try? runtime.gold($0)) ?? nil }
@@ -82,7 +82,7 @@ public final class Tuner {
 
     func evaluate(_ program: PromptProgram, _ examples: [Example]) async throws -> [ExampleResult] {
         var evaluator = Evaluator(client: target)
-        evaluator.maxTokens = settings.targetMaxTokens
+        evaluator.maxTokens = settings.targetMaxTokens ?? runtime.spec.maxTokens ?? Tuner.defaultMaxTokens
         let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program)
         if let stop { throw BudgetStop(message: stop.message) }
         return results
@@ -94,6 +94,7 @@ public final class Tuner {
                                   "test": .int(Int64(test.count))])
         var reports: [DiagnosticReport] = []
         var history: [String] = []
+        var tried: [PromptProgram: String] = [:]
         var best: Incumbent
         var stopReason = "iteration limit (\(settings.rounds) rounds)"
         var initialDevScore = Double.nan
@@ -123,13 +124,21 @@ public final class Tuner {
                         return try await trainReport("a prompt under test on \(sample.count) optimization examples", results, sample,
                                                      best: best.train, warnings: collapse.map { [$0] } ?? [])
                     },
-                    rejection: { [guardrails] in guardrails.rejection($0) },
+                    rejection: { [guardrails, best] in guardrails.rejection($0.program, section: $0.section, best: best.program) },
+                    triedBefore: { tried[$0] },
                     latestReport: reports.last!)
                 let outcome = try await session.round(context: context, current: best.program, actions: actions)
+                try store.write(String(format: "rounds/%02d/optimizer.json", round), json: .array(outcome.transcript))
                 reports = Array((reports + outcome.reports).suffix(settings.reportsKept))
-                for (p, why) in outcome.rejected {
-                    store.log("candidate_rejected", ["round": .int(Int64(round)), "prompt": p.json, "reason": .string(why)])
+                for (e, why) in outcome.rejected {
+                    store.log("candidate_rejected", ["round": .int(Int64(round)), "section": .string(e.section), "modes": .array(e.modes.map(JSONValue.string)),
+                                                     "prompt": e.program.json, "reason": .string(why)])
+                    history.append("round \(round): edit of section '\(e.section)' rejected: \(why)")
                 }
+                store.log("optimizer_round", ["round": .int(Int64(round)), "model_calls": .int(Int64(outcome.modelCalls)),
+                                              "readable_tool_calls": .int(Int64(outcome.readableToolCalls)),
+                                              "candidates": .int(Int64(outcome.accepted.count)), "rejected": .int(Int64(outcome.rejected.count)),
+                                              "duplicates": .int(Int64(outcome.duplicates))])
                 var improved = false
                 for (i, c) in outcome.accepted.enumerated() {
                     let results = try await evaluate(c.program, dev)
@@ -140,13 +149,23 @@ public final class Tuner {
                     let kept = real || shorter
                     let report = DiagnosticReport.build(label: "round \(round) candidate \(i + 1) on dev", results: results, examples: dev,
                                                         runtime: runtime, best: best.dev)
+                    let effects = report.modes.filter { ($0.fixed ?? 0) + ($0.broke ?? 0) > 0 }
+                    let effectText = effects.map { "\($0.id) fixed \($0.fixed ?? 0), broke \($0.broke ?? 0)" }.joined(separator: "; ")
                     try store.write(String(format: "rounds/%02d/candidate-%d.json", round, i + 1),
-                                    json: ["prompt": c.program.json, "rationale": .string(c.rationale), "kept": .bool(kept), "report": report.json])
+                                    json: ["prompt": c.program.json, "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
+                                           "rationale": .string(c.rationale), "kept": .bool(kept), "report": report.json])
                     store.log("candidate_scored", ["round": .int(Int64(round)), "candidate": .int(Int64(i + 1)), "dev_score": .double(metrics.score),
+                                                   "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
+                                                   "effects": .object(Dictionary(uniqueKeysWithValues: effects.map {
+                                                       ($0.id, ["fixed": .int(Int64($0.fixed ?? 0)), "broke": .int(Int64($0.broke ?? 0))])
+                                                   })),
                                                    "gain": .double(interval.mean), "gain_lower": .double(interval.lower), "kept": .bool(kept),
                                                    "why": .string(real ? "dev gain is real" : shorter ? "same dev score, fewer tokens" : "no real dev gain")])
-                    history.append(String(format: "round %d candidate %d: dev %.3f (best was %.3f) — %@", round, i + 1, metrics.score,
-                                          best.devScore, kept ? "kept" : "not kept"))
+                    let verdict = kept ? "kept" : "not kept (no real dev gain)"
+                    tried[c.program] = String(format: "round %d: dev %.3f, %@", round, metrics.score, verdict)
+                    history.append(String(format: "round %d: edit of section '%@' for %@: dev %.3f (best was %.3f) — %@", round, c.section,
+                                          c.modes.isEmpty ? "no named mode" : c.modes.joined(separator: ", "), metrics.score, best.devScore, verdict)
+                                   + (effectText.isEmpty ? "" : "; " + effectText))
                     if kept {
                         let trainResults = try await evaluate(c.program, train)
                         improved = improved || real
@@ -176,7 +195,7 @@ public final class Tuner {
     /// After a budget stop: the best prompt as the log and files have it.
     private func bestSoFar(_ initial: PromptProgram) throws -> Incumbent {
         let saved = store.read("best_prompt.json").flatMap { try? JSON.decode($0) }
-        let program = saved.flatMap { v in v["instruction"]?.string.map { PromptProgram(system: v["system"]?.string ?? "", instruction: $0) } } ?? initial
+        let program = saved.flatMap { PromptProgram.from(json: $0) } ?? initial
         return Incumbent(program: program, dev: [], devScore: .nan, train: [], round: -1)
     }
 
@@ -210,6 +229,10 @@ public final class Tuner {
                 "best_round": .int(Int64(best.round)), "best_prompt": best.program.json]
     }
 
+    /// Target replies are bounded unless the user or the pack says otherwise: a small local
+    /// model can ramble to the end of its context.
+    public static let defaultMaxTokens = 512
+
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }
 
     func tokensAndCost() -> String {
@@ -223,11 +246,15 @@ public final class Tuner {
         var out = "# Round \(round) of at most \(settings.rounds)\n\nTask: \(spec.description)\n"
         out += "Replies must be \(spec.output == .json ? "JSON" : "text") that the task's parser reads"
         out += spec.contract.isEmpty ? ".\n" : "; every prompt must keep: " + spec.contract.map { "\"\($0)\"" }.joined(separator: ", ") + ".\n"
-        out += String(format: "\n## Current best prompt (dev score %.3f, from round %d)\n", best.devScore, best.round)
-        out += "### System\n\(best.program.system)\n### Instruction\n\(best.program.instruction)\n"
+        out += String(format: "\n## Current best prompt (dev score %.3f, from round %d), by section\n", best.devScore, best.round)
+        out += "### system\n\(best.program.system)\n"
+        for s in best.program.sections { out += "### \(s.id)\(s.frozen ? " (frozen: kept as it is)" : "")\n\(s.text)\n" }
         out += "\n## History\n" + (history.isEmpty ? "No candidates yet.\n" : history.suffix(12).joined(separator: "\n") + "\n")
         out += "\n## Latest reports (most recent last)\n\n" + reports.map { $0.text() }.joined(separator: "\n")
-        out += "\nSubmit up to \(settings.candidatesPerRound) candidates this round with submit_candidate, or call stop."
+        out += "\n## Your move\nPropose up to \(settings.candidatesPerRound) candidates this round, each with one edit_section call, or call stop. "
+            + "A good edit adds a section of guidance (or rewrites an open section): a few short rules in full sentences, "
+            + "in general terms, that would have prevented the failures above. Example call:\n"
+            + #"{"tool": "edit_section", "arguments": {"section": "guidance", "text": "Rules:\n- <a rule>\n- <another rule>", "modes": ["<a failure mode>"]}}"#
         return out
     }
 }

@@ -17,7 +17,9 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let check = PackCheck.run(directory: URL(fileURLWithPath: pack))
+        let status = StatusLine()
+        let check = PackCheck.run(directory: URL(fileURLWithPath: pack), progress: status.report)
+        status.finish()
         print(check.render(pack: pack), terminator: "")
         if !check.passed { throw ExitCode.failure }
     }

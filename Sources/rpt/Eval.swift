@@ -16,27 +16,40 @@ struct Eval: AsyncParsableCommand {
 
     @Argument(help: "The task pack folder.") var pack: String
     @Option(help: "The model to evaluate, provider:model.") var target: String
-    @Option(help: "A prompt file (.json, .md with ## System / ## Instruction, or text = the instruction). Default: the pack's prompt.")
+    @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
     @Option(help: "The split: train, dev or test.") var split: String = "dev"
-    @Option(help: "Evaluate only the first N examples of the split.") var limit: Int?
-    @Option(help: "Fail (exit 1) when the score is below this.") var minScore: Double?
+    // .unconditional: "-3" is read as a value (and refused by validate), not as an unknown flag.
+    @Option(parsing: .unconditional, help: "Evaluate a seeded sample of N examples drawn across the split (by the pack's label field when it declares one), kept in file order.")
+    var limit: Int?
+    @Option(parsing: .unconditional, help: "Seed of the --limit sample, an integer of 0 or more (the same seed gives the same sample).")
+    var seed: Int = 1
+    @Option(parsing: .unconditional, help: "Fail (exit 1) when the score is below this.") var minScore: Double?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(help: "The folder for results (default runs/eval-PACK-SPLIT-TIME).") var out: String?
     @Flag(help: "Do not read or write the response cache.") var noCache = false
     @Option(help: "Write every request and reply to this cassette (replay it with --target replay:FILE).") var record: String?
     @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
-    @Option(help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
-    @Option(help: "The most tokens a reply may have.") var maxTokens: Int?
+    @Option(parsing: .unconditional, help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
+    @Option(parsing: .unconditional, help: "The most tokens a reply may have (default: the pack's max_tokens, else 512).") var maxTokens: Int?
     @Flag(help: "Ask the server for a JSON object reply (response_format), for packs whose output is JSON.") var jsonMode = false
-    @Option(help: "Stop after this many tokens in all.") var budgetTokens: Int?
-    @Option(help: "Stop after this cost in US dollars.") var budgetCost: Double?
-    @Option(help: "Stop after this many seconds.") var budgetSeconds: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
+    @Option(parsing: .unconditional, help: "Stop after this cost in US dollars.") var budgetCost: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many seconds.") var budgetSeconds: Double?
 
     func validate() throws {
+        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        }
         guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
         if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score is a score in [0, 1]") }
+        guard temperature.isFinite, (0...2).contains(temperature) else { throw ValidationError("--temperature must be from 0 to 2") }
+        if let n = maxTokens, !(1...Checked.maxTokensPerReply).contains(n) { throw ValidationError("--max-tokens must be from 1 to \(Checked.maxTokensPerReply)") }
+        if let n = budgetTokens, n < 1 { throw ValidationError("--budget-tokens must be at least 1") }
+        if let c = budgetCost, !(c.isFinite && c >= 0) { throw ValidationError("--budget-cost must be a number of US dollars, 0 or more") }
+        if let t = budgetSeconds, !(t.isFinite && t > 0) { throw ValidationError("--budget-seconds must be a number of seconds above 0") }
     }
 
     func run() async throws {
@@ -45,18 +58,20 @@ struct Eval: AsyncParsableCommand {
         do { runtime = try PackRuntime(directory: dir) } catch {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
-        let data = try PackData.load(spec: runtime.spec, directory: dir, limit: limit ?? .max)
-        let examples = data[Split(rawValue: split)!]
+        let data = try PackData.load(spec: runtime.spec, directory: dir)
+        let examples = PackData.sample(data[Split(rawValue: split)!], n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
         var config = try ModelConfig.load(packDirectory: dir)
         let name = try ModelName(parsing: target)
-        if let baseURL { config.endpoints[name.provider]?.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL }
+        if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
+        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target]) } catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
                                cache: cache, recordTo: record)
         var evaluator = Evaluator(client: try hub.client(target, role: "target"))
         evaluator.temperature = temperature
-        evaluator.maxTokens = maxTokens
+        evaluator.maxTokens = maxTokens ?? runtime.spec.maxTokens ?? Tuner.defaultMaxTokens
         evaluator.jsonMode = jsonMode
+        evaluator.failFast = 5
         let base = PromptProgram(runtime.spec.prompt)
         let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
 
@@ -64,6 +79,7 @@ struct Eval: AsyncParsableCommand {
         let folder = out ?? "runs/eval-\(runtime.spec.name)-\(split)-\(stamp.replacingOccurrences(of: ":", with: ""))"
         let results = try ResultsFile(path: folder + "/results.jsonl")
         let progress = Progress(total: examples.count)
+        hub.onNotice { progress.note($0) }
 
         let work = Task { try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
             try results.append(r)
@@ -76,11 +92,16 @@ struct Eval: AsyncParsableCommand {
             progress.finish()
             FileHandle.standardError.write(Data("interrupted: results so far are in \(results.path)\n".utf8))
             throw ExitCode(130)
+        } catch let failing as PackFailing {
+            progress.finish()
+            FileHandle.standardError.write(Data("stopped: \(failing)\nfix the pack (rpt check \(pack) runs its hooks without a model); results so far are in \(results.path)\n".utf8))
+            throw ExitCode.failure
         }
         progress.finish()
         let report = EvalReport(pack: runtime.spec.name, split: split, model: target, metrics: Metrics(done),
                                 ledger: hub.ledger.lines, cost: hub.ledger.totalCost, resultsFile: results.path,
-                                stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first)
+                                stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first,
+                                firstPackError: done.lazy.compactMap(\.packError).first)
         try (JSON.encode(report.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
         print(json ? JSON.encode(report.json) : report.text, terminator: json ? "\n" : "")
         if report.metrics.scored == 0 && report.metrics.examples > 0 {

@@ -18,20 +18,21 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "The model whose prompt is tuned, provider:model.") var target: String?
     @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
     @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
-    @Option(help: "Rounds at most.") var rounds: Int = 10
-    @Option(help: "Candidates the optimizer submits per round.") var candidates: Int = 2
-    @Option(help: "Stop after this many rounds without a dev gain.") var patience: Int = 3
-    @Option(help: "Examples of the optimization set an evaluation uses (0 = all).") var trainSample: Int = 100
-    @Option(help: "Use at most N dev examples.") var devLimit: Int?
-    @Option(help: "Use at most N test examples.") var testLimit: Int?
-    @Option(help: "Confidence that a dev gain is real before a candidate replaces the best.") var level: Double = 0.95
-    @Option(help: "Optimizer tool calls per round at most.") var toolCalls: Int = 12
-    @Option(help: "Seed for sampling and the bootstrap.") var seed: Int = 1
-    @Option(help: "The most tokens a target reply may have.") var maxTokens: Int?
+    // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag.
+    @Option(parsing: .unconditional, help: "Rounds at most.") var rounds: Int = 10
+    @Option(parsing: .unconditional, help: "Candidates the optimizer submits per round.") var candidates: Int = 2
+    @Option(parsing: .unconditional, help: "Stop after this many rounds without a dev gain.") var patience: Int = 3
+    @Option(parsing: .unconditional, help: "Examples of the optimization set an evaluation uses (0 = all).") var trainSample: Int = 100
+    @Option(parsing: .unconditional, help: "Use at most N dev examples.") var devLimit: Int?
+    @Option(parsing: .unconditional, help: "Use at most N test examples.") var testLimit: Int?
+    @Option(parsing: .unconditional, help: "Confidence that a dev gain is real before a candidate replaces the best.") var level: Double = 0.95
+    @Option(parsing: .unconditional, help: "Optimizer tool calls per round at most.") var toolCalls: Int = 12
+    @Option(parsing: .unconditional, help: "Seed for sampling and the bootstrap, an integer of 0 or more.") var seed: Int = 1
+    @Option(parsing: .unconditional, help: "The most tokens a target reply may have.") var maxTokens: Int?
     @Option(help: "Base URL for the target's provider (OpenAI-compatible server); with --resume, where that server is now.") var baseURL: String?
-    @Option(help: "Stop after this many tokens in all.") var budgetTokens: Int?
-    @Option(help: "Stop after this cost in US dollars.") var budgetCost: Double?
-    @Option(help: "Stop after this many seconds.") var budgetSeconds: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
+    @Option(parsing: .unconditional, help: "Stop after this cost in US dollars (every model of the run needs a price).") var budgetCost: Double?
+    @Option(parsing: .unconditional, help: "Stop after this many seconds, calls in flight included.") var budgetSeconds: Double?
     @Option(help: "The run folder (default runs/PACK-TIME).") var run: String?
     @Option(help: "Continue the killed run in this folder.") var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
@@ -41,43 +42,69 @@ struct Tune: AsyncParsableCommand {
             guard pack != nil else { throw ValidationError("give the task pack folder (or --resume RUN)") }
             guard target != nil else { throw ValidationError("--target is required: the model whose prompt is tuned, e.g. openai:gpt-4.1-mini") }
         }
-        guard rounds >= 1, candidates >= 1, patience >= 1, toolCalls >= 1 else { throw ValidationError("--rounds, --candidates, --patience and --tool-calls must be at least 1") }
-        guard level > 0.5, level < 1 else { throw ValidationError("--level is a confidence between 0.5 and 1, e.g. 0.95") }
+        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        }
+        // The same limits config.json is held to, named as options.
+        do { try commandLineSettings(pack: pack ?? "", target: target ?? "", optimizer: optimizer ?? "").check(source: "the command line") }
+        catch let e as ModelError { throw ValidationError(e.message) }
+    }
+
+    func commandLineSettings(pack: String, target: String, optimizer: String) -> TuneSettings {
+        var s = TuneSettings(pack: pack, target: target, optimizer: optimizer)
+        s.critic = critic
+        s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
+        s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
+        s.seed = UInt64(truncatingIfNeeded: seed); s.targetMaxTokens = maxTokens
+        s.budget = Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)
+        return s
     }
 
     func settings() throws -> TuneSettings {
         if let resume {
             guard let text = try? String(contentsOfFile: resume + "/config.json", encoding: .utf8), let v = try? JSON.decode(text) else {
-                throw ValidationError("\(resume) is not a run folder (no readable config.json)")
+                throw Refusal("\(resume) is not a run folder (no readable config.json)")
             }
-            var s = try TuneSettings(json: v)
+            var s: TuneSettings
+            do { s = try TuneSettings(json: v) } catch let e as ModelError { throw Refusal("\(resume)/\(e.message)") }
             if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }   // the server may have moved
+            // A password is never written down, so a run that had one needs it again.
+            for (provider, url) in s.baseURLs where url.contains(":\(Redact.mark)@") {
+                throw Refusal("the base URL of \(provider) for this run had a password, which rpt does not write down: "
+                              + "give it again with --base-url")
+            }
             return s
         }
-        var s = TuneSettings(pack: pack!, target: target!, optimizer: optimizer ?? target!)
-        s.critic = critic
-        s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
-        s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
-        s.seed = UInt64(seed); s.targetMaxTokens = maxTokens
-        s.budget = Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)
+        var s = commandLineSettings(pack: pack!, target: target!, optimizer: optimizer ?? target!)
         if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }
         return s
     }
 
     func run() async throws {
-        let s = try settings()
+        var s = try settings()
         let dir = URL(fileURLWithPath: s.pack)
         let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir) } catch { throw ValidationError("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
+        do { runtime = try PackRuntime(directory: dir) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
+        try TuneData.refuseUnusable(data, pack: s.pack)
+        let files = try PackFingerprint.files(of: runtime.spec, directory: dir)
+        if resume != nil, !s.packFiles.isEmpty {
+            let changed = PackFingerprint.differences(recorded: s.packFiles, now: files)
+            guard changed.isEmpty else {
+                throw Refusal("the pack changed since this run started (\(changed.prefix(5).joined(separator: ", "))), so its events "
+                              + "would mix two versions: put the files back as they were, or start a new run")
+            }
+        }
+        s.packFiles = files
         var config = try ModelConfig.load(packDirectory: dir)
-        for (provider, url) in s.baseURLs { config.endpoints[provider]?.baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url }
+        for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
+        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + (s.critic.map { [$0] } ?? [])) }
+        catch let e as ModelError { throw Refusal(e.message) }
 
         if dryRun {
-            let sample = data[.train].prefix(50).compactMap { try? runtime.render($0) }
-            let mean = sample.isEmpty ? 0 : sample.map(\.utf8.count).reduce(0, +) / sample.count
+            let longest = Split.allCases.flatMap { data[$0] }.compactMap { try? runtime.render($0) }.map(\.utf8.count).max() ?? 0
             print(TuneSummary.estimate(settings: s, train: data[.train].count, dev: data[.dev].count, test: data[.test].count,
-                                       meanPromptChars: mean + runtime.spec.prompt.system.utf8.count + runtime.spec.prompt.instruction.utf8.count,
+                                       maxPromptChars: longest + PromptProgram(runtime.spec.prompt).markdown.utf8.count,
                                        config: config), terminator: "")
             return
         }
@@ -86,18 +113,52 @@ struct Tune: AsyncParsableCommand {
         let store = try RunStore(folder: URL(fileURLWithPath: folder))
         if resume == nil { try store.write("config.json", json: s.json) }
         else { FileHandle.standardError.write(Data("resuming \(folder): \(store.loggedEvents.count) events logged; replaying them from the run's cache\n".utf8)) }
-        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: try ResponseCache(path: store.cachePath),
-                               cacheAllTemperatures: true)
+        let cache = try ResponseCache(path: store.cachePath, fix: "move it aside to go on without it (the resume then asks the models again "
+                                      + "for what it held, and stops if a reply differs)")
+        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: cache, cacheAllTemperatures: true, cacheRequired: true)
+        let notices = Notices(interval: 2)
+        hub.onNotice { notices.say($0) }
         let tuner = try Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data)
         tuner.progress = { line in FileHandle.standardError.write(Data((line + "\n").utf8)) }
-        let work = Task { try await tuner.run() }
-        let interrupt = Interrupt { work.cancel() }
+        let work = Cancellable<TuneResult>()
+        store.onFailure = { work.cancel(because: $0.description) }     // a replay that differs stops the run at once
+        let task = Task { try await tuner.run() }
+        work.set(task)
+        let interrupt = Interrupt { task.cancel() }
         defer { interrupt.cancel() }
         let result: TuneResult
-        do { result = try await work.value } catch where error is CancellationError || (error as? ModelError)?.kind == .cancelled {
+        do { result = try await task.value } catch {
+            if let reason = work.reason { throw Refusal(reason) }
+            if let failed = error as? CacheWriteFailed { throw Refusal(failed.description) }
+            guard error is CancellationError || (error as? ModelError)?.kind == .cancelled else { throw error }
             FileHandle.standardError.write(Data("interrupted: continue with rpt tune --resume \(folder)\n".utf8))
             throw ExitCode(130)
         }
+        if let reason = work.reason { throw Refusal(reason) }
         print(TuneSummary.table(pack: runtime.spec.name, result: result, ledger: hub.ledger, folder: folder), terminator: "")
+    }
+}
+
+/// What a tuning run needs of the data, checked before any call: every split has examples (an
+/// empty dev split would print a score of 0 and pick nothing), and ids are unique (results are
+/// paired by id between prompts).
+enum TuneData {
+    static func refuseUnusable(_ data: PackData, pack: String) throws {
+        for split in [Split.train, .dev, .test] where data[split].isEmpty {
+            throw Refusal("the \(split.rawValue) split of \(pack) is empty (\(data.provenance[split] ?? "no file")): tuning needs "
+                          + "examples in train, dev and test; add rows, or let rpt carve dev and test from train (data = \"FILE\")")
+        }
+        var first: [String: String] = [:]
+        var repeats: [String] = []
+        for split in Split.allCases {
+            for ex in data[split] {
+                if let at = first[ex.id] { repeats.append("'\(ex.id)' at \(ex.source) (first at \(at))") } else { first[ex.id] = ex.source }
+            }
+        }
+        guard repeats.isEmpty else {
+            throw Refusal("ids must be unique across all splits (results are paired by id), but \(repeats.count) "
+                          + (repeats.count == 1 ? "is" : "are") + " used again: " + repeats.prefix(3).joined(separator: "; ")
+                          + (repeats.count > 3 ? "; ..." : "") + " (rpt check \(pack) lists them all)")
+        }
     }
 }

@@ -79,6 +79,120 @@ import MockServer
     }
 }
 
+/// What a hostile or broken pack can do to a run: nothing to the user's keys or money, and
+/// nothing to the score but lower it.
+@Suite struct EvalPackCLITests {
+    static let secret = EvalCLITests.secret
+
+    func temp(_ name: String) -> String { EvalCLITests().temp(name) }
+
+    /// A user config folder (XDG_CONFIG_HOME) holding this rpt.toml.
+    func userConfig(_ toml: String) throws -> String {
+        let dir = temp("xdg")
+        try FileManager.default.createDirectory(atPath: dir + "/rpt", withIntermediateDirectories: true)
+        try toml.write(toFile: dir + "/rpt/rpt.toml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    @Test func aPacksConfigNeverGetsTheKeyOrThePrices() throws {
+        let server = try MockServer(handler: HostilePack.echo)
+        defer { server.stop() }
+        let hostile = """
+            [providers.openai]
+            base_url = "\(server.baseURL)"
+            api_key_env = "OPENAI_API_KEY"
+            [prices."openai:gpt-4.1-mini"]
+            input = 0
+            output = 0
+            """
+        let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")], files: ["rpt.toml": hostile])
+        let env = ["OPENAI_API_KEY": Self.secret, "RPT_CACHE_DIR": temp("cache"), "XDG_CONFIG_HOME": temp("none")]
+        let r = try CLI.run(["eval", pack.path, "--target", "openai:gpt-4.1-mini", "--budget-cost", "0.01", "--out", temp("o")], environment: env)
+        #expect(r.status != 0)
+        #expect(r.err.contains(pack.appendingPathComponent("rpt.toml").path + ": prices.\"openai:gpt-4.1-mini\".input"), "\(r.err)")
+        #expect(r.err.contains("providers.openai.base_url: a task pack may not set providers"))
+        #expect(server.requestCount == 0)
+        #expect(!r.out.contains(Self.secret) && !r.err.contains(Self.secret))
+
+        // The same server in the user's own rpt.toml is the user's choice: it gets the key, and the price stays.
+        try FileManager.default.removeItem(at: pack.appendingPathComponent("rpt.toml"))
+        let user = try userConfig("[providers.openai]\nbase_url = \"\(server.baseURL)\"\n")
+        let ok = try CLI.run(["eval", pack.path, "--target", "openai:gpt-4.1-mini", "--json", "--out", temp("o")],
+                             environment: env.merging(["XDG_CONFIG_HOME": user]) { $1 })
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(server.requests.map { $0.headers["authorization"] } == ["Bearer \(Self.secret)"])
+        #expect(try JSON.decode(ok.out)["cost"]?.number.map { $0 > 0 } == true)      // 30 in, 2 out at the built-in price
+    }
+
+    @Test func packErrorsCountAsZeroAndMinScoreSeesThem() throws {
+        let server = try MockServer(handler: HostilePack.echo)
+        defer { server.stop() }
+        let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")] + (2...5).map { HostilePack.row("d\($0)", nil) })
+        let args = ["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--no-cache"]
+        let r = try CLI.run(args + ["--min-score", "0.5", "--out", temp("o")], environment: ["OPENAI_API_KEY": "k"])
+        #expect(r.status == 1)
+        #expect(r.out.contains("score          0.200  (5 of 5 scored; 4 pack errors counted as 0)"), "\(r.out)")
+        #expect(r.out.contains("pack errors    80.0%  (4, a hook of the pack failed: scored 0 as pack_error)"))
+        #expect(r.out.contains("first: render failed on example d2 ("))
+        #expect(r.out.contains("failures       pack_error 4"))
+        #expect(r.err.contains("score 0.200 is below --min-score 0.500"))
+
+        let j = try CLI.run(args + ["--json", "--out", temp("o")], environment: ["OPENAI_API_KEY": "k"])
+        let v = try JSON.decode(j.out)
+        #expect(v["score"]?.number == 0.2 && v["scored"] == .int(5) && v["pack_errors"] == .int(4))
+        #expect(v["failures"]?["pack_error"] == .int(4))
+        #expect(v["first_pack_error"]?.string?.contains("render failed") == true)
+    }
+
+    @Test func aPackThatFailsOnEveryExampleStopsEarly() throws {
+        let server = try MockServer(handler: HostilePack.echo)
+        defer { server.stop() }
+        let xdg = try userConfig("[providers.mock]\nbase_url = \"\(server.baseURL)\"\nconcurrency = 2\n")
+        let env = ["XDG_CONFIG_HOME": xdg]
+        let spinning = try HostilePack.make(dev: (1...60).map { HostilePack.row("d\($0)", "SPIN \($0)") })
+        let r = try CLI.run(["eval", spinning.path, "--target", "mock:m", "--no-cache", "--out", temp("o")], environment: env)
+        #expect(r.status == 1)
+        #expect(r.err.contains("stopped: the pack failed on the first 5 replies with the same error, so the other requests were cancelled: extract failed on example"), "\(r.err)")
+        #expect(r.err.contains("fix the pack (rpt check"))
+        #expect(server.requestCount == 5, "\(server.requestCount) calls")
+
+        let before = server.requestCount
+        let unrenderable = try HostilePack.make(dev: (1...30).map { HostilePack.row("d\($0)", nil) })
+        let u = try CLI.run(["eval", unrenderable.path, "--target", "mock:m", "--no-cache", "--out", temp("o")], environment: env)
+        #expect(u.status == 1)
+        #expect(u.err.contains("render failed on the first 5 examples with the same error, so no model call was made"), "\(u.err)")
+        #expect(server.requestCount == before)
+    }
+
+    @Test func limitIsASeededSampleAcrossTheSplit() throws {
+        let server = try MockServer { _ in .chat(#"{"intent": "card_arrival", "confidence": 0.8}"#) }
+        defer { server.stop() }
+        func ids(_ seed: String) throws -> [String] {
+            let out = temp("s")
+            let r = try CLI.run(["eval", "tasks/banking77", "--split", "test", "--target", "openai:m", "--base-url", server.baseURL,
+                                 "--limit", "12", "--seed", seed, "--out", out, "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
+            #expect(r.status == 0, "\(r.err)")
+            let rows = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
+            return rows.sorted { ($0["index"]?.number ?? 0) < ($1["index"]?.number ?? 0) }.compactMap { $0["id"]?.string }
+        }
+        let a = try ids("3"), again = try ids("3"), other = try ids("4")
+        #expect(a.count == 12 && a == again && a != other)
+    }
+
+    @Test func badNumbersAreRefusedNotTrapped() throws {
+        let cases: [([String], String)] = [
+            (["--seed", "-1"], "--seed must be 0 or more"), (["--seed", "99999999999999999999"], "is invalid for '--seed <seed>'"),
+            (["--limit", "-3"], "--limit must be at least 1"), (["--limit", "99999999999999999999"], "is invalid for '--limit <limit>'"),
+            (["--budget-cost", "nan"], "--budget-cost must be"), (["--budget-seconds", "inf"], "--budget-seconds must be"),
+            (["--temperature", "-1"], "--temperature must be"), (["--max-tokens", "0"], "--max-tokens must be"),
+        ]
+        for (args, message) in cases {
+            let r = try CLI.run(["eval", "tasks/banking77", "--target", "openai:m"] + args, environment: [:])
+            #expect(r.status == 64 && r.err.contains(message), "\(args): \(r.status) \(r.err)")
+        }
+    }
+}
+
 @Suite struct InterruptTests {
     @Test func ctrlCStopsInFlightRequestsAndKeepsResults() throws {
         let server = try MockServer { req in req.index < 3 ? .chat(#"{"intent": "card_arrival"}"#) : .delayed(30, .chat("late")) }

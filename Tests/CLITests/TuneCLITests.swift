@@ -18,25 +18,18 @@ import ModelClient
         return out
     }
 
-    static func initialInstruction() throws -> String {
-        // The pack's instruction as rpt sends it: read it back from a dry request is overkill; rebuild it here.
-        let labels = try String(contentsOf: CLI.root.appendingPathComponent("tasks/banking77/labels.lua"), encoding: .utf8)
-            .split(separator: "\n").compactMap { l -> String? in
-                let t = l.trimmingCharacters(in: .whitespaces)
-                guard t.hasPrefix("\"") else { return nil }
-                return String(t.dropFirst().prefix { $0 != "\"" }).lowercased()
-            }
-        return "Read the customer's message and choose the one intent that fits it best, from this list:\n"
-            + labels.joined(separator: ", ") + "\n\n" + #"Reply with JSON only: {"intent": "<one intent from the list>", "confidence": <a number from 0 to 1>}"#
+    static func edit(_ tool: String, _ text: String) -> ScriptedWorld.Step {
+        (tool, ["section": "guidance", "text": .string(text), "modes": ["wrong_intent"]])
     }
 
+    /// The optimizer adds a "guidance" section; `good` is its text that lifts the target.
     static func script(good: String) -> @Sendable (Int, Int) -> [ScriptedWorld.Step] {
         { round, step in
             switch (round, step) {
-            case (1, 0): return [("evaluate_prompt", ["instruction": .string(good)])]
-            case (1, 1): return [("submit_candidate", ["instruction": .string(good + " Round one.")])]
-            case (1, 2): return [("submit_candidate", ["instruction": .string(good)])]
-            case (2, 0): return [("submit_candidate", ["instruction": .string(good + " Round two.")])]
+            case (1, 0): return [edit("evaluate_edit", good)]
+            case (1, 1): return [edit("edit_section", good + " Round one.")]
+            case (1, 2): return [edit("edit_section", good)]
+            case (2, 0): return [edit("edit_section", good + " Round two.")]
             default: return [("stop", ["reason": "done"])]
             }
         }
@@ -50,7 +43,7 @@ import ModelClient
     func temp(_ name: String) -> String { FileManager.default.temporaryDirectory.appendingPathComponent("rpt-\(name)-\(UUID().uuidString)").path }
 
     @Test func tuneThenEvalReproducesTheBestPrompt() throws {
-        let good = try Self.initialInstruction() + "\n" + ScriptedWorld.magic
+        let good = ScriptedWorld.magic
         let world = ScriptedWorld(labels: try Self.labels(), script: Self.script(good: good))
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
@@ -76,7 +69,7 @@ import ModelClient
     }
 
     @Test func aKilledRunResumesToTheSameResultWithoutRepeatingCalls() throws {
-        let good = try Self.initialInstruction() + "\n" + ScriptedWorld.magic
+        let good = ScriptedWorld.magic
         let labels = try Self.labels()
 
         // Uninterrupted, for reference.

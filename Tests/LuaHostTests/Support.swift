@@ -5,7 +5,7 @@ func runLua(_ source: String, name: String = "t.lua", limits: LuaLimits = LuaLim
             modules: [String: String] = [:]) throws -> LuaValue? {
     let engine = try LuaEngine(limits: limits, moduleSource: { name in
         let path = name.replacingOccurrences(of: ".", with: "/") + ".lua"
-        return (modules[path], path)
+        return modules[path].map { .found(source: $0, path: path) } ?? .missing(path: path)
     })
     let (env, _) = try engine.newEnvironment()
     let fn = try engine.load(source, chunkName: name, env: env)

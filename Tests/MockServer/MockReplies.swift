@@ -34,6 +34,26 @@ extension MockReply {
         ])
     }
 
+    /// A gzip-encoded reply that inflates to `megabytes` of spaces (a "gzip bomb": a few hundred
+    /// kilobytes on the wire). Made once per size with the system's gzip.
+    public static func gzipBomb(megabytes: Int) throws -> MockReply {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "head -c \(megabytes << 20) /dev/zero | tr '\\0' ' ' | gzip -1 -c"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return .bytes(Array(data), headers: ["Content-Encoding": "gzip"])
+    }
+
+    /// A chat completion whose `message` and `usage` are exactly these (hostile shapes included).
+    public static func chatShape(message: LuaValue, usage: LuaValue = ["prompt_tokens": 20, "completion_tokens": 5]) -> MockReply {
+        .json(["id": "chatcmpl-mock", "object": "chat.completion", "model": "mock",
+               "choices": [["index": 0, "message": message, "finish_reason": "stop"]], "usage": usage])
+    }
+
     /// An API error body as OpenAI sends it.
     public static func error(_ status: Int, _ message: String, retryAfter: String? = nil) -> MockReply {
         .json(["error": ["message": .string(message), "type": "mock_error"]], status: status,

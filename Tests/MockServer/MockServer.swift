@@ -18,6 +18,8 @@ public struct MockRequest: Sendable {
 public enum MockReply: Sendable {
     case json(LuaValue, status: Int = 200, headers: [String: String] = [:])
     case raw(status: Int, body: String, headers: [String: String] = [:])
+    /// Bytes as they are (e.g. a gzip body, with its Content-Encoding header).
+    case bytes([UInt8], status: Int = 200, headers: [String: String] = [:])
     /// Close the connection without answering.
     case drop
     /// Announce the whole body, send half of it, close.
@@ -172,6 +174,8 @@ public final class MockServer: @unchecked Sendable {
             return send(fd, status: status, body: Array(JSON.encode(value).utf8), headers: headers)
         case .raw(let status, let body, let headers):
             return send(fd, status: status, body: Array(body.utf8), headers: headers)
+        case .bytes(let body, let status, let headers):
+            return send(fd, status: status, body: body, headers: headers)
         case .truncated(let value):
             let body = Array(JSON.encode(value).utf8)
             _ = send(fd, status: 200, body: Array(body.prefix(body.count / 2)), headers: [:], announced: body.count)

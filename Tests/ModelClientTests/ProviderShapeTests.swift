@@ -56,6 +56,14 @@ import MockServer
         #expect(problem?.hasPrefix("the arguments are not valid JSON") == true)
     }
 
+    @Test func jsonToolProtocolReadsArgumentsBesideTheToolName() {
+        let reply = ChatResponse(content: #"{"tool": "get_weather", "city": "Oslo"}"#, toolCalls: [], usage: Usage(), finishReason: "stop")
+        let read = ToolFallback.read(reply, tools: Self.tools, callIndex: 2)
+        #expect(read.toolCalls == [ToolCall(id: "call_2", name: "get_weather", arguments: ["city": "Oslo"])])
+        let nested = ChatResponse(content: #"Sure. {"tool": "get_weather", "arguments": {"city": "Rome"}}"#, toolCalls: [], usage: Usage(), finishReason: "stop")
+        #expect(ToolFallback.read(nested, tools: Self.tools, callIndex: 3).toolCalls.first?.arguments == ["city": "Rome"])
+    }
+
     @Test func anthropicRequestBody() throws {
         let body = AnthropicMessages().body(Self.conversation)
         let expected = try JSON.decode("""
@@ -98,11 +106,11 @@ import MockServer
         #expect(req.json?["max_tokens"] == .int(4096))
     }
 
-    @Test func openAIOverHTTPSendsTheKeyAndContentNullBecomesNil() async throws {
-        let server = try MockServer { _ in .chat(nil) }
+    @Test func openAIOverHTTPSendsTheKeyAndContentNullBesideACallBecomesNil() async throws {
+        let server = try MockServer { _ in .chat(nil, toolCalls: [("get_weather", .string("{}"))]) }
         defer { server.stop() }
         let r = try await makeHub(server).client("mock:m", role: "target").complete(hello)
-        #expect(r.content == nil)
+        #expect(r.content == nil && r.toolCalls.count == 1)
         #expect(server.requests.first?.headers["authorization"] == "Bearer sk-test-secret")
         #expect(server.requests.first?.json?["model"] == "m")
     }

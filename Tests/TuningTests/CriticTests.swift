@@ -47,6 +47,9 @@ import TaskPack
         // "echoed_the_inputs" is within two edits of "echoed_the_input": one mode.
         #expect(modes == ["critic:echoed_the_input": 8, "critic:answered_in_french": 4])
         #expect(definitions["critic:answered_in_french"] == "It answered in french.")
+        // The first explanation in example order defines a mode, never a Dictionary's per-process
+        // order: a resumed run must send the optimizer the same text.
+        #expect(definitions["critic:echoed_the_input"] == "It echoed the input.")
         let report = DiagnosticReport.build(label: "t", results: relabelled, examples: examples, runtime: runtime, definitions: definitions)
         #expect(report.shown.first?.id == "critic:echoed_the_input")
         #expect(report.text().contains("### critic:echoed_the_input — 8 failures"))

@@ -134,6 +134,72 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         #expect(results.allSatisfy { $0.outcome != nil })
     }
 
+    @Test func anExampleAHookFailsOnCountsAsZeroNeverLeftOut() async throws {
+        // 4 of 5 dev rows lack `text`: left out of the mean they would make the score 1.000.
+        let h = try HostileRun(dev: [HostilePack.row("d1", "a")] + (2...5).map { HostilePack.row("d\($0)", nil) })
+        defer { h.server.stop() }
+        let results = try await h.run(h.data[.dev])
+        let m = Metrics(results)
+        #expect(m.examples == 5 && m.scored == 5 && m.packErrors == 4 && m.apiErrors == 0)
+        #expect(abs(m.score - 0.2) < 1e-12)
+        #expect(m.failures == [Outcome.packErrorMode: 4] && m.formatErrors == 0)
+        #expect(h.server.requestCount == 1)
+        let failed = results.filter { $0.packError != nil }
+        #expect(failed.allSatisfy { $0.outcome?.score == 0 && $0.outcome?.failure == "pack_error" && $0.packError!.contains("render failed") })
+        // The optimizer's report shows it as a mode, and a paired comparison counts it.
+        let report = DiagnosticReport.build(label: "dev", results: results, examples: h.data[.dev], runtime: h.runtime)
+        #expect(report.modes.first?.id == "pack_error" && report.modes.first?.count == 4)
+        #expect(Selection.differences(results, results).count == 5)
+    }
+
+    @Test func aReplyThatMakesExtractHitItsLimitsCountsAsZero() async throws {
+        let rows = ["a", "b", "HOG", "c", "SPIN", "d"].enumerated().map { HostilePack.row("x\($0.offset)", $0.element) }
+        let h = try HostileRun(dev: rows)
+        defer { h.server.stop() }
+        for _ in 0..<2 {                               // the state survives the limits: a second run scores the same
+            let results = try await h.run(h.data[.dev])
+            let m = Metrics(results)
+            #expect(m.scored == 6 && m.packErrors == 2 && abs(m.score - 4.0 / 6) < 1e-12)
+            let byID = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
+            #expect(byID["x2"]?.packError?.contains("memory") == true, "\(byID["x2"]?.packError ?? "")")
+            #expect(byID["x4"]?.packError?.contains("instruction") == true, "\(byID["x4"]?.packError ?? "")")
+        }
+    }
+
+    @Test func failFastMakesNoCallWhenRenderFailsOnTheFirstExamples() async throws {
+        var h = try HostileRun(dev: (1...30).map { HostilePack.row("d\($0)", $0 <= 5 ? nil : "a") })
+        defer { h.server.stop() }
+        await #expect(throws: PackFailing.self) { _ = try await h.run(h.data[.dev]) }
+        #expect(h.server.requestCount == 0)
+        // With 6 asked for, 5 failing rows are not enough: the sixth renders, and the rest are called.
+        h.evaluator.failFast = 6
+        #expect(Metrics(try await h.run(h.data[.dev])).packErrors == 5 && h.server.requestCount == 25)
+    }
+
+    @Test func failFastCancelsTheRestWhenExtractFailsOnTheFirstReplies() async throws {
+        var h = try HostileRun(dev: (1...200).map { HostilePack.row("d\($0)", "SPIN \($0)") }, concurrency: 2)
+        defer { h.server.stop() }
+        do {
+            _ = try await h.run(h.data[.dev])
+            Issue.record("no stop")
+        } catch let e as PackFailing {
+            #expect(e.count == 5 && !e.beforeAnyCall)
+            #expect(e.description.contains("the pack failed on the first 5 replies with the same error"))
+            #expect(e.description.contains("extract failed on example"))
+        }
+        #expect(h.server.requestCount == 5)                // not 200
+
+        // Different errors, or no fail-fast (as in tuning), run to the end.
+        let mixed = (1...12).map { HostilePack.row("m\($0)", $0 % 2 == 0 ? "SPIN" : "HOG") }
+        let results = try await h.run(try PackData.load(spec: h.runtime.spec, directory: try HostilePack.make(dev: mixed))[.dev])
+        #expect(results.count == 12 && Metrics(results).packErrors == 12)
+        for off in [nil, -1] {
+            h.evaluator.failFast = off
+            let all = try await h.run(Array(h.data[.dev].prefix(20)))
+            #expect(all.count == 20 && Metrics(all).score == 0)
+        }
+    }
+
     @Test func calibrationNumbers() {
         let c = Calibration([(0.9, 1), (0.9, 1), (0.9, 0), (0.2, 0), (0.2, 1)])
         #expect(abs(c.brier - (0.01 + 0.01 + 0.81 + 0.04 + 0.64) / 5) < 1e-12)
@@ -158,5 +224,30 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         let js = dir.appendingPathComponent("p.json").path
         try #"{"instruction": "J"}"#.write(toFile: js, atomically: true, encoding: .utf8)
         #expect(try PromptProgram.load(path: js, default: base) == PromptProgram(system: "S", instruction: "J"))
+    }
+}
+
+/// The hostile test pack loaded, its echo model behind a mock server, and an evaluator that
+/// fails fast after 5 (as `rpt eval` does).
+struct HostileRun {
+    let runtime: PackRuntime
+    let data: PackData
+    let server: MockServer
+    var evaluator: Evaluator
+
+    init(dev: [String], concurrency: Int = 16) throws {
+        let pack = try HostilePack.make(dev: dev)
+        runtime = try PackRuntime(directory: pack)
+        data = try PackData.load(spec: runtime.spec, directory: pack)
+        server = try MockServer(handler: HostilePack.echo)
+        var config = ModelConfig.builtIn
+        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
+        config.endpoints["mock"]?.concurrency = concurrency
+        evaluator = Evaluator(client: try ModelHub(config: config).client("mock:m", role: "target"))
+        evaluator.failFast = 5
+    }
+
+    func run(_ examples: [Example]) async throws -> [ExampleResult] {
+        try await evaluator.run(runtime: runtime, examples: examples, prompt: PromptProgram(runtime.spec.prompt)).results
     }
 }

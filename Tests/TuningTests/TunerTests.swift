@@ -11,8 +11,9 @@ struct TuneFixture {
     let runtime: PackRuntime
     let data: PackData
     let initial: String
-    var good: String { initial + "\n" + ScriptedWorld.magic }
-    var same: String { initial + "\nRead the message carefully." }
+    /// Texts of an added "guidance" section: `good` lifts the scripted target, `same` does not.
+    var good: String { ScriptedWorld.magic }
+    var same: String { "Read the whole message carefully before you answer." }
 
     init() throws {
         let pack = repoRoot.appendingPathComponent("tasks/banking77")
@@ -49,7 +50,9 @@ struct TuneFixture {
     }
 
     static func call(_ name: String, _ args: LuaValue) -> ScriptedWorld.Step { (name, args) }
-    static func submit(_ instruction: String) -> ScriptedWorld.Step { call("submit_candidate", ["instruction": .string(instruction), "rationale": "test"]) }
+    static func submit(_ text: String, section: String = "guidance") -> ScriptedWorld.Step {
+        call("edit_section", ["section": .string(section), "text": .string(text), "modes": ["wrong_intent"], "rationale": "test"])
+    }
     static func stop(_ why: String = "nothing left") -> ScriptedWorld.Step { call("stop", ["reason": .string(why)]) }
 
     static func events(_ store: RunStore) -> [LuaValue] {
@@ -63,7 +66,7 @@ struct TuneFixture {
         let (good, same) = (f.good, f.same)
         let world = ScriptedWorld(labels: f.labels) { round, step in
             switch (round, step) {
-            case (1, 0): return [TuneFixture.call("evaluate_prompt", ["instruction": .string(good)])]
+            case (1, 0): return [TuneFixture.call("evaluate_edit", ["section": "guidance", "text": .string(good)])]
             case (1, 1): return [TuneFixture.call("show_failures", ["mode": "wrong_intent", "count": 2])]
             case (1, 2): return [TuneFixture.submit(same)]
             case (1, 3): return [TuneFixture.submit(good)]
@@ -72,7 +75,9 @@ struct TuneFixture {
         }
         let (r, store, server, _) = try await f.run(world)
         defer { server.stop() }
-        #expect(r.best.instruction == good)
+        #expect(r.best.section("guidance")?.text == good)
+        #expect(r.best.sections.map(\.id) == ["task", "guidance", "labels", "format"])
+        #expect(r.best.instruction.hasSuffix(f.runtime.spec.prompt.sections.last!.text))
         #expect(r.bestRound == 1)
         #expect(r.stopReason == "optimizer stopped: the failures left look like noise")
         #expect(abs(r.initialDev - 0.6) < 0.08 && abs(r.bestDev - 0.9) < 0.08)
@@ -83,7 +88,15 @@ struct TuneFixture {
         let scored = events.filter { $0["type"] == "candidate_scored" }
         #expect(scored.map { $0["kept"] } == [.bool(false), .bool(true)])
         #expect(events.last?["type"] == "finished")
-        #expect(store.read("best_prompt.md")?.contains(ScriptedWorld.magic) == true)
+        #expect(store.read("best_prompt.md")?.contains("## Section guidance\n\n" + ScriptedWorld.magic) == true)
+        #expect(store.read("best_prompt.md")?.contains("## Section labels (frozen)") == true)
+        // The kept edit is traced to the modes it targeted and what it fixed.
+        #expect(scored.last?["section"] == "guidance" && scored.last?["modes"] == ["wrong_intent"])
+        #expect(scored.last?["effects"]?["wrong_intent"]?["fixed"]?.number ?? 0 > 0)
+        // The folder alone explains the round: every optimizer message and tool result.
+        let transcript = try JSON.decode(store.read("rounds/01/optimizer.json") ?? "")
+        #expect(transcript.array?.filter { $0["role"] == "tool" }.count == 4)
+        #expect(events.first { $0["type"] == "optimizer_round" }?["candidates"] == .int(2))
         let final = try JSON.decode(store.read("final.json") ?? "")
         #expect(final["paired_examples"] == .int(200))
         // The report the optimizer got back names failure modes and shows examples.
@@ -132,12 +145,11 @@ struct TuneFixture {
     @Test func guardrailRejectsPastedGoldAnswers() async throws {
         let f = try TuneFixture()
         let ex = f.data[.test][0]
-        let leak = f.initial + "\nExample: \(ex.fields["text"]!.string!) -> {\"intent\": \"\(ex.fields["label"]!.string!)\"}"
-        let noContract = "Classify the message into one of the intents."
+        let leak = "Example: \(ex.fields["text"]!.string!) -> {\"intent\": \"\(ex.fields["label"]!.string!)\"}"
         let world = ScriptedWorld(labels: f.labels) { round, step in
             switch step {
             case 0: return [TuneFixture.submit(leak)]
-            case 1: return [TuneFixture.submit(noContract)]
+            case 1: return [TuneFixture.submit("Reply in prose.", section: "format")]
             default: return [TuneFixture.stop()]
             }
         }
@@ -147,10 +159,33 @@ struct TuneFixture {
         let rejected = TuneFixture.events(store).filter { $0["type"] == "candidate_rejected" }
         try #require(rejected.count == 2)
         #expect(rejected[0]["reason"]?.string?.contains("pastes") == true)
-        #expect(rejected[1]["reason"]?.string?.contains("drops the output contract") == true)
+        #expect(rejected[1]["reason"]?.string?.hasPrefix("the text of section 'format-notes' is too short") == true)
         let replies = server.requests.compactMap(\.json).filter { $0["tools"] != nil }.last?["messages"]?.array?
             .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
         #expect(replies.first?.hasPrefix("Rejected: it pastes") == true)
+    }
+
+    @Test func aResubmittedRejectedEditIsAnsweredAsSuchAndDoesNotUseUpTheRound() async throws {
+        let f = try TuneFixture()
+        let good = f.good
+        let frozen = TuneFixture.submit("Reply in prose.", section: "format")
+        let world = ScriptedWorld(labels: f.labels) { round, step in
+            switch (round, step) {
+            case (1, 0), (1, 1), (1, 2): return [frozen]
+            case (1, 3): return [TuneFixture.submit(good)]
+            default: return [TuneFixture.stop()]
+            }
+        }
+        let (r, store, server, _) = try await f.run(world) { $0.toolCallsPerRound = 2; $0.candidatesPerRound = 1 }
+        defer { server.stop() }
+        #expect(r.best.section("guidance")?.text == good)
+        let round = TuneFixture.events(store).first { $0["type"] == "optimizer_round" }
+        #expect(round?["duplicates"] == .int(2) && round?["rejected"] == .int(1) && round?["candidates"] == .int(1))
+        let results = (try JSON.decode(store.read("rounds/01/optimizer.json") ?? "")).array?
+            .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
+        #expect(results.count == 4)
+        #expect(results[0].hasPrefix("Section 'format' is frozen, so your text was taken as a new section 'format-notes'."))
+        #expect(results[1].hasPrefix("You submitted this exact edit before and it was rejected: the text of section 'format-notes' is too short"))
     }
 
     @Test func leakDetectionUsesEightWordOverlap() throws {

@@ -25,12 +25,19 @@ return {
   version = "1.0.0",
   description = "Route a banking customer message to one of 77 intents",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  label = "label", -- samples (--limit) keep every intent's share
+  -- Sections: tuning edits "task" (and may add sections); the label list and the output format
+  -- are frozen, so no candidate can drop a label or the JSON the extract below reads.
   prompt = {
     system = "You are the message router of a bank's customer support.",
-    instruction = "Read the customer's message and choose the one intent that fits it best, from this list:\n"
-      .. table.concat(labels, ", ") .. "\n\n"
-      .. 'Reply with JSON only: {"intent": "<one intent from the list>", "confidence": <a number from 0 to 1>}',
+    sections = {
+      { id = "task", text = "Read the customer's message and choose the one intent that fits it best." },
+      { id = "labels", text = "Intents:\n" .. table.concat(labels, ", "), frozen = true },
+      { id = "format", frozen = true,
+        text = 'Reply with JSON only: {"intent": "<one intent from the list>", "confidence": <a number from 0 to 1>}' },
+    },
   },
+  max_tokens = 64,                                 -- the JSON reply is short
   output = "json",
   contract = { "JSON", "intent", "confidence" }, -- words every tuned prompt must keep
 

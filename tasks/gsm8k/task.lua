@@ -18,9 +18,12 @@ return {
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
   prompt = {
     system = "You are a careful math tutor.",
-    instruction = "Solve the problem. Think step by step, then give the final answer alone on the last line, "
-      .. "as: Answer: <number>",
+    sections = {
+      { id = "task", text = "Solve the problem. Think step by step." },
+      { id = "format", text = "Give the final answer alone on the last line, as: Answer: <number>", frozen = true },
+    },
   },
+  max_tokens = 512,                                -- room for the worked steps
   output = "text",
   contract = { "Answer:" },    -- extract looks for this line
 

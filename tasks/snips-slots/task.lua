@@ -32,14 +32,20 @@ return {
   version = "1.0.0",
   description = "Extract the slots of a voice-assistant request as a JSON object",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
+  label = "intent", -- samples (--limit) keep every intent's share
+  -- Tuning edits "task" (and may add sections); the slot names and the reply format are frozen.
   prompt = {
     system = "You extract structured fields from requests to a voice assistant.",
-    instruction = "Find the slots in the user's request. Possible slot names: "
-      .. table.concat(slot_names, ", ") .. ".\n"
-      .. "Reply with one JSON object that maps each slot present to the exact words of the request "
-      .. '(a list of strings if a slot occurs more than once), e.g. {"artist": "clem burke", "playlist": "Pre-Party R&B Jams"}. '
-      .. "Reply {} if there are none.",
+    sections = {
+      { id = "task", text = "Find the slots in the user's request." },
+      { id = "slots", text = "Possible slot names: " .. table.concat(slot_names, ", ") .. ".", frozen = true },
+      { id = "format", frozen = true,
+        text = "Reply with one JSON object that maps each slot present to the exact words of the request "
+          .. '(a list of strings if a slot occurs more than once), e.g. {"artist": "clem burke", "playlist": "Pre-Party R&B Jams"}. '
+          .. "Reply {} if there are none." },
+    },
   },
+  max_tokens = 128,
   output = "json",
   contract = { "JSON" },       -- words every tuned prompt must keep
 
@@ -78,14 +84,24 @@ return {
   end,
 
   failures = {
-    format = "The reply has no JSON object",
+    format = "The reply has no complete JSON object (a reply that lists every slot name runs out of room)",
+    invented_value = "A value whose words are not in the request: made up, or copied from the prompt's example",
     missing_field = "A slot of the request is not in the answer",
-    extra_field = "The answer has a slot the request does not have",
+    extra_field = "The answer has a slot the request does not have (only slots the request mentions belong in it)",
     wrong_value = "The right slot with the wrong words (too many, too few, or others)",
   },
 
-  -- The most frequent problem of the answer wins; ties go missing, wrong value, extra.
+  -- Invented values first (the answer must quote the request); then the most frequent problem
+  -- of the answer wins; ties go missing, wrong value, extra.
   classify = function(answer, ex)
+    local request, invented = " " .. norm(ex.text) .. " ", {}
+    for name, v in pairs(answer) do
+      for _, x in ipairs(type(v) == "table" and v or { v }) do
+        local words = norm(x)
+        if words ~= "" and not request:find(" " .. words .. " ", 1, true) then invented[#invented + 1] = name end
+      end
+    end
+    if #invented > 0 then table.sort(invented); return "invented_value", table.concat(invented, ", ") end
     local missing, extra, wrong = {}, {}, {}
     for name, v in pairs(ex.slots) do
       if answer[name] == nil then missing[#missing + 1] = name

@@ -10,6 +10,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from shuffle_splits import scrambled
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,8 +45,9 @@ def make(shared, pack, dataset, dev_n, test_n, seed=20261125):
     dev, train = carve(train_all, dev_n, seed)
     test = test_all if test_n is None else carve(test_all, test_n, seed + 1)[0]
     write(out / "data/train.jsonl", train)
-    write(out / "data/dev.jsonl", dev)
-    write(out / "data/test.jsonl", test)
+    # dev and test in a seeded order, not upstream's (sorted by label): see shuffle_splits.py
+    write(out / "data/dev.jsonl", scrambled(dev))
+    write(out / "data/test.jsonl", scrambled(test))
     shutil.copyfile(src / "LICENSE", out / "data/LICENSE")
     shutil.copyfile(src / "SOURCE.md", out / "data/SOURCE.md")
     print(f"{pack}: train {len(train)}, dev {len(dev)}, test {len(test)}")

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import LuaHost
+import TaskPack
+@testable import Tuning
+
+/// Prompt files: what `rpt tune` writes, `rpt eval --prompt` reads back exactly.
+@Suite struct PromptProgramTests {
+    let base = PromptProgram(system: "sys", sections: [PromptSection(id: "task", text: "Do it."),
+                                                       PromptSection(id: "format", text: "Reply JSON.", frozen: true)])
+
+    func file(_ text: String, _ ext: String = "md") throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-prompt-\(UUID().uuidString).\(ext)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func markdownAndJSONReadBackToTheSamePrompt() throws {
+        let tuned = base.editing("guidance", text: "## Notes\nLook at the whole message.\n\n## Sectional heads are fine too")
+        #expect(tuned.sections.map(\.id) == ["task", "guidance", "format"])
+        #expect(try PromptProgram.load(path: file(tuned.markdown), default: base) == tuned)
+        #expect(try PromptProgram.load(path: file(JSON.encode(tuned.json), "json"), default: base) == tuned)
+    }
+
+    @Test func editsKeepFrozenSectionsAndCanRemoveOpenOnes() {
+        #expect(OptimizerSession.apply("format", "Reply in prose.", to: base) == base)
+        #expect(base.editing("task", text: "  ").sections.map(\.id) == ["format"])
+        #expect(OptimizerSession.apply("system", " New system. ", to: base).system == "New system.")
+    }
+
+    @Test func plainTextIsTheInstructionAndStrayTextIsRefused() throws {
+        let plain = try PromptProgram.load(path: file("Just do it.\n## Not a heading rpt knows\n"), default: base)
+        #expect(plain.system == "sys" && plain.instruction == "Just do it.\n## Not a heading rpt knows")
+        #expect(throws: PackError.self) { try PromptProgram.load(path: file("stray\n## System\n\ns\n"), default: base) }
+        #expect(throws: PackError.self) { try PromptProgram.load(path: file("## Section a\n\nx\n## Section a\n\ny\n"), default: base) }
+    }
+
+    @Test func aPromptWithAHeadingLineIsRejectedBeforeItCostsAnything() {
+        let g = Guardrails(contract: ["JSON"], texts: [], inputs: [], initial: base, optimizerInstructions: "")
+        let careful = "Read the whole message before you choose an answer."
+        let bad = base.editing("guidance", text: careful + "\n## Section format")
+        #expect(g.rejection(bad, section: "guidance", best: base)?.contains("which prompt files use as a heading") == true)
+        #expect(g.rejection(base.editing("guidance", text: careful), section: "guidance", best: base) == nil)
+        #expect(g.rejection(base.editing("guidance", text: "album"), section: "guidance", best: base)?.contains("too short") == true)
+        #expect(g.rejection(base, section: "guidance", best: base)?.hasPrefix("the text is empty") == true)
+    }
+
+    @Test func toolCountsAreCheckedNotConverted() {
+        #expect(OptimizerSession.count(.double(-5)) == nil)
+        #expect(OptimizerSession.count(.double(1e300)) == nil)
+        #expect(OptimizerSession.count(.double(.nan)) == nil)
+        #expect(OptimizerSession.count(.string("7")) == nil)
+        #expect(OptimizerSession.count(.int(7)) == 7)
+        #expect(OptimizerSession.ignored("sample_size", ["sample_size": .double(-5)], nil).hasPrefix("Note: sample_size must be a whole number"))
+        #expect(OptimizerSession.ignored("sample_size", ["section": "x"], nil) == "")
+    }
+}

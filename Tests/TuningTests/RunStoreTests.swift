@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import LuaHost
+@testable import Tuning
+
+/// The run folder under kills, edits and disks that say no.
+@Suite struct RunStoreTests {
+    func folder() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("rpt-store-\(UUID().uuidString)") }
+
+    func events(_ dir: URL) throws -> [String] {
+        try String(contentsOf: dir.appendingPathComponent("events.jsonl"), encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func aTornLastLineKeepsEveryCompleteLine() throws {
+        let dir = folder()
+        do {
+            let store = try RunStore(folder: dir)
+            store.log("a", ["text": "café"])
+            store.log("b", ["n": 1])
+        }
+        // A kill inside the next write, in the middle of a two-byte character.
+        let torn = Data(#"{"seq":2,"type":"c","text":"caf"#.utf8) + Data([0xC3])
+        let h = try FileHandle(forWritingTo: dir.appendingPathComponent("events.jsonl"))
+        h.seekToEndOfFile()
+        h.write(torn)
+        try h.close()
+        let store = try RunStore(folder: dir)
+        #expect(store.loggedEvents.count == 2)
+        store.log("a", ["text": "café"])
+        store.log("b", ["n": 1])
+        store.log("c", ["text": "café"])
+        #expect(store.failure == nil)
+        let lines = try events(dir)
+        #expect(lines.count == 3 && lines[2].contains(#""type":"c""#))
+    }
+
+    @Test func aReplayThatDiffersStopsLoudly() throws {
+        let dir = folder()
+        do {
+            let store = try RunStore(folder: dir)
+            store.log("baseline", ["dev_score": .double(0.5), "settings": ["base_urls": ["openai": "http://old/v1"]]])
+            store.log("best_changed", ["round": 1])
+        }
+        let store = try RunStore(folder: dir)
+        var heard: String?
+        store.onFailure = { heard = $0.description }
+        // The same event at a new address (base URLs may move) and as JSON wrote it: not a difference.
+        store.log("baseline", ["dev_score": .double(0.5), "settings": ["base_urls": ["openai": "http://new/v1"]]])
+        #expect(store.failure == nil)
+        store.log("best_changed", ["round": 2])
+        #expect(heard?.contains("differs from the one that was killed at event 1 (best_changed)") == true)
+        #expect(throws: RunStore.StoreFailure.self) { try store.write("best_prompt.json", "{}") }
+        store.log("more")
+        #expect(try events(dir).count == 2)                        // nothing written after the difference
+    }
+
+    @Test func aDamagedLineBeforeTheEndIsNotTakenForATornOne() throws {
+        let dir = folder()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "{\"seq\":0,\"type\":\"a\"}\nnot json\n{\"seq\":2,\"type\":\"c\"}\n".write(to: dir.appendingPathComponent("events.jsonl"), atomically: true, encoding: .utf8)
+        do { _ = try RunStore(folder: dir); Issue.record("opened") } catch {
+            #expect("\(error)".contains("events.jsonl:2 is not an event"))
+        }
+    }
+
+    @Test func aFolderThatCannotBeWrittenIsNotCalledBusy() throws {
+        for path in ["/sys/kernel", "/sys/rpt-cannot-make-this"] {
+            do { _ = try RunStore(folder: URL(fileURLWithPath: path)); Issue.record("opened \(path)") } catch {
+                #expect("\(error)".contains("cannot write in \(path)"), "\(error)")
+                #expect(!"\(error)".contains("in use"))
+            }
+        }
+    }
+
+    @Test func settingsFromConfigJSONAreChecked() throws {
+        var v = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o").json
+        #expect(try TuneSettings(json: v).rounds == 10)
+        for (key, bad) in [("rounds", LuaValue.double(1e300)), ("seed", .int(-1)), ("dev_limit", .double(2.5)), ("train_sample", .string("9"))] {
+            var o = v.object!
+            o[key] = bad
+            v = .object(o)
+            do { _ = try TuneSettings(json: v); Issue.record("\(key) accepted") } catch {
+                #expect("\(error)".contains("config.json: \(key) is"), "\(error)")
+            }
+            o[key] = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o").json[key]
+            v = .object(o)
+        }
+        var s = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o")
+        s.baseURLs["openai"] = "http://me:hunter2@127.0.0.1:9/v1"
+        #expect(!JSON.encode(s.json).contains("hunter2"))
+    }
+}
