@@ -28,7 +28,7 @@ test: deps
 .venv-bench/bin/python:
 	@python3 -m venv --help >/dev/null 2>&1 || $(MAKE) deps APT_PACKAGES=python3-venv
 	python3 -m venv .venv-bench
-	.venv-bench/bin/pip install -q dspy==3.4.1 || echo "could not install DSPy: the peer comparison will be skipped"
+	.venv-bench/bin/pip install -q dspy==3.4.1 optuna==4.5.0 || echo "could not install DSPy: the peer comparison will be skipped"
 
 bench: release .venv-bench/bin/python
 	LITELLM_LOCAL_MODEL_COST_MAP=True .build/release/RptBench --out BENCHMARKS.md
@@ -47,6 +47,7 @@ local-model:
 BENCH_TUNE_ARGS ?= --pack tasks/banking77 --target local:qwen2.5-coder-0.5b --optimizer local:qwen2.5-coder-1.5b \
   --train 20 --dev 30 --test 60 --rpt-args "--rounds 2 --candidates 2 --tool-calls 3 --patience 2"
 bench-tune: release local-model .venv-bench/bin/python
+	@.venv-bench/bin/python -c "import optuna" 2>/dev/null || .venv-bench/bin/pip install -q optuna==4.5.0   # MIPROv2 needs it
 	python3 bench/tune_h2h.py $(BENCH_TUNE_ARGS)
 
 # The main job on a shipped pack, offline: Qwen2.5-Coder 0.5B is tuned, 1.5B writes the edits. Then

@@ -51,10 +51,13 @@ class PackAdapter(dspy.ChatAdapter):
 
 
 def usage(lm):
-    calls = len(lm.history)
-    tin = sum((h.get("usage") or {}).get("prompt_tokens", 0) or 0 for h in lm.history)
-    tout = sum((h.get("usage") or {}).get("completion_tokens", 0) or 0 for h in lm.history)
-    return {"calls": calls, "tokens_in": tin, "tokens_out": tout}
+    """Calls and tokens of one model, from DSPy's global history: optimizers call copies of an
+    LM (MIPROv2's proposer does), whose calls its own history misses."""
+    from dspy.clients.base_lm import GLOBAL_HISTORY
+    mine = [h for h in GLOBAL_HISTORY if h.get("model") == lm.model]
+    tin = sum((h.get("usage") or {}).get("prompt_tokens", 0) or 0 for h in mine)
+    tout = sum((h.get("usage") or {}).get("completion_tokens", 0) or 0 for h in mine)
+    return {"calls": len(mine), "tokens_in": tin, "tokens_out": tout}
 
 
 def main():
@@ -87,8 +90,8 @@ def main():
         tuned = optimizer.compile(program, trainset=train, valset=dev)
     else:
         # Instructions only: no bootstrapped or labeled demos. Each trial scores one candidate on
-        # the whole dev set, plus the baseline: trials = budget / |dev| - 1.
-        trials = max(1, s["budget"] // len(dev) - 1)
+        # the whole dev set, plus the baseline, and MIPROv2 runs num_trials + 1.
+        trials = max(1, s["budget"] // len(dev) - 2)     # it runs one trial more than asked
         optimizer = dspy.MIPROv2(metric=plain_metric, prompt_model=reflection, task_model=target, auto=None,
                                  num_candidates=s.get("mipro_candidates", 4), max_bootstrapped_demos=0, max_labeled_demos=0,
                                  num_threads=s["threads"], seed=s["seed"], init_temperature=s["optimizer_temperature"],

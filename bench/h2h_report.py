@@ -31,7 +31,7 @@ def section(r):
                f"(`rpt serve`) that all three use; target replies at temperature 0, at most {r['max_tokens']} tokens")
     out.append(f"- rpt tune: `{r['rpt_args']} --train-sample 0`; DSPy gets the target calls rpt used for optimizing "
                f"({r['budget']}): GEPA `max_metric_calls`, MIPROv2 (0 bootstrapped, 0 labeled demos, "
-               "no minibatches) budget / dev - 1 trials")
+               "no minibatches) budget / dev - 2 trials, as it runs one more")
     out.append("- test scores: `rpt eval` of the initial and of each final prompt on the same test examples; "
                "95% intervals by bootstrap, the gain's paired (10,000 resamples)")
     out.append("")

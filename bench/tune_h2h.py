@@ -66,10 +66,10 @@ def starting_prompt(a, pack):
     system = next((m["content"] for m in messages if m["role"] == "system"), "")
     user = messages[-1]["content"]
     render, _ = pack_functions(pack)
-    first = read_jsonl(os.path.join(pack, "data", "dev.jsonl"))[0]
-    if not user.endswith("\n\n" + render(first)):
-        raise SystemExit("bench/packs.py renders this pack differently from the pack itself: fix it first")
-    return system, user[: -len("\n\n" + render(first))]
+    for ex in read_jsonl(os.path.join(pack, "data", "dev.jsonl")):     # whichever example --limit 1 drew
+        if user.endswith("\n\n" + render(ex)):
+            return system, user[: -len("\n\n" + render(ex))]
+    raise SystemExit("bench/packs.py renders this pack differently from the pack itself: fix it first")
 
 
 def check_scoring(pack, results):
@@ -91,8 +91,8 @@ def rpt_tune(a, pack):
     stamp = {e["type"]: datetime.fromisoformat(e["time"].replace("Z", "+00:00")) for e in events}
     optimizing = (stamp["stopped"] - stamp["run_started"]).total_seconds()
     final = json.load(open(os.path.join(folder, "final.json")))
-    best = json.load(open(os.path.join(folder, "best_prompt.json")))
-    changed = best != json.load(open(os.path.join(a.out, "initial.json")))
+    best, initial = (json.load(open(os.path.join(d, f))) for d, f in ((folder, "best_prompt.json"), (a.out, "initial.json")))
+    changed = (best["system"], best["instruction"]) != (initial["system"], initial["instruction"])
     lines = {}
     for m in re.finditer(r"^\s+(target|optimizer)\s+\S+: (\d+) calls \((\d+) cached, \d+ retries\), tokens in (\d+) out (\d+)",
                          stdout, re.M):
@@ -134,7 +134,7 @@ def main():
     p.add_argument("--max-tokens", type=int, default=64)
     p.add_argument("--rpt-args", default="--rounds 3 --candidates 2 --tool-calls 4 --patience 3")
     p.add_argument("--budget", type=int, help="target calls for DSPy (default: what rpt tune used)")
-    p.add_argument("--only", default="rpt,gepa,mipro")
+    p.add_argument("--only", default="rpt,gepa,mipro", help="methods to run; the others keep their saved results in OUT")
     p.add_argument("--python", default=os.path.join(ROOT, ".venv-bench/bin/python"))
     p.add_argument("--out", default=os.path.join(ROOT, "runs/bench-tune"))
     p.add_argument("--benchmarks", default=os.path.join(ROOT, "BENCHMARKS.md"))
@@ -153,13 +153,27 @@ def main():
         before, before_summary, before_seconds = rpt_eval(a, pack, None, "initial")
         check_scoring(pack, before)
         methods = {}
-        if "rpt" in a.only:
-            methods["rpt tune"] = rpt_tune(a, pack)
+
+        def measured(key, label, work):
+            """Runs a method (when --only names it) and saves its result; a method not run this
+            time keeps the result an earlier run saved in OUT, so one can be run again alone."""
+            path = os.path.join(a.out, "result-" + key + ".json")
+            if key in a.only.split(","):
+                m = work()
+                m.pop("stdout", None)
+                m["measured"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                json.dump(m, open(path, "w"), indent=1)
+            elif os.path.exists(path):
+                m = json.load(open(path))
+            else:
+                return
+            methods[label] = m
+
+        measured("rpt", "rpt tune", lambda: rpt_tune(a, pack))
         # DSPy gets what rpt used, but at least 4 dev passes: GEPA and MIPROv2 spend one on the baseline.
         budget = a.budget or max(methods.get("rpt tune", {}).get("target_calls") or 0, 4 * a.dev)
         for which, label in (("gepa", "DSPy GEPA"), ("mipro", "DSPy MIPROv2")):
-            if which in a.only:
-                methods[label] = dspy_tune(a, pack, which, system, instruction, budget, servers)
+            measured(which, label, lambda: dspy_tune(a, pack, which, system, instruction, budget, servers))
         for label, m in methods.items():
             # An unchanged prompt is the initial one: its test replies are the ones already scored.
             after, summary = (before, before_summary) if not m["changed"] else rpt_eval(a, pack, m["prompt"], label.split()[-1].lower())[:2]
@@ -168,8 +182,7 @@ def main():
             f = [after[i].get("score", 0.0) for i in ids]
             m["before"], m["after"] = bootstrap(b, a.seed), bootstrap(f, a.seed)
             m["gain"] = bootstrap([y - x for x, y in zip(b, f)], a.seed)
-            m["after_format_errors"] = summary.get("format_error_rate", summary.get("formatErrorRate"))
-            m.pop("stdout", None)
+            m["after_format_errors"] = summary.get("format_error_rate")
     report = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "pack": name, "target": a.target,
               "optimizer": a.optimizer, "sizes": [a.train, a.dev, a.test], "seed": a.seed, "max_tokens": a.max_tokens,
               "rpt_args": a.rpt_args, "budget": budget, "prompt_cache": cache, "methods": methods,
