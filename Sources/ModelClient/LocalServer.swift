@@ -133,6 +133,10 @@ public final class LocalServer: Sendable {
         // A plain `kill` or a closed terminal must not leave llama-server running: stop the
         // servers, then die of the same signal. (Ctrl-C is the commands' own to handle.)
         for sig in [SIGTERM, SIGHUP] {
+            // A command that handles the signal itself (rpt serve) stops the servers itself; and
+            // signal(SIG_IGN) now would unhook its dispatch source.
+            var current = sigaction()
+            guard sigaction(sig, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil else { continue }
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {

@@ -12,11 +12,8 @@ struct Serve: ParsableCommand {
     func run() throws {
         let name = try ModelName(parsing: model)
         guard name.provider == "local" else { throw ValidationError("rpt serve runs local models: local:NAME") }
-        let manifest = try LocalServer.manifest()
-        let url = try LocalServer.shared.baseURL(for: name.model)
-        let file = LocalServer.servedFile(name.model, in: manifest.folder)
-        try (JSON.encode(["url": .string(url), "pid": .int(Int64(getpid()))]) + "\n").write(to: file, atomically: true, encoding: .utf8)
-        print("serving \(model) at \(url) (OpenAI-compatible); Ctrl-C stops it")
+        // Before the server starts: on Linux a later signal(SIG_IGN) would unhook the dispatch
+        // sources already made for that signal (LocalServer's own SIGTERM handler, for one).
         let stop = DispatchSemaphore(value: 0)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -26,6 +23,11 @@ struct Serve: ParsableCommand {
             s.resume()
             return s
         }
+        let manifest = try LocalServer.manifest()
+        let url = try LocalServer.shared.baseURL(for: name.model)
+        let file = LocalServer.servedFile(name.model, in: manifest.folder)
+        try (JSON.encode(["url": .string(url), "pid": .int(Int64(getpid()))]) + "\n").write(to: file, atomically: true, encoding: .utf8)
+        print("serving \(model) at \(url) (OpenAI-compatible); Ctrl-C stops it")
         stop.wait()
         sources.forEach { $0.cancel() }
         try? FileManager.default.removeItem(at: file)

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// `rpt serve local:NAME` with the stand-in llama-server (Tests/Fixtures/fake-llama-server.py).
+@Suite struct ServeCLITests {
+    static let fake = CLI.root.appendingPathComponent("Tests/Fixtures/fake-llama-server.py").path
+
+    /// True when something accepts connections on the loopback port.
+    func listening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// A plain `kill` (SIGTERM, as the bench harness and service managers send) stops the server
+    /// rpt serve started and removes its serve file: none is left running on its own.
+    @Test func sigtermStopsTheServerAndRemovesTheServeFile() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try #"{"server": "\#(Self.fake)", "models": {"tiny": "/models/tiny.gguf"}, "parallel": 2}"#
+            .write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+        let (p, _) = try CLI.start(["serve", "local:tiny"], environment: ["RPT_LOCAL_DIR": dir.path])
+        let file = dir.appendingPathComponent("serve-tiny.json")
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: file.path) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let port = try #require(text.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
+        #expect(listening(port))
+        p.terminate()                                     // SIGTERM
+        let stopBy = Date().addingTimeInterval(10)
+        while p.isRunning && Date() < stopBy { try await Task.sleep(nanoseconds: 50_000_000) }
+        if p.isRunning {                                  // SIGTERM ignored: fail, and leave nothing running
+            Issue.record("rpt serve did not stop on SIGTERM")
+            kill(p.processIdentifier, SIGINT)
+            p.waitUntilExit()
+        }
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+        #expect(!listening(port))
+    }
+}
