@@ -38,11 +38,9 @@ public struct Guardrails: Sendable {
     /// the `best` prompt it was made from, the reason says exactly what to keep or change.
     public func rejection(_ p: PromptProgram, section: String? = nil, best: PromptProgram? = nil) -> String? {
         let at = section.map { " (section '\($0)')" } ?? ""
-        if let section, let best {
-            if best.section(section)?.frozen == true {
-                let open = best.sections.filter { !$0.frozen }.map { "'\($0.id)'" }.joined(separator: ", ")
-                return "section '\(section)' is frozen: rpt keeps it as it is. Edit \(open), or add a section under a new name"
-            }
+        if let section, let best, best.section(section)?.frozen == true {
+            let open = best.sections.filter { !$0.frozen }.map { "'\($0.id)'" }.joined(separator: ", ")
+            return "section '\(section)' is frozen: rpt keeps it as it is. Edit \(open), or add a section under a new name"
         }
         if let section, section.lowercased() != "system", p.section(section) == nil {
             return "the text is empty: write the section's complete new text"

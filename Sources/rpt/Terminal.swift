@@ -2,18 +2,19 @@ import Foundation
 import Synchronization
 import Tuning
 
-/// A one-line progress bar on stderr when stderr is a terminal. Notes from the model layer
-/// (a wait before a retry, and why) show on that line; elsewhere they are lines of their own,
-/// at most one every few seconds so a flood of 429s stays readable.
-/// Elsewhere (a log, CI) the same progress is a plain line every few seconds.
+/// A one-line progress bar on stderr when stderr is a terminal; elsewhere (a log, CI) a plain
+/// line every few seconds. Notes from the model layer (a wait before a retry, and why) show on
+/// the bar; elsewhere they are lines of their own, at most one every few seconds so a flood of
+/// 429s stays readable.
 final class Progress: Sendable {
+    private typealias Counts = (done: Int, scoreSum: Double, scored: Int, apiErrors: Int, lastDraw: Double, note: String)
     private let total: Int
     private let title: String
     private let enabled = isatty(2) == 1
     /// Seconds between plain lines: RPT_PROGRESS_SECONDS (0 to 3600), else 5.
     private let every = Double(ProcessInfo.processInfo.environment["RPT_PROGRESS_SECONDS"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 5
     private let started = Date().timeIntervalSince1970
-    private let state = Mutex((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: Date().timeIntervalSince1970, note: ""))
+    private let state = Mutex<Counts>((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: Date().timeIntervalSince1970, note: ""))
     private let notices = Notices()
 
     init(total: Int, title: String = "") {
@@ -35,9 +36,10 @@ final class Progress: Sendable {
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }
 
-    private func plain(_ s: (done: Int, scoreSum: Double, scored: Int, apiErrors: Int, lastDraw: Double, note: String), _ now: Double) -> String {
-        let score = s.scored == 0 ? "-" : String(format: "%.3f", s.scoreSum / Double(s.scored))
-        return "\(title)\(s.done)/\(total) examples, score \(score), API errors \(s.apiErrors), \(Int(now - started)) s\n"
+    private func score(_ s: Counts) -> String { s.scored == 0 ? "-" : String(format: "%.3f", s.scoreSum / Double(s.scored)) }
+
+    private func plain(_ s: Counts, _ now: Double) -> String {
+        "\(title)\(s.done)/\(total) examples, score \(score(s)), API errors \(s.apiErrors), \(Int(now - started)) s\n"
     }
 
     /// Says what the run is waiting for.
@@ -50,12 +52,11 @@ final class Progress: Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    private func bar(_ s: (done: Int, scoreSum: Double, scored: Int, apiErrors: Int, lastDraw: Double, note: String)) -> String {
+    private func bar(_ s: Counts) -> String {
         let width = 30, filled = total == 0 ? width : width * s.done / total
-        let score = s.scored == 0 ? "-" : String(format: "%.3f", s.scoreSum / Double(s.scored))
         // \u{1B}[K clears what a longer note left behind.
         return "\r\(title)[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-            + "] \(s.done)/\(total)  score \(score)  API errors \(s.apiErrors)\(s.note)\u{1B}[K"
+            + "] \(s.done)/\(total)  score \(score(s))  API errors \(s.apiErrors)\(s.note)\u{1B}[K"
     }
 
     func finish() {
