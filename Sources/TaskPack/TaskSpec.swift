@@ -42,6 +42,13 @@ public struct TaskSpec: Sendable, Equatable {
     /// The most tokens a target reply may have, unless the user says otherwise.
     public var maxTokens: Int?
 
+    /// Target replies are bounded unless the user or the pack says otherwise: a small local
+    /// model can ramble to the end of its context.
+    public static let defaultMaxTokens = 512
+
+    /// The bound on target replies: the user's flag, else the pack's `max_tokens`, else 512.
+    public func replyTokens(_ flag: Int?) -> Int { flag ?? maxTokens ?? TaskSpec.defaultMaxTokens }
+
     /// Dataset files by split, relative to the pack. Splits without a file are carved from
     /// `pool` (the train file, or the only file) by a seeded, stable hash of each example's id.
     public struct DataSpec: Sendable, Equatable {

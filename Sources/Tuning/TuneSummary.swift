@@ -33,7 +33,7 @@ public enum TuneSummary {
     /// nudge after them, and duplicates do not use one up), each up to its max tokens; the critic
     /// labels up to `Critic.defaultLabels` failures of every report on optimization examples.
     public static func estimate(settings s: TuneSettings, train: Int, dev: Int, test: Int, maxPromptChars: Int,
-                                config: ModelConfig) -> String {
+                                replyTokens: Int, config: ModelConfig) -> String {
         let trainN = s.trainSample > 0 ? min(s.trainSample, train) : train
         let devN = min(s.devLimit ?? dev, dev), testN = min(s.testLimit ?? test, test)
         let perRoundTarget = s.toolCallsPerRound * trainN + s.candidatesPerRound * (devN + trainN)
@@ -43,7 +43,7 @@ public enum TuneSummary {
         // A candidate is the prompt with one section rewritten by the optimizer: at most its reply longer.
         // Doubles: the product of large settings must not overflow an Int.
         let promptTokens = Double(maxPromptChars / 3 + s.optimizerMaxTokens)
-        let targetIn = Double(targetCalls) * promptTokens, targetOut = Double(targetCalls) * Double(s.targetMaxTokens ?? Tuner.defaultMaxTokens)
+        let targetIn = Double(targetCalls) * promptTokens, targetOut = Double(targetCalls) * Double(replyTokens)
         // Each optimizer call resends the conversation: the round's context, then every earlier reply and tool result.
         let context = 8000.0, step = Double(s.optimizerMaxTokens + 3000), k = Double(perRound)
         let optIn = Double(s.rounds) * (k * context + k * (k - 1) / 2 * step)

@@ -85,7 +85,7 @@ public final class Tuner {
 
     func evaluate(_ program: PromptProgram, _ examples: [Example], _ step: String) async throws -> [ExampleResult] {
         var evaluator = Evaluator(client: target)
-        evaluator.maxTokens = settings.targetMaxTokens ?? runtime.spec.maxTokens ?? Tuner.defaultMaxTokens
+        evaluator.maxTokens = runtime.spec.replyTokens(settings.targetMaxTokens)
         let report = onResult
         let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { report(step, $0, examples.count) }
         if let stop { throw BudgetStop(message: stop.message) }
@@ -232,10 +232,6 @@ public final class Tuner {
                 "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
                 "best_round": .int(Int64(best.round)), "best_prompt": best.program.json]
     }
-
-    /// Target replies are bounded unless the user or the pack says otherwise: a small local
-    /// model can ramble to the end of its context.
-    public static let defaultMaxTokens = 512
 
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }
 

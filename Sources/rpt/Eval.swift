@@ -69,7 +69,7 @@ struct Eval: AsyncParsableCommand {
                                cache: cache, recordTo: record)
         var evaluator = Evaluator(client: try hub.client(target, role: "target"))
         evaluator.temperature = temperature
-        evaluator.maxTokens = maxTokens ?? runtime.spec.maxTokens ?? Tuner.defaultMaxTokens
+        evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)
         evaluator.jsonMode = jsonMode
         evaluator.failFast = 5
         let base = PromptProgram(runtime.spec.prompt)

@@ -105,7 +105,7 @@ struct Tune: AsyncParsableCommand {
             let longest = Split.allCases.flatMap { data[$0] }.compactMap { try? runtime.render($0) }.map(\.utf8.count).max() ?? 0
             print(TuneSummary.estimate(settings: s, train: data[.train].count, dev: data[.dev].count, test: data[.test].count,
                                        maxPromptChars: longest + PromptProgram(runtime.spec.prompt).markdown.utf8.count,
-                                       config: config), terminator: "")
+                                       replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config), terminator: "")
             return
         }
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])

@@ -140,7 +140,11 @@ import ModelClient
                             environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt tune --dry-run: at most, with 5 rounds"))
-        #expect(r.out.contains("target     openai:gpt-4.1-mini:"))
+        #expect(r.out.contains("target     openai:gpt-4.1-mini: 14600 calls"))
+        #expect(r.out.contains("and 934400 out"))                // banking77's max_tokens: 14600 x 64
         #expect(r.out.contains("$"))
+        let flag = try CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5", "--max-tokens", "100"],
+                               environment: ["OPENAI_API_KEY": "k"])
+        #expect(flag.out.contains("and 1460000 out"))             // the user's --max-tokens wins: 14600 x 100
     }
 }
