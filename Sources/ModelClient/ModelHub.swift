@@ -11,6 +11,10 @@ public final class ModelHub: Sendable {
     /// Cache replies at any temperature (a tuning run's own cache, so a resumed run replays
     /// exactly what it was told); otherwise only temperature-0 replies are cached.
     public let cacheAllTemperatures: Bool
+    /// Caches read (never written) when `cache` misses: the shared cache for a tuning run, the
+    /// run's own cache for an eval of its best prompt. A hit is copied into `cache`, so a resumed
+    /// run still replays everything from its own.
+    public let alsoRead: [ResponseCache]
     let transport: CurlTransport
     let retry: RetryPolicy?
     let environment: [String: String]
@@ -33,12 +37,13 @@ public final class ModelHub: Sendable {
 
     /// `retry` overrides each endpoint's default policy (tests use it to avoid real sleeping).
     public init(config: ModelConfig, ledger: UsageLedger = UsageLedger(), cache: ResponseCache? = nil,
-                cacheAllTemperatures: Bool = false, cacheRequired: Bool = false, recordTo: String? = nil, retry: RetryPolicy? = nil,
+                alsoRead: [ResponseCache] = [], cacheAllTemperatures: Bool = false, cacheRequired: Bool = false, recordTo: String? = nil, retry: RetryPolicy? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment,
                 transport: CurlTransport = .shared) throws {
         self.config = config
         self.ledger = ledger
         self.cache = cache
+        self.alsoRead = alsoRead
         self.cacheAllTemperatures = cacheAllTemperatures
         self.cacheRequired = cacheRequired
         self.retry = retry
@@ -148,7 +153,7 @@ struct ModelHandle: ModelClient {
         let cacheable = hub.cache != nil && (sent.temperature == 0 || hub.cacheAllTemperatures)
 
         var response: ChatResponse
-        if cacheable, let hit = await cached(cacheKey) {
+        if cacheable, let hit = try await cached(cacheKey) {
             response = hit
             response.cached = true
             hub.ledger.add(model: name.description, role: role, usage: hit.usage, price: price, cached: true)
@@ -172,11 +177,20 @@ struct ModelHandle: ModelClient {
 
     var price: Price? { hub.config.price(for: name.description) }
 
-    /// A cache read that fails is a miss (the call is made again), said once.
-    private func cached(_ key: String) async -> ChatResponse? {
+    /// The reply of the cache, else of the first cache read also (then kept in the cache).
+    private func cached(_ key: String) async throws -> ChatResponse? {
         guard let cache = hub.cache else { return nil }
+        if let hit = await read(cache, key) { return hit }
+        for other in hub.alsoRead {
+            if let hit = await read(other, key) { try await save(key, hit); return hit }
+        }
+        return nil
+    }
+
+    /// A cache read that fails is a miss (the call is made again), said once.
+    private func read(_ cache: ResponseCache, _ key: String) async -> ChatResponse? {
         do { return try await cache.get(key) } catch {
-            hub.noticeOnce("cache-read", "cannot read the response cache \(cache.path) (\(error)): asking the model instead")
+            hub.noticeOnce("cache-read \(cache.path)", "cannot read the response cache \(cache.path) (\(error)): asking the model instead")
             return nil
         }
     }

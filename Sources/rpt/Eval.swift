@@ -52,6 +52,17 @@ struct Eval: AsyncParsableCommand {
         if let t = budgetSeconds, !(t.isFinite && t > 0) { throw ValidationError("--budget-seconds must be a number of seconds above 0") }
     }
 
+    /// A prompt file inside a tuning run's folder (RUN/best_prompt.md) is scored with the replies that
+    /// run got for the same requests, so the eval reproduces the run's test score exactly (a local
+    /// server's batching can change a reply at temperature 0); requests it never made are sent.
+    func runCacheBesidePrompt() throws -> ResponseCache? {
+        guard let prompt else { return nil }
+        let path = URL(fileURLWithPath: prompt).deletingLastPathComponent().appendingPathComponent("cache.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        FileHandle.standardError.write(Data("reading replies from the tuning run's cache too: \(path) (--no-cache asks the model again)\n".utf8))
+        return try ResponseCache(path: path)
+    }
+
     func run() async throws {
         let dir = URL(fileURLWithPath: pack)
         let runtime: PackRuntime
@@ -65,8 +76,9 @@ struct Eval: AsyncParsableCommand {
         if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
         do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target]) } catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
+        let runCache = noCache ? nil : try runCacheBesidePrompt()
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
-                               cache: cache, recordTo: record)
+                               cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
         var evaluator = Evaluator(client: try hub.client(target, role: "target"))
         evaluator.temperature = temperature
         evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)

@@ -36,6 +36,7 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "The run folder (default runs/PACK-TIME).") var run: String?
     @Option(help: "Continue the killed run in this folder.") var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
+    @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
 
     func validate() throws {
         if resume == nil {
@@ -115,7 +116,10 @@ struct Tune: AsyncParsableCommand {
         else { FileHandle.standardError.write(Data("resuming \(folder): \(store.loggedEvents.count) events logged; replaying them from the run's cache\n".utf8)) }
         let cache = try ResponseCache(path: store.cachePath, fix: "move it aside to go on without it (the resume then asks the models again "
                                       + "for what it held, and stops if a reply differs)")
-        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: cache, cacheAllTemperatures: true, cacheRequired: true)
+        // Temperature-0 replies rpt eval already paid for are read from the shared cache (and kept in the run's).
+        let shared = noSharedCache ? nil : try? ResponseCache(path: ResponseCache.defaultPath())
+        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: cache, alsoRead: shared.map { [$0] } ?? [],
+                               cacheAllTemperatures: true, cacheRequired: true)
         let notices = Notices(interval: 2)
         hub.onNotice { notices.say($0) }
         let tuner = try Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data)

@@ -22,13 +22,23 @@ struct CLI {
         try run(args, environment: environment)
     }
 
+    /// Each rpt gets an empty shared response cache of its own unless the test gives one: replies
+    /// another test's mock server gave must not answer this one (nor land in the user's cache).
+    static func isolated(_ environment: [String: String]) -> [String: String] {
+        var env = environment
+        if env["RPT_CACHE_DIR"] == nil {
+            env["RPT_CACHE_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-cache-\(UUID().uuidString)").path
+        }
+        return env
+    }
+
     /// Starts rpt without waiting for it (for tests that interrupt or kill it). Returns its stderr pipe.
     static func start(_ args: [String], environment: [String: String]) throws -> (Process, Pipe) {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
         p.currentDirectoryURL = root
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        p.environment = ProcessInfo.processInfo.environment.merging(isolated(environment)) { $1 }
         let err = Pipe()
         p.standardOutput = Pipe()
         p.standardError = err
@@ -42,7 +52,7 @@ struct CLI {
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY"] { env[k] = nil }
-        p.environment = env.merging(environment) { $1 }
+        p.environment = env.merging(isolated(environment)) { $1 }
         p.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

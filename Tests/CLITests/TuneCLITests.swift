@@ -72,6 +72,56 @@ import ModelClient
         #expect(try JSON.decode(md.out.trimmingCharacters(in: .whitespacesAndNewlines))["score"]?.number == best)
     }
 
+    @Test func anEvalOfTheBestPromptFileUsesTheRunsRepliesSoItMatchesExactly() throws {
+        let world = ScriptedWorld(labels: try Self.labels(), script: Self.script(good: ScriptedWorld.magic))
+        let server = try MockServer { world.reply($0) }
+        let folder = temp("exact")
+        let r = try CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
+        server.stop()
+        #expect(r.status == 0, "\(r.err)")
+        let final = try JSON.decode(try String(contentsOfFile: folder + "/final.json", encoding: .utf8))
+        let best = try #require(final["best_score"]?.number)
+        // The server now answers differently (as a local server's batching may): the run's replies still decide.
+        let other = try MockServer { _ in .chat(#"{"intent": "exchange_rate", "confidence": 0.5}"#) }
+        defer { other.stop() }
+        func eval(_ more: String...) throws -> (Double?, String) {
+            let e = try CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", other.baseURL, "--split", "test",
+                                 "--limit", "120", "--prompt", folder + "/best_prompt.md", "--json", "--out", temp("exact-eval")] + more,
+                                environment: ["OPENAI_API_KEY": "k"])
+            return (try? JSON.decode(e.out.trimmingCharacters(in: .whitespacesAndNewlines))["score"]?.number, e.err)
+        }
+        let (score, err) = try eval()
+        #expect(score == best)
+        #expect(err.contains("reading replies from the tuning run's cache too: \(folder)/cache.sqlite"))
+        #expect(other.requestCount == 0)
+        let (fresh, _) = try eval("--no-cache")
+        #expect(fresh != best)
+        #expect(other.requestCount == 120)
+    }
+
+    @Test func tuneReadsTheRepliesEvalAlreadyPaidFor() throws {
+        let world = ScriptedWorld(labels: try Self.labels()) { _, _ in [("stop", ["reason": "done"])] }
+        let server = try MockServer { world.reply($0) }
+        defer { server.stop() }
+        let cache = temp("shared-cache")
+        let env = ["OPENAI_API_KEY": "k", "RPT_CACHE_DIR": cache]
+        let e = try CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "dev",
+                             "--limit", "120", "--out", temp("paid")], environment: env)
+        #expect(e.status == 0, "\(e.err)")
+        #expect(server.requestCount == 120)
+        let folder = temp("paid-tune")
+        let t = try CLI.run(tuneArgs(server, folder) + ["--rounds", "1"], environment: env)
+        #expect(t.status == 0, "\(t.err)")
+        // The initial prompt's 120 dev replies came from eval's cache: not one of those requests was sent again.
+        func user(_ r: MockRequest) -> String { r.json?["messages"]?.array?.last?["content"]?.string ?? "" }
+        let paid = Set(server.requests.prefix(120).map(user))
+        #expect(server.requests.dropFirst(120).filter { paid.contains(user($0)) }.isEmpty)
+        let sent = server.requestCount
+        let again = try CLI.run(tuneArgs(server, temp("paid-tune2")) + ["--rounds", "1", "--no-shared-cache"], environment: env)
+        #expect(again.status == 0, "\(again.err)")
+        #expect(server.requests.dropFirst(sent).filter { paid.contains(user($0)) }.count == 120)
+    }
+
     @Test func aKilledRunResumesToTheSameResultWithoutRepeatingCalls() throws {
         let good = ScriptedWorld.magic
         let labels = try Self.labels()
