@@ -46,6 +46,11 @@ public struct Guardrails: Sendable {
             return "the text is empty: write the section's complete new text"
         }
         if let best, p == best { return "it changes nothing: the text is the same as the current one" }
+        if let section, let best, let text = p.section(section)?.text,
+           let frozen = best.sections.first(where: { $0.frozen && Guardrails.repeats(text, $0.text) }) {
+            return "the text of section '\(section)' repeats the frozen section '\(frozen.id)', which rpt keeps as it is: "
+                + "write guidance for the failure modes (rules in full sentences), not the list again"
+        }
         if let section, let text = section.lowercased() == "system" ? p.system : p.section(section)?.text,
            Guardrails.words(text).count < Guardrails.shortest {
             return "the text of section '\(section)' is too short to guide the task model: write its complete text, a few full sentences"
@@ -82,6 +87,16 @@ public struct Guardrails: Sendable {
             return words[i..<(i + Guardrails.ngram)].joined(separator: " ")
         }
         return nil
+    }
+
+    /// Whether most of `text` is a copy of `frozen`: half or more of its runs of 3 words are in it.
+    /// (Small optimizers rewrite a frozen label list instead of writing guidance.)
+    static func repeats(_ text: String, _ frozen: String) -> Bool {
+        func grams(_ w: [String]) -> [String] { w.count < 3 ? [] : (0...(w.count - 3)).map { w[$0..<($0 + 3)].joined(separator: " ") } }
+        let mine = grams(words(text))
+        guard mine.count >= 3 else { return false }
+        let theirs = Set(grams(words(frozen)))
+        return mine.filter(theirs.contains).count * 2 >= mine.count
     }
 
     /// Every run of 4 to `longest` consecutive words, joined by spaces.

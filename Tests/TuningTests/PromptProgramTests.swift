@@ -49,6 +49,18 @@ import TaskPack
         #expect(g.rejection(base, section: "guidance", best: base)?.hasPrefix("the text is empty") == true)
     }
 
+    @Test func aSectionThatRepeatsAFrozenListIsRejected() {
+        let labels = PromptSection(id: "labels", text: "Intents:\ncard_arrival, card_linking, exchange_rate, pending_top_up, lost_or_stolen_card, cancel_transfer", frozen: true)
+        let best = PromptProgram(system: "sys", sections: base.sections + [labels])
+        let g = Guardrails(contract: ["JSON"], texts: [], inputs: [], initial: best, optimizerInstructions: "")
+        // What a 1.5B optimizer sent: the frozen list again, as bullets, under "labels-notes".
+        let copy = best.editing("labels-notes", text: "Intents:\n- card_arrival\n- card_linking\n- exchange_rate\n- pending_top_up\n- lost_or_stolen_card")
+        #expect(g.rejection(copy, section: "labels-notes", best: best)?.contains("repeats the frozen section 'labels'") == true)
+        // Guidance that names a few labels is not a copy.
+        let rules = best.editing("guidance", text: "A card that never came is card_arrival; a card someone else may hold is lost_or_stolen_card, even when the customer only suspects it.")
+        #expect(g.rejection(rules, section: "guidance", best: best) == nil)
+    }
+
     @Test func sectionNamesFromTheOptimizerAreChecked() async throws {
         let session = OptimizerSession(client: NoModel(), temperature: 0, maxTokens: 10, toolCalls: 1, candidates: 1)
         var outcome = OptimizerSession.Outcome()
