@@ -23,6 +23,10 @@ public struct FailureMode: Sendable, Equatable {
     /// Half its share of the failures, half its share of the lost score.
     public var prevalence: Double
     public var examples: [FailureExample]
+    /// The parts of the pack's failure details (split at "; ") that recur in this mode, most
+    /// frequent first, e.g. "urgency high instead of low" 12 times: the pattern behind the examples.
+    public var recurring: [Recurring] = []
+    public struct Recurring: Sendable, Equatable { public var part: String; public var count: Int }
     /// Against the best prompt on the same examples: failures of this mode it fixed, and
     /// examples it broke into this mode. Nil when there is nothing to compare with.
     public var fixed: Int?
@@ -41,6 +45,7 @@ public struct DiagnosticReport: Sendable {
     static let examplesPerMode = 8
     /// Examples per mode in the report's text; `show_failures` shows the others.
     public static let examplesShown = 3
+    static let recurringShown = 4
 
     /// Builds the report. `best` (results of the best prompt on the same examples) adds the
     /// fixed/broke counts per mode.
@@ -52,6 +57,7 @@ public struct DiagnosticReport: Sendable {
         let byID = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let bestByID = best.map { Dictionary($0.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
         var counts: [String: (n: Int, lost: Double, ex: [FailureExample])] = [:]
+        var parts: [String: [String: Int]] = [:]
         var totalFailures = 0, totalLost = 0.0
         for ex in examples {
             guard let r = byID[ex.id], let o = r.outcome, let mode = o.failure else { continue }
@@ -60,6 +66,9 @@ public struct DiagnosticReport: Sendable {
             var entry = counts[mode] ?? (0, 0, [])
             entry.n += 1
             entry.lost += 1 - o.score
+            for part in Set((o.detail ?? "").components(separatedBy: "; ").map { $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+                parts[mode, default: [:]][clip(part, 120), default: 0] += 1
+            }
             if entry.ex.count < examplesPerMode {
                 let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
                 entry.ex.append(FailureExample(id: ex.id, input: (try? runtime.render(ex)) ?? "", reply: r.reply ?? "",
@@ -71,8 +80,10 @@ public struct DiagnosticReport: Sendable {
         for (id, c) in counts {
             let share: Double = totalFailures == 0 ? 0 : Double(c.n) / Double(totalFailures)
             let lostShare: Double = totalLost == 0 ? share : c.lost / totalLost
+            let recurring = (parts[id] ?? [:]).filter { $0.value >= 2 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             modes.append(FailureMode(id: id, definition: spec.failures[id] ?? id, count: c.n, lostScore: c.lost,
-                                     prevalence: (share + lostShare) / 2, examples: c.ex))
+                                     prevalence: (share + lostShare) / 2, examples: c.ex,
+                                     recurring: recurring.prefix(DiagnosticReport.recurringShown).map { .init(part: $0.key, count: $0.value) }))
         }
         modes.sort { $0.prevalence > $1.prevalence || ($0.prevalence == $1.prevalence && $0.id < $1.id) }
         if let bestByID {
@@ -107,6 +118,9 @@ public struct DiagnosticReport: Sendable {
             out += String(format: "\n### %@ — %d failures, prevalence %.2f", mode.id, mode.count, mode.prevalence)
             if let f = mode.fixed, let b = mode.broke { out += " (vs best: fixed \(f), broke \(b))" }
             out += "\n\(mode.definition)\n"
+            if !mode.recurring.isEmpty {
+                out += "Recurring: " + mode.recurring.map { "\($0.part) (\($0.count) times)" }.joined(separator: ", ") + "\n"
+            }
             for e in mode.examples.prefix(examples) {
                 out += "- input: \(clip(e.input, 400))\n  reply: \(clip(e.reply, 300))\n  answer: \(clip(e.answer, 120)); expected: \(clip(e.expected, 200))"
                 out += (e.detail.map { "; \(clip($0, 120))" } ?? "") + "\n"

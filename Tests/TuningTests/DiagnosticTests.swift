@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+import ModelClient
+import TaskPack
+@testable import Tuning
+
+/// What the optimizer reads: the report's modes and the pattern behind them.
+@Suite struct DiagnosticTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func recurringPartsOfTheDetailsAreCountedPerMode() throws {
+        let pack = Self.root.appendingPathComponent("tasks/support-triage")
+        let runtime = try PackRuntime(directory: pack)
+        // Questions (low urgency by the policy) answered as urgent: the 0.5B model's habit.
+        let questions = try PackData.load(spec: runtime.spec, directory: pack)[.dev].filter { $0.fields["label"]?.string == "exchange_rate" }.prefix(3)
+        #expect(questions.count == 3)
+        var results: [ExampleResult] = []
+        for (i, ex) in questions.enumerated() {
+            let reply = #"{"intent": "card_arrival", "category": "exchange", "urgency": "high", "needs_human": false}"#
+            results.append(ExampleResult(index: i, id: ex.id, source: ex.source, reply: reply,
+                                         outcome: try runtime.evaluate(reply: reply, example: ex), usage: Usage(), cached: false))
+        }
+        let report = DiagnosticReport.build(label: "t", results: results, examples: Array(questions), runtime: runtime)
+        let mode = try #require(report.modes.first)
+        #expect(mode.id == "over_escalated")
+        #expect(mode.recurring.contains(.init(part: "urgency high instead of low", count: 3)))
+        #expect(mode.recurring.contains(.init(part: "intent card_arrival instead of exchange_rate", count: 3)))
+        #expect(report.text().contains("Recurring: "))
+        #expect(report.text().contains("urgency high instead of low (3 times)"))
+    }
+}
