@@ -69,12 +69,16 @@ import MockServer
     @Test func aPackPrintingForeverCannotFillTheDisk() throws {
         let server = try MockServer { HostilePack.echo($0) }
         defer { server.stop() }
-        let pack = try HostilePack.make(dev: (1...8).map { HostilePack.row("d\($0)", "w\($0)") },
-                                        files: ["task.lua": TryCLITests.task(extract: "while true do print(string.rep('x', 4000)) end")])
+        // 20 MB of lines from each example, with limits loose enough that a busy machine does not
+        // stop the hook first (a hook printing until its limit stops it: HookLogTests and TryCLITests).
+        let flood = "for i = 1, 5000 do print(string.rep('x', 4000)) end\n  return reply"
+        let pack = try HostilePack.make(dev: [HostilePack.row("d1", "w1"), HostilePack.row("d2", "w2")],
+                                        files: ["task.lua": TryCLITests.task(extract: flood, limits: "limits = { seconds = 60 },")])
         let out = temp("flood")
         let r = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
                             environment: ["OPENAI_API_KEY": "k"])
-        #expect((r.out + r.err).contains("extract failed on example"), "\(r.out)\(r.err)")   // stopped by its limits: a pack error
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("score          1.000"), "\(r.out)")
         let size = try FileManager.default.attributesOfItem(atPath: out + "/hooks.log")[.size] as! Int
         #expect(size > 15 << 20 && size <= (16 << 20) + 1000)
         let tail = try String(contentsOfFile: out + "/hooks.log", encoding: .utf8).suffix(200)

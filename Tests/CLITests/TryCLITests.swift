@@ -105,13 +105,14 @@ import MockServer
         #expect(r.out.contains("extract FAILED at task.lua:7 (a limit was hit)"))
     }
 
-    /// A small pack whose render and score log, with `extract`'s body given (it starts on line 7).
-    static func task(extract: String) -> String {
+    /// A small pack whose render and score log, with `extract`'s body given (it starts on line 7)
+    /// and `limits` if any.
+    static func task(extract: String, limits: String = "") -> String {
         """
         local rpt = require "rpt"
         return {
           api = 1, name = "logs", data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
-          prompt = { system = "You label short texts.", instruction = "Reply with the label only." },
+          prompt = { system = "You label short texts.", instruction = "Reply with the label only." }, \(limits)
           render = function(ex) rpt.log.info("rendering %s", ex.id) return "Text: " .. ex.text end,
           extract = function(reply)
           \(extract)
