@@ -69,10 +69,10 @@ import MockServer
     @Test func aPackPrintingForeverCannotFillTheDisk() throws {
         let server = try MockServer { HostilePack.echo($0) }
         defer { server.stop() }
-        // 20 MB of lines from each example, with limits loose enough that a busy machine does not
+        // 17 MB of lines from one example, with limits loose enough that a busy machine does not
         // stop the hook first (a hook printing until its limit stops it: HookLogTests and TryCLITests).
-        let flood = "for i = 1, 5000 do print(string.rep('x', 4000)) end\n  return reply"
-        let pack = try HostilePack.make(dev: [HostilePack.row("d1", "w1"), HostilePack.row("d2", "w2")],
+        let flood = "for i = 1, 4300 do print(string.rep('x', 4000)) end\n  return reply"
+        let pack = try HostilePack.make(dev: [HostilePack.row("d1", "w1")],
                                         files: ["task.lua": TryCLITests.task(extract: flood, limits: "limits = { seconds = 60 },")])
         let out = temp("flood")
         let r = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
