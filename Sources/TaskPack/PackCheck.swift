@@ -10,11 +10,11 @@ public struct PackCheck: Sendable {
 
     static let shown = 5
 
-    public static func run(directory: URL, progress: CheckProgress? = nil) -> PackCheck {
+    public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil) -> PackCheck {
         var check = PackCheck()
         let runtime: PackRuntime
         do {
-            runtime = try PackRuntime(directory: directory)
+            runtime = try PackRuntime(directory: directory, log: log)
         } catch {
             check.fail("task.lua", "\(error.problems.count) problem(s)", error.problems)
             return check

@@ -17,18 +17,36 @@ public struct Outcome: Sendable, Equatable {
     public var detail: String?
 }
 
+/// What one hook of `evaluate` returned.
+public enum HookStep: Sendable, Equatable {
+    /// extract's answer and confidence, or nil and why the reply could not be read.
+    case extracted(answer: LuaValue?, confidence: Double?, reason: String?)
+    case scored(Double)
+    /// classify's mode (the generic one for a pack without classify) and detail.
+    case classified(mode: String, detail: String?)
+}
+
 /// A loaded task pack in one Lua engine: the hooks, callable from Swift. One per worker thread.
 public final class PackRuntime {
     public let spec: TaskSpec
     public let directory: URL
     let engine: LuaEngine
     let hooks: TaskHooks
+    private let logContext: HookLogContext
+
+    /// Where the hooks' `print` and `rpt.log` lines go (nil: nowhere).
+    public var hookLog: HookLog? {
+        get { logContext.log }
+        set { logContext.log = newValue }
+    }
 
     /// Loads `task.lua` from the pack folder and validates its table. `ceiling` bounds the limits
     /// the pack may set for itself (nil: the user's `RPT_MAX_HOOK_LIMITS`, else the default).
-    public init(directory: URL, ceiling asked: LimitCeiling? = nil,
-                logSink: @escaping @Sendable (String, String) -> Void = { _, _ in }) throws(PackLoadError) {
+    /// `log` receives what the pack logs, from loading on.
+    public init(directory: URL, ceiling asked: LimitCeiling? = nil, log: HookLog? = nil) throws(PackLoadError) {
         self.directory = directory
+        let context = HookLogContext(log)
+        logContext = context
         let source: String
         do { source = try PackFiles.source("task.lua", in: directory) } catch {
             let why = error == .missing ? "no task.lua here: a task pack is a folder with a task.lua (rpt new NAME writes one)"
@@ -40,7 +58,7 @@ public final class PackRuntime {
             do { ceiling = try LimitCeiling.environment() } catch { throw PackLoadError(problems: [error]) }
         }
         do {
-            engine = try LuaEngine(logSink: logSink, moduleSource: { PackFiles.module($0, in: directory) })
+            engine = try LuaEngine(logSink: { context.write(level: $0, message: $1) }, moduleSource: { PackFiles.module($0, in: directory) })
             let (env, freeze) = try engine.newEnvironment()
             let table = try engine.run(source, chunkName: "task.lua", env: env)
             _ = try engine.call(freeze, [], results: 0)
@@ -89,13 +107,16 @@ public final class PackRuntime {
     /// extract, then score, then (below a full score) classify: one reply to one example. Each
     /// hook gets its own copy of the example, so one cannot edit what the next one sees: extract a
     /// copy of the pinned example, score the pinned one itself, classify one made afresh.
-    public func evaluate(reply: String, example: Example) throws(HookError) -> Outcome {
+    /// `onStep` sees what each hook returned as soon as it returns (`rpt try` shows them even
+    /// when a later hook fails).
+    public func evaluate(reply: String, example: Example, onStep: (HookStep) -> Void = { _ in }) throws(HookError) -> Outcome {
         let pinned: LuaRef
         do { pinned = try engine.pin(example.value) } catch { throw HookError(hook: "extract", example: example, error) }
         defer { engine.release(pinned) }
         let extracted = try call("extract", hooks.extract, [.value(.string(reply)), .copy(pinned)], example, results: 2)
         guard let answer = extracted[0] else {
             let why = extracted[1]?.string ?? "extract returned nil"
+            onStep(.extracted(answer: nil, confidence: nil, reason: why))
             return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
         }
         var confidence: Double?
@@ -105,6 +126,7 @@ public final class PackRuntime {
             }
             confidence = n
         }
+        onStep(.extracted(answer: answer, confidence: confidence, reason: nil))
         let s = try call("score", hooks.score, [.value(answer), .ref(pinned)], example)[0]
         let score: Double
         switch s {
@@ -112,9 +134,11 @@ public final class PackRuntime {
         case let v? where v.number != nil && v.number! >= 0 && v.number! <= 1: score = v.number!
         default: throw hookError("score", example, "returned \(s.map { "\($0)" } ?? "nil"); a score must be a number in [0, 1]")
         }
+        onStep(.scored(score))
         var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil)
         if score < 1 {
             (outcome.failure, outcome.detail) = try classify(answer: answer, reply: reply, example: example)
+            onStep(.classified(mode: outcome.failure!, detail: outcome.detail))
         }
         return outcome
     }
@@ -135,6 +159,7 @@ public final class PackRuntime {
     }
 
     private func call(_ hook: String, _ fn: LuaRef, _ args: [LuaArg], _ example: Example, results: Int = 1) throws(HookError) -> [LuaValue?] {
+        logContext.enter(hook, example.id)
         do { return try engine.call(fn, args, results: results) } catch {
             throw HookError(hook: hook, example: example, error)
         }
@@ -164,6 +189,7 @@ extension PackRuntime {
     /// Runs a data file of the pack (e.g. tests/cases.lua) in a fresh environment and returns
     /// what it returns, as data.
     func runDataFile(_ source: String, chunkName: String) throws(LuaError) -> LuaValue? {
+        logContext.enter("load", chunkName)
         let (env, _) = try engine.newEnvironment()
         let ref = try engine.run(source, chunkName: chunkName, env: env)
         defer { engine.release(ref) }

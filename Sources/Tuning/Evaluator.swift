@@ -76,8 +76,7 @@ public struct Evaluator {
         for (i, ex) in examples.enumerated() {
             do throws(HookError) {
                 let rendered = try runtime.render(ex)
-                requests.append((i, ChatRequest(model: "", messages: prompt.messages(for: rendered), jsonOutput: jsonMode,
-                                                temperature: temperature, maxTokens: maxTokens)))
+                requests.append((i, request(for: rendered, prompt: prompt)))
             } catch {
                 if renderErrors.count == i { renderErrors.append(error) }     // a failing run from the start
                 results[i] = Self.failed(i, ex, error)
@@ -146,6 +145,12 @@ public struct Evaluator {
             }
         }
         return (results.compactMap { $0 }, stop)
+    }
+
+    /// The request for one rendered example, as every evaluation (and `rpt try`) sends it: the
+    /// prompt's messages with this evaluator's settings.
+    public func request(for rendered: String, prompt: PromptProgram) -> ChatRequest {
+        ChatRequest(model: "", messages: prompt.messages(for: rendered), jsonOutput: jsonMode, temperature: temperature, maxTokens: maxTokens)
     }
 
     static func failed(_ i: Int, _ ex: Example, _ error: HookError) -> ExampleResult {

@@ -9,6 +9,9 @@ struct Check: ParsableCommand {
     @Argument(help: "The task pack folder (the one holding task.lua).")
     var pack: String
 
+    @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr, each line with its hook and example.")
+    var verbose = false
+
     func validate() throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: pack, isDirectory: &isDir), isDir.boolValue else {
@@ -18,7 +21,8 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let status = StatusLine()
-        let check = PackCheck.run(directory: URL(fileURLWithPath: pack), progress: status.report)
+        let check = PackCheck.run(directory: URL(fileURLWithPath: pack), progress: status.report,
+                                  log: verbose ? HookLog(echo: true) : nil)
         status.finish()
         print(check.render(pack: pack), terminator: "")
         if !check.passed { throw ExitCode.failure }

@@ -36,6 +36,8 @@ struct Eval: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
     @Option(parsing: .unconditional, help: "Stop after this cost in US dollars.") var budgetCost: Double?
     @Option(parsing: .unconditional, help: "Stop after this many seconds.") var budgetSeconds: Double?
+    @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the output folder.")
+    var verbose = false
 
     func validate() throws {
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
@@ -66,7 +68,8 @@ struct Eval: AsyncParsableCommand {
     func run() async throws {
         let dir = URL(fileURLWithPath: pack)
         let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir) } catch {
+        let hookLog = HookLog(echo: verbose)
+        do { runtime = try PackRuntime(directory: dir, log: hookLog) } catch {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
@@ -90,6 +93,8 @@ struct Eval: AsyncParsableCommand {
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let folder = out ?? "runs/eval-\(runtime.spec.name)-\(split)-\(stamp.replacingOccurrences(of: ":", with: ""))"
         let results = try ResultsFile(path: folder + "/results.jsonl")
+        try hookLog.attach(path: folder + "/" + HookLog.fileName)
+        defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
         let progress = Progress(total: examples.count)
         hub.onNotice { progress.note($0) }
 

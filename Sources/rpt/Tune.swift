@@ -37,6 +37,8 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "Continue the killed run in this folder.") var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
+    @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the run folder.")
+    var verbose = false
 
     func validate() throws {
         if resume == nil {
@@ -85,7 +87,8 @@ struct Tune: AsyncParsableCommand {
         var s = try settings()
         let dir = URL(fileURLWithPath: s.pack)
         let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
+        let hookLog = HookLog(echo: verbose)
+        do { runtime = try PackRuntime(directory: dir, log: hookLog) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         try TuneData.refuseUnusable(data, pack: s.pack)
         let files = try PackFingerprint.files(of: runtime.spec, directory: dir)
@@ -112,6 +115,8 @@ struct Tune: AsyncParsableCommand {
         let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
         let folder = resume ?? run ?? "runs/\(runtime.spec.name)-\(stamp.replacingOccurrences(of: ":", with: ""))"
         let store = try RunStore(folder: URL(fileURLWithPath: folder))
+        try hookLog.attach(path: folder + "/" + HookLog.fileName, append: resume != nil)    // a resume runs the hooks again
+        defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
         if resume == nil { try store.write("config.json", json: s.json) }
         else { FileHandle.standardError.write(Data("resuming \(folder): \(store.loggedEvents.count) events logged; replaying them from the run's cache\n".utf8)) }
         let cache = try ResponseCache(path: store.cachePath, fix: "move it aside to go on without it (the resume then asks the models again "

@@ -130,6 +130,8 @@ local choice = {}
 ---@return string?
 function choice.letter(reply, options) end
 
+---Log lines (and print's) go to hooks.log in the eval or run folder, to stderr with -v,
+---and under each hook in `rpt try`, each with the hook and the example's id.
 ---@class rpt.log
 local log = {}
 ---@param fmt string

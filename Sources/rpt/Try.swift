@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import LuaHost
+import ModelClient
+import TaskPack
+import Tuning
+
+struct Try: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one example through a task pack: the messages sent, the reply, and what extract, score and classify return.",
+        discussion: """
+            With --reply TEXT no model is called (--reply - reads the reply from stdin); with --target MODEL the \
+            messages go to that model as rpt eval sends them (the same model names, rpt.toml, --base-url and \
+            response cache). With neither, the pack's gold(example) is the reply, when it has one. Each hook's log \
+            lines (print, rpt.log) are shown under it. Exits 1 when a hook or the model call fails.
+            """)
+
+    @Argument(help: "The task pack folder.") var pack: String
+    @Option(help: "The id of the example (default: the first example of the split).") var example: String?
+    @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: String?
+    @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
+    @Option(help: "Send the messages to this model instead, provider:model (as rpt eval).") var target: String?
+    @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
+    var prompt: String?
+    @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
+    @Option(parsing: .unconditional, help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
+    @Option(parsing: .unconditional, help: "The most tokens the reply may have (default: the pack's max_tokens, else 512).") var maxTokens: Int?
+    @Flag(help: "Ask the server for a JSON object reply (response_format), for packs whose output is JSON.") var jsonMode = false
+    @Flag(help: "Do not read or write the response cache.") var noCache = false
+    @Flag(name: .shortAndLong, help: "Also write the hooks' log lines to stderr as they come (they are shown under each hook either way).")
+    var verbose = false
+
+    func validate() throws {
+        if reply != nil && target != nil { throw ValidationError("give --reply TEXT (no model) or --target MODEL, not both") }
+        if let split, Split(rawValue: split) == nil { throw ValidationError("--split must be train, dev or test") }
+        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        }
+        if baseURL != nil && target == nil { throw ValidationError("--base-url goes with --target MODEL") }
+        guard temperature.isFinite, (0...2).contains(temperature) else { throw ValidationError("--temperature must be from 0 to 2") }
+        if let n = maxTokens, !(1...Checked.maxTokensPerReply).contains(n) { throw ValidationError("--max-tokens must be from 1 to \(Checked.maxTokensPerReply)") }
+    }
+
+    func run() async throws {
+        let dir = URL(fileURLWithPath: pack)
+        let log = HookLog(echo: verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
+        let runtime: PackRuntime
+        do { runtime = try PackRuntime(directory: dir, log: log) } catch {
+            throw Refusal("\(pack) does not load (rpt check \(pack) lists every problem):\n\(error)")
+        }
+        let show = TryOutput(log: log)
+        let data = try PackData.load(spec: runtime.spec, directory: dir)
+        let (ex, from, note) = try pick(data)
+        let base = PromptProgram(runtime.spec.prompt)
+        let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
+        // The model is set up before anything runs, so a missing key or unknown provider stops here.
+        let evaluator = try target.map { try makeEvaluator(model: $0, runtime: runtime, directory: dir) }
+
+        show.header(pack: pack, example: ex, split: from, note: note)
+        show.logs(of: "load")
+        let rendered = try show.hook("render", example: ex) { () throws(HookError) in try runtime.render(ex) }
+        show.line("returned", "\(rendered.count) characters, the end of the user turn")
+        let request = evaluator?.request(for: rendered, prompt: program)
+        show.messages(request?.messages ?? program.messages(for: rendered))
+
+        let text: String
+        if let reply {
+            text = reply == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : reply
+            show.section("reply (--reply: no model called)")
+        } else if let evaluator, let request, let target {
+            let response: ChatResponse
+            do { response = try await evaluator.client.complete(request) } catch {
+                throw Refusal("the call to \(target) failed: \(error)")
+            }
+            text = response.content ?? ""
+            show.section("reply (\(target): \(response.usage.inputTokens) tokens in, \(response.usage.outputTokens) out"
+                         + (response.cached ? ", from the response cache" : "") + ")")
+        } else {
+            guard runtime.spec.hasGold, let gold = try show.hook("gold", example: ex, body: { () throws(HookError) in try runtime.gold(ex) }) else {
+                print("\nno reply to read: give --reply TEXT (no model), or --target MODEL to ask one")
+                return
+            }
+            show.line("returned", "the reply below (\(gold.count) characters)")
+            text = gold
+            show.section("reply (gold(example), as no --reply or --target was given)")
+        }
+        print(text)
+
+        var steps: [HookStep] = []
+        do throws(HookError) {
+            let outcome = try runtime.evaluate(reply: text, example: ex) { steps.append($0) }
+            show.steps(steps, spec: runtime.spec)
+            show.result(outcome)
+        } catch {
+            show.steps(steps, spec: runtime.spec, failed: error.hook)
+            show.failure(error)
+            throw Refusal(error.description)
+        }
+    }
+
+    /// The example asked for, its split, and a note when rpt chose it.
+    func pick(_ data: PackData) throws -> (Example, Split, String?) {
+        let asked = split.flatMap(Split.init(rawValue:))
+        guard let id = example else {
+            let s = asked ?? .dev
+            guard let first = data[s].first else { throw Refusal("the \(s.rawValue) split of \(pack) has no examples: give --split") }
+            return (first, s, "no --example given: the first example of \(s.rawValue)")
+        }
+        let searched = asked.map { [$0] } ?? Split.allCases
+        for s in searched { if let ex = data[s].first(where: { $0.id == id }) { return (ex, s, nil) } }
+        if let asked, let s = Split.allCases.first(where: { data[$0].contains { $0.id == id } }) {
+            throw Refusal("example '\(id)' is in \(s.rawValue), not \(asked.rawValue): give --split \(s.rawValue), or leave --split out")
+        }
+        let place = asked.map { "the \($0.rawValue) split" } ?? "any split"
+        let close = Self.closeIDs(to: id, among: searched.flatMap { data[$0].map(\.id) })
+        throw Refusal("no example '\(id)' in \(place) of \(pack)"
+                      + (close.isEmpty ? "" : "; close ids: " + close.joined(separator: ", ")))
+    }
+
+    /// The ids most like `id`: those containing it first, then by edit distance.
+    static func closeIDs(to id: String, among ids: [String], count: Int = 5) -> [String] {
+        let query = id.lowercased()
+        return ids.map { ($0, $0.lowercased().contains(query) ? 0 : 1, Spelling.editDistance(query, $0.lowercased())) }
+            .sorted { ($0.1, $0.2, $0.0) < ($1.1, $1.2, $1.0) }
+            .prefix(count).map(\.0)
+    }
+
+    func makeEvaluator(model: String, runtime: PackRuntime, directory: URL) throws -> Evaluator {
+        var config = try ModelConfig.load(packDirectory: directory)
+        let name = try ModelName(parsing: model)
+        if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
+        let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
+        let hub = try ModelHub(config: config, cache: cache)
+        hub.onNotice { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        var evaluator = Evaluator(client: try hub.client(model, role: "target"))
+        evaluator.temperature = temperature
+        evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)
+        evaluator.jsonMode = jsonMode
+        return evaluator
+    }
+}

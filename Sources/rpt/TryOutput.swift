@@ -1,0 +1,103 @@
+import Foundation
+import LuaHost
+import ModelClient
+import TaskPack
+
+/// What `rpt try` prints: a section per step, the hooks' log lines under the hook that wrote
+/// them, message texts exactly as sent (no indent, no wrapping), values as compact JSON.
+struct TryOutput {
+    let log: HookLog
+
+    func section(_ title: String) { print("\n--- \(title) ---") }
+
+    func line(_ label: String, _ value: String) {
+        print(label.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + value)
+    }
+
+    func header(pack: String, example ex: Example, split: Split, note: String?) {
+        print("rpt try \(pack) · example \(ex.id) · \(split.rawValue) (\(ex.source))")
+        if let note { print("note: \(note)") }
+        let row = ex.value.description
+        print("example: " + (row.count > 1000 ? row.prefix(1000) + " ... (\(row.count - 1000) more characters)" : row))
+    }
+
+    /// Runs one hook under its own section: its log lines, then its result (or its failure,
+    /// which ends the command).
+    func hook<T>(_ name: String, example: Example, body: () throws(HookError) -> T) throws -> T {
+        section(name)
+        do throws(HookError) {
+            let value = try body()
+            logs(of: name)
+            return value
+        } catch {
+            logs(of: name)
+            failure(error)
+            throw Refusal(error.description)
+        }
+    }
+
+    /// The log lines of `hook` kept so far (and, under it, any other hook's, which should not happen).
+    func logs(of hook: String) {
+        let lines = log.drain()
+        if !lines.isEmpty && hook == "load" { section("task.lua loading") }
+        for l in lines { line("log", (l.hook == hook ? "" : "[\(l.hook)] ") + "\(l.level): \(l.message)") }
+    }
+
+    func messages(_ messages: [ChatMessage]) {
+        print("\nmessages: the system text, then the user turn (the instruction's sections joined by a blank line, a blank line, render's text)")
+        for m in messages {
+            let text = m.content ?? ""
+            section("\(m.role.rawValue) (\(text.count) character\(text.count == 1 ? "" : "s"))")
+            print(text)
+        }
+    }
+
+    /// What extract, score and classify returned, each under its own section with its log lines;
+    /// then the section of the hook that `failed`, if one did (its failure follows).
+    func steps(_ steps: [HookStep], spec: TaskSpec, failed: String? = nil) {
+        let lines = log.drain()
+        func hookSection(_ name: String) {
+            section(name)
+            for l in lines where l.hook == name { line("log", "\(l.level): \(l.message)") }
+        }
+        for step in steps {
+            switch step {
+            case .extracted(let answer, let confidence, let reason):
+                hookSection("extract")
+                if let answer {
+                    line("answer", answer.description)
+                    line("confidence", confidence.map { "\($0)" } ?? "none")
+                } else {
+                    line("answer", "nil: \(reason ?? "")")
+                    line("mode", "\(TaskSpec.formatMode) (score 0; score and classify do not run)")
+                }
+            case .scored(let score):
+                hookSection("score")
+                line("score", String(format: "%g", score))
+                if score >= 1 { section("classify"); print("not run: a full score") }
+            case .classified(let mode, let detail):
+                hookSection("classify")
+                if !spec.hasClassify { print("the pack has no classify: a score below 1 is '\(mode)'") }
+                line("mode", mode + (spec.failures[mode].map { ": \($0)" } ?? ""))
+                line("detail", detail ?? "none")
+            }
+        }
+        if let failed { hookSection(failed) }
+    }
+
+    func failure(_ error: HookError) {
+        print("\n\(error.hook) FAILED" + (error.location.map { " at \($0)" } ?? "") + (error.hitLimit ? " (a limit was hit)" : ""))
+        print(error.message)
+        if !error.traceback.isEmpty {
+            print("traceback:")
+            for frame in error.traceback { print("  " + frame) }
+        }
+    }
+
+    func result(_ outcome: Outcome) {
+        section("result")
+        var parts = ["score \(String(format: "%g", outcome.score))"]
+        if let f = outcome.failure { parts.append("failure mode \(f)" + (outcome.detail.map { " (\($0))" } ?? "")) }
+        print(parts.joined(separator: " · "))
+    }
+}
