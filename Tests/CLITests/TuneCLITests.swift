@@ -127,12 +127,18 @@ import ModelClient
         defer { server.stop() }
         let folder = temp("busy")
         let (p, _) = try CLI.start(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
-        defer { p.terminate(); p.waitUntilExit() }
+        defer { if p.isRunning { p.terminate() }; p.waitUntilExit() }
         let deadline = Date().addingTimeInterval(20)
         while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let r = try CLI.run(["tune", "--resume", folder], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status != 0)
         #expect(r.err.contains("is in use by another rpt tune"))
+        // Ctrl-C ends the run and lets go of the folder: no lock file is left.
+        #expect(FileManager.default.fileExists(atPath: folder + "/lock"))
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/lock"))
     }
 
     @Test func dryRunPrintsTheMostItCanCost() throws {
