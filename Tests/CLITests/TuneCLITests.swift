@@ -58,6 +58,11 @@ import ModelClient
         #expect(r.out.contains("test score"))
         #expect(r.out.contains("run folder: \(folder)"))
         #expect(r.err.contains("round 1: 2 candidates, best dev"))
+        // The table's token counts are summary.json's; a finished run leaves no lock behind.
+        let printed = SummaryCLITests.printedTokens(r.out)
+        #expect(printed.keys.sorted() == ["optimizer", "target"])
+        #expect(printed == SummaryCLITests.summaryTokens(try SummaryCLITests.summary(folder)))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/lock"))
         let final = try JSON.decode(try String(contentsOfFile: folder + "/final.json", encoding: .utf8))
         let best = try #require(final["best_score"]?.number)
 
