@@ -20,9 +20,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The tests use Swift Testing only; XCTest's runner would print "Executed 0 tests" before the real
+# summary, so it runs only if a test file imports XCTest.
+TEST_FLAGS = $(if $(shell grep -rls --include='*.swift' '^import XCTest' Tests),,--disable-xctest)
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test $(TEST_FLAGS)
 
 # The peer for the transport benchmark: DSPy from PyPI, in a venv the project owns (gitignored).
 .venv-bench/bin/python:
