@@ -20,9 +20,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# The tests use Swift Testing only; XCTest's runner would print "Executed 0 tests" before the real
+# summary, so it runs only if a test file imports XCTest.
+TEST_FLAGS = $(if $(shell grep -rls --include='*.swift' '^import XCTest' Tests),,--disable-xctest)
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) test $(TEST_FLAGS)
 
 # The peer for the transport benchmark: DSPy from PyPI, in a venv the project owns (gitignored).
 .venv-bench/bin/python:
@@ -53,7 +56,8 @@ bench-tune: release local-model .venv-bench/bin/python
 # The main job on a shipped pack, offline: Qwen2.5-Coder 0.5B is tuned, 1.5B writes the edits. Then
 # the tuned prompt file is scored again on the same test sample, as a user would check it.
 DEMO_ARGS := --rounds 2 --candidates 1 --tool-calls 6 --train-sample 16 --dev-limit 32 --test-limit 48
-DEMO_RUN = runs/demo-snips-slots-$(shell date +%Y%m%d-%H%M%S)
+# Named by rpt, as its own run folders are (expanded once the release build exists).
+DEMO_RUN = $(shell .build/release/rpt run-folder demo snips-slots)
 demo: release local-model
 	@echo "==> rpt tune tasks/snips-slots: target local:qwen2.5-coder-0.5b, optimizer local:qwen2.5-coder-1.5b (15 to 20 minutes on 2 cores)"
 	@run="$(DEMO_RUN)"; \
@@ -64,9 +68,10 @@ demo: release local-model
 
 # A smoke test with the real local model (CI runs it after make test).
 smoke: release local-model
-	.build/release/rpt eval tasks/banking77 --target local:smollm2 --limit 20 --max-tokens 48 --no-cache --out runs/smoke-eval
+	.build/release/rpt eval tasks/banking77 --target local:smollm2 --limit 20 --max-tokens 48 --no-cache \
+	  --out $$(.build/release/rpt run-folder smoke eval banking77)
 	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 --rounds 1 --candidates 1 \
-	  --tool-calls 2 --train-sample 8 --dev-limit 10 --test-limit 10 --max-tokens 48 --run runs/smoke-tune-$$(date +%s)
+	  --tool-calls 2 --train-sample 8 --dev-limit 10 --test-limit 10 --max-tokens 48 --run $$(.build/release/rpt run-folder smoke tune banking77)
 
 clean:
 	rm -rf .build

@@ -93,10 +93,12 @@ def rpt_tune(a, pack):
     final = json.load(open(os.path.join(folder, "final.json")))
     best, initial = (json.load(open(os.path.join(d, f))) for d, f in ((folder, "best_prompt.json"), (a.out, "initial.json")))
     changed = (best["system"], best["instruction"]) != (initial["system"], initial["instruction"])
+    # summary.json keeps the printed table's token counts, live and cached apart; tokens here are live ones.
     lines = {}
-    for m in re.finditer(r"^\s+(target|optimizer)\s+\S+: (\d+) calls \((\d+) cached, \d+ retries\), tokens in (\d+) out (\d+)",
-                         stdout, re.M):
-        lines[m.group(1)] = {"calls": int(m.group(2)), "cached": int(m.group(3)), "tokens_in": int(m.group(4)), "tokens_out": int(m.group(5))}
+    for line in json.load(open(os.path.join(folder, "summary.json")))["tokens"]:
+        live, cached = line["live"], line["cached"]
+        lines[line["role"]] = {"calls": live["calls"] + cached["calls"], "cached": cached["calls"],
+                               "tokens_in": live["input_tokens"], "tokens_out": live["output_tokens"]}
     test_calls = final["test_examples"] * (2 if changed else 1)
     target = lines["target"]
     return {"prompt": os.path.join(folder, "best_prompt.json"), "seconds": optimizing, "total_seconds": seconds,

@@ -40,7 +40,23 @@ public final class LocalServer: Sendable {
         }
     }
 
-    private let running = Mutex<[String: (process: ChildProcess, url: String)]>([:])
+    private let running = Mutex<[String: (process: ChildProcess, url: String, log: URL)]>([:])
+    /// Where servers started from now on keep their log (see `logFile`).
+    private let logFolder = Mutex<URL?>(nil)
+
+    /// Servers started from now on log into `folder` (a run or eval folder), so each run keeps
+    /// its own server log beside its results.
+    public func logServers(in folder: URL?) { logFolder.withLock { $0 = folder } }
+
+    /// `server-MODEL.log` in the folder `logServers` named (a resumed run appends to it), else a
+    /// file of this process under the install's `logs/`: never one that another run overwrites.
+    func logFile(_ model: String, manifest: Manifest) -> URL {
+        if let folder = logFolder.withLock({ $0 }) { return folder.appendingPathComponent("server-\(model).log") }
+        return manifest.folder.appendingPathComponent("logs/server-\(model)-\(getpid()).log")
+    }
+
+    /// The log of the server this process started for `model`, if it started one.
+    public func log(of model: String) -> URL? { running.withLock { $0[model]?.log } }
 
     /// Where installed models are looked for: $RPT_LOCAL_DIR if set; else ./.rpt-local and the
     /// .rpt-local of the checkout this rpt was built in.
@@ -72,9 +88,11 @@ public final class LocalServer: Sendable {
     /// The base URL of a ready server for `model`, starting one if needed, and its slots: how
     /// many requests it works on at once. Sending more only queues them inside the server, where
     /// their wait would count against rpt's timeout.
-    public func endpoint(for model: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (url: String, slots: Int) {
+    /// `starting` hears the log file when a server is started (loading weights takes a while).
+    public func endpoint(for model: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                         starting: (URL) -> Void = { _ in }) throws -> (url: String, slots: Int) {
         let manifest = try LocalServer.manifest(environment: environment)
-        return (try baseURL(for: model, manifest: manifest), manifest.parallel)
+        return (try baseURL(for: model, manifest: manifest, starting: starting), manifest.parallel)
     }
 
     /// The base URL of a ready server for `model`, starting one if needed.
@@ -82,7 +100,7 @@ public final class LocalServer: Sendable {
         try baseURL(for: model, manifest: LocalServer.manifest(environment: environment))
     }
 
-    func baseURL(for model: String, manifest: Manifest) throws -> String {
+    func baseURL(for model: String, manifest: Manifest, starting: (URL) -> Void = { _ in }) throws -> String {
         if let url = running.withLock({ $0[model]?.url }) { return url }
         guard let weights = manifest.models[model] else {
             throw ModelError(.config, "no local model '\(model)'" + Spelling.suggestion(for: model, among: Array(manifest.models.keys))
@@ -90,10 +108,12 @@ public final class LocalServer: Sendable {
         }
         if let served = LocalServer.served(model, in: manifest.folder), LocalServer.healthy(served) { return served }
         let port = try LocalServer.freePort()
-        let log = manifest.folder.appendingPathComponent("server-\(model).log")
+        let log = logFile(model, manifest: manifest)
+        try? FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        starting(log)
         let process = try ChildProcess(manifest.server, manifest.arguments(weights: weights, port: port), log: log.path)
         let url = "http://127.0.0.1:\(port)/v1"
-        running.withLock { $0[model] = (process, url) }
+        running.withLock { $0[model] = (process, url, log) }
         LocalServer.registerExitHook()
         let deadline = Date().addingTimeInterval(180)
         while !LocalServer.healthy(url) {

@@ -72,7 +72,9 @@ public final class ModelHub: Sendable {
             // A managed llama.cpp server: started on demand; small models get the JSON tool protocol.
             // No more requests in flight than it has slots: the rest wait in rpt's queue, where the
             // timeout does not run, instead of the server's, where it would.
-            let local = try LocalServer.shared.endpoint(for: name.model, environment: environment)
+            let local = try LocalServer.shared.endpoint(for: name.model, environment: environment) { log in
+                notice("starting the local server for \(name) (its log: \(log.path))")
+            }
             endpoint.baseURL = local.url
             endpoint.concurrency = local.slots
             endpoint.tools = endpoint.tools ?? false

@@ -1,4 +1,5 @@
 import Foundation
+import LuaHost
 import Synchronization
 
 /// Limits on a run's spending. Crossing one stops new calls with a `budget` error.
@@ -14,17 +15,27 @@ public struct Budget: Sendable, Equatable {
 }
 
 /// Calls, tokens and cost per model and role (target, optimizer, ...), and the budget.
+///
+/// Token counts have one definition, kept apart by where the reply came from: `usage` is what
+/// servers reported for live calls this run (budgets and cost count it), `cachedUsage` what the
+/// replies taken from the response cache had cost when they were first made (free now).
 public final class UsageLedger: Sendable {
     public struct Line: Sendable, Equatable, Codable {
         public var model: String
         public var role: String
+        /// Replies received, live and cached (failed calls are `failures`).
         public var calls = 0
         public var cacheHits = 0
         public var retries = 0
         public var failures = 0
+        /// Tokens of live calls.
         public var usage = Usage()
+        /// Tokens of cached replies, as recorded when they were live.
+        public var cachedUsage = Usage()
         /// nil when the model has no price in the table.
         public var cost: Double? = 0
+
+        public var liveCalls: Int { calls - cacheHits }
     }
 
     private let state = Mutex<[String: Line]>([:])
@@ -51,7 +62,7 @@ public final class UsageLedger: Sendable {
     func add(model: String, role: String, usage: Usage, price: Price?, cached: Bool) {
         record(model: model, role: role) { l in
             l.calls += 1
-            if cached { l.cacheHits += 1; return }
+            if cached { l.cacheHits += 1; l.cachedUsage = l.cachedUsage + usage; return }
             l.usage = l.usage + usage
             l.cost = price.flatMap { p in l.cost.map { $0 + p.cost(usage) } }
         }
@@ -80,5 +91,21 @@ public final class UsageLedger: Sendable {
         if let max = budget.maxSeconds, Date().timeIntervalSince(started) >= max {
             throw timeBudgetSpent
         }
+    }
+}
+
+/// One way to show a ledger line, so the printed summaries and summary.json say the same numbers.
+extension UsageLedger.Line {
+    public var tokensText: String {
+        "live \(liveCalls) calls, in \(usage.inputTokens) · out \(usage.outputTokens) · "
+            + "cached \(cacheHits) replies, in \(cachedUsage.inputTokens) · out \(cachedUsage.outputTokens) · \(retries) retries"
+    }
+
+    public var json: JSONValue {
+        func part(_ calls: Int, _ u: Usage) -> JSONValue {
+            ["calls": .int(Int64(calls)), "input_tokens": .int(Int64(u.inputTokens)), "output_tokens": .int(Int64(u.outputTokens))]
+        }
+        return ["role": .string(role), "model": .string(model), "live": part(liveCalls, usage), "cached": part(cacheHits, cachedUsage),
+                "retries": .int(Int64(retries)), "failures": .int(Int64(failures)), "cost": cost.map(JSONValue.double) ?? .null]
     }
 }

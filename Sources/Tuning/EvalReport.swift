@@ -44,13 +44,11 @@ public struct EvalReport: Sendable {
             let auroc = c.auroc.map { String(format: "%.3f", $0) } ?? "n/a"
             out += "  calibration    Brier \(String(format: "%.3f", c.brier)) · ECE \(String(format: "%.3f", c.ece)) · AUROC \(auroc)  (\(c.count) with a confidence)\n"
         } else {
-            out += "  calibration    none (the pack's extract gives no confidence)\n"
+            out += "  calibration    none (\(m.noCalibration.map(String.init(describing:)) ?? "no example"))\n"
         }
         let fails = m.failures.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         out += "  failures       " + (fails.isEmpty ? "none" : fails.map { "\($0.key) \($0.value)" }.joined(separator: " · ")) + "\n"
-        for l in ledger {
-            out += "  tokens         \(l.role) \(l.model): in \(l.usage.inputTokens) · out \(l.usage.outputTokens) · \(l.calls) calls, \(l.retries) retries\n"
-        }
+        for l in ledger { out += "  tokens         \(l.role) \(l.model): \(l.tokensText)\n" }
         out += "  cost           " + (cost.map { String(format: "$%.4f", $0) } ?? "unknown (no price for this model: add [prices.\"\(model)\"] to rpt.toml)") + "\n"
         let rate = m.examples == 0 ? 0 : Double(m.cached) / Double(m.examples)
         out += "  cache          \(m.cached) of \(m.examples) replies from the cache (\(pct(rate)))\n"
@@ -68,12 +66,13 @@ public struct EvalReport: Sendable {
             "api_errors": .int(Int64(m.apiErrors)), "api_error_rate": .double(m.apiErrorRate),
             "pack_errors": .int(Int64(m.packErrors)), "pack_error_rate": .double(m.packErrorRate),
             "failures": .object(m.failures.mapValues { .int(Int64($0)) }),
-            "input_tokens": .int(Int64(m.usage.inputTokens)), "output_tokens": .int(Int64(m.usage.outputTokens)),
-            "cached": .int(Int64(m.cached)), "cost": cost.map(JSONValue.double) ?? .null,
+            "tokens": .array(ledger.map(\.json)), "cached": .int(Int64(m.cached)), "cost": cost.map(JSONValue.double) ?? .null,
         ]
         if let c = m.calibration {
             o["calibration"] = ["count": .int(Int64(c.count)), "brier": .double(c.brier), "ece": .double(c.ece),
                                 "auroc": c.auroc.map(JSONValue.double) ?? .null]
+        } else if let why = m.noCalibration {
+            o["no_calibration"] = .string(why.description)
         }
         if let f = resultsFile { o["results_file"] = .string(f) }
         if let s = stoppedBy { o["stopped_by"] = .string(s) }

@@ -17,7 +17,9 @@ public struct Metrics: Sendable, Equatable {
     public var formatErrors = 0
     public var failures: [String: Int] = [:]
     public var calibration: Calibration?
-    public var usage = Usage()
+    /// Why `calibration` is nil, when it is.
+    public var noCalibration: NoCalibration?
+    /// Examples whose reply came from the response cache (tokens are the ledger's to count).
     public var cached = 0
 
     public var formatErrorRate: Double { scored == 0 ? 0 : Double(formatErrors) / Double(scored) }
@@ -28,8 +30,8 @@ public struct Metrics: Sendable, Equatable {
         examples = results.count
         var total = 0.0
         var pairs: [(confidence: Double, score: Double)] = []
+        var parsed = 0
         for r in results {
-            usage = usage + r.usage
             if r.cached { cached += 1 }
             if r.apiError != nil { apiErrors += 1; continue }
             if r.packError != nil {
@@ -45,16 +47,44 @@ public struct Metrics: Sendable, Equatable {
                 failures[f, default: 0] += 1
                 if o.answer == nil { formatErrors += 1 }
             }
+            if o.answer != nil { parsed += 1 }
             if let c = o.confidence { pairs.append((c, o.score)) }
         }
         score = scored == 0 ? 0 : total / Double(scored)
-        calibration = pairs.isEmpty ? nil : Calibration(pairs)
+        if pairs.count >= Calibration.minimumCount { calibration = Calibration(pairs) } else {
+            noCalibration = scored == 0 ? .nothingScored
+                : parsed == 0 ? .noReplyParsed(formatErrors: formatErrors, packErrors: packErrors, scored: scored)
+                : pairs.isEmpty ? .noConfidenceGiven(parsed: parsed)
+                : .tooFew(pairs.count)
+        }
+    }
+}
+
+/// Why an evaluation has no calibration numbers. A pack whose extract gives a confidence can
+/// still have none when its replies never parse: the summary must not blame the pack for that.
+public enum NoCalibration: Sendable, Equatable, CustomStringConvertible {
+    case nothingScored
+    case noReplyParsed(formatErrors: Int, packErrors: Int, scored: Int)
+    case noConfidenceGiven(parsed: Int)
+    case tooFew(Int)
+
+    public var description: String {
+        switch self {
+        case .nothingScored: return "no example was scored"
+        case .noReplyParsed(let f, let p, let n):
+            return "no reply was parsed: \(f) of \(n) format errors" + (p > 0 ? ", \(p) pack errors" : "")
+        case .noConfidenceGiven(let n): return "the pack's extract gave no confidence for any of the \(n) parsed replies"
+        case .tooFew(let n):
+            return "too few examples: \(n) answers with a confidence, at least \(Calibration.minimumCount) needed"
+        }
     }
 }
 
 /// How well stated confidence matches being right: Brier score, expected calibration error over
 /// 10 equal-width bins, and AUROC of confidence as a predictor of a full score.
 public struct Calibration: Sendable, Equatable {
+    /// Fewer answers than ECE has bins say nothing about calibration.
+    public static let minimumCount = 10
     public var count: Int
     public var brier: Double
     public var ece: Double

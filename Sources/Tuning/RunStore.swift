@@ -12,7 +12,7 @@ import ModelClient
 public final class RunStore {
     public let folder: URL
     private let events: FileHandle
-    private let lockFD: Int32
+    private var lockFD: Int32 = -1
     /// Events already in the log when this process opened it (a resumed run).
     private var replaying: [JSONValue]
     private var sequence = 0
@@ -40,19 +40,17 @@ public final class RunStore {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw unwritable(ResponseCache.reason(error))
         }
-        lockFD = open(folder.appendingPathComponent("lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard lockFD >= 0 else { throw unwritable(String(cString: strerror(errno))) }
-        guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
-            let why = errno
-            close(lockFD)
-            if why == EWOULDBLOCK { throw Busy(description: "\(folder.path) is in use by another rpt tune (wait for it, or stop it first)") }
-            throw unwritable(String(cString: strerror(why)))
-        }
+        let lockPath = folder.appendingPathComponent("lock").path
+        let fd = try RunStore.lock(lockPath, folder: folder, unwritable: unwritable)
+        // A store that fails to open never deinits: let go of the lock here.
+        let abandon = { unlink(lockPath); flock(fd, LOCK_UN); close(fd) }
         let log = folder.appendingPathComponent("events.jsonl")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
-        let (kept, good) = try RunStore.completeEvents(log)
+        let kept: [JSONValue], good: Int
+        do { (kept, good) = try RunStore.completeEvents(log) } catch { abandon(); throw error }
+        guard let h = FileHandle(forWritingAtPath: log.path) else { abandon(); throw unwritable("events.jsonl") }
+        lockFD = fd
         replaying = kept
-        guard let h = FileHandle(forWritingAtPath: log.path) else { flock(lockFD, LOCK_UN); close(lockFD); throw unwritable("events.jsonl") }
         try? h.truncate(atOffset: UInt64(good))              // a line cut by a kill: it will be logged again
         h.seekToEndOfFile()
         events = h
@@ -80,10 +78,40 @@ public final class RunStore {
         return (kept, good)
     }
 
-    deinit {
-        try? events.close()
+    /// The lock is an flock on `lock`: it refuses a second rpt tune while this one runs, and
+    /// dies with the process. A finished run removes the file, so a folder left with one was
+    /// killed (the file is then not held, and refuses nothing).
+    static func lock(_ path: String, folder: URL, unwritable: (String) -> Busy) throws -> Int32 {
+        while true {
+            let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw unwritable(String(cString: strerror(errno))) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let why = errno
+                close(fd)
+                if why == EWOULDBLOCK { throw Busy(description: "\(folder.path) is in use by another rpt tune (wait for it, or stop it first)") }
+                throw unwritable(String(cString: strerror(why)))
+            }
+            // A run that finished between our open and our flock removed the file we hold: a lock
+            // on it would exclude nobody, so take the one the path names now.
+            var held = stat(), named = stat()
+            if fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_dev == named.st_dev, held.st_ino == named.st_ino { return fd }
+            close(fd)
+        }
+    }
+
+    /// Ends the run's hold on the folder: removes the lock file (while still holding it, so no
+    /// other run can take a lock on a file about to vanish), then unlocks. Safe to call twice.
+    public func releaseLock() {
+        guard lockFD >= 0 else { return }
+        unlink(folder.appendingPathComponent("lock").path)
         flock(lockFD, LOCK_UN)
         close(lockFD)
+        lockFD = -1
+    }
+
+    deinit {
+        try? events.close()
+        releaseLock()
     }
 
     /// True while the run is replaying what an earlier process already logged.
@@ -145,4 +173,16 @@ public final class RunStore {
     public func read(_ path: String) -> String? { try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8) }
 
     public var cachePath: String { folder.appendingPathComponent("cache.sqlite").path }
+}
+
+extension RunStore {
+    /// A new folder for a run or an evaluation: `runs/PARTS-YYYYMMDD-HHMMSS` in local time. The
+    /// one format rpt tune, rpt eval and the Makefile (through `rpt run-folder`) name folders by.
+    public static func defaultFolder(_ parts: [String], at date: Date = Date()) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = .current
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "runs/" + (parts + [f.string(from: date)]).joined(separator: "-")
+    }
 }

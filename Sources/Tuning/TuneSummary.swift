@@ -1,4 +1,5 @@
 import Foundation
+import LuaHost
 import ModelClient
 
 /// The short table `rpt tune` ends with, and the dry-run estimate.
@@ -20,11 +21,26 @@ public enum TuneSummary {
             out += "  test           not run (the budget was spent)\n"
         }
         for l in ledger.lines {
-            out += "  \(l.role.padding(toLength: 13, withPad: " ", startingAt: 0)) \(l.model): \(l.calls) calls (\(l.cacheHits) cached, \(l.retries) retries), "
-            out += "tokens in \(l.usage.inputTokens) out \(l.usage.outputTokens)" + (l.cost.map { String(format: ", $%.4f", $0) } ?? ", cost unknown") + "\n"
+            out += "  \(l.role.padding(toLength: 13, withPad: " ", startingAt: 0)) \(l.model): \(l.tokensText)"
+                + (l.cost.map { String(format: ", $%.4f", $0) } ?? ", cost unknown") + "\n"
         }
-        out += "run folder: \(folder)  (best_prompt.md, final.json, events.jsonl)\n"
+        out += "run folder: \(folder)  (best_prompt.md, final.json, summary.json, events.jsonl)\n"
         return out
+    }
+
+    /// The table's numbers as `summary.json` keeps them (the test result in detail is final.json).
+    public static func json(pack: String, result r: TuneResult, ledger: UsageLedger) -> JSONValue {
+        func num(_ x: Double) -> JSONValue { x.isNaN ? .null : .double(x) }
+        var o: [String: JSONValue] = [
+            "pack": .string(pack), "stopped_by": .string(r.stopReason), "best_round": .int(Int64(r.bestRound)),
+            "initial_dev": num(r.initialDev), "best_dev": num(r.bestDev),
+            "tokens": .array(ledger.lines.map(\.json)), "cost": ledger.totalCost.map(JSONValue.double) ?? .null,
+        ]
+        if let fin = r.final {
+            o["test"] = ["initial": num(fin.initialTest.score), "best": num(fin.bestTest.score), "gain": .double(fin.gain.mean),
+                         "gain_ci95": [.double(fin.gain.lower), .double(fin.gain.upper)], "paired_examples": .int(Int64(fin.gain.n))]
+        }
+        return .object(o)
     }
 
     /// The most calls and output tokens the run can use, the input tokens they can carry (from

@@ -193,6 +193,8 @@ public final class Tuner {
         }
         var result = try await finish(initial: initial, best: best, stopReason: stopReason)
         result.initialDev = initialDevScore
+        // The printed table's numbers, from the same ledger, so the two cannot disagree.
+        try store.write("summary.json", json: TuneSummary.json(pack: runtime.spec.name, result: result, ledger: hub.ledger))
         return result
     }
 
@@ -237,7 +239,7 @@ public final class Tuner {
 
     func tokensAndCost() -> String {
         let u = hub.ledger.totalUsage
-        return "; tokens \(u.total)" + (hub.ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
+        return "; live tokens so far \(u.total)" + (hub.ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
     }
 
     /// What the optimizer reads at the start of a round: bounded, whatever the round number.

@@ -26,7 +26,7 @@ struct Eval: AsyncParsableCommand {
     var seed: Int = 1
     @Option(parsing: .unconditional, help: "Fail (exit 1) when the score is below this.") var minScore: Double?
     @Flag(help: "Print the summary as JSON.") var json = false
-    @Option(help: "The folder for results (default runs/eval-PACK-SPLIT-TIME).") var out: String?
+    @Option(help: "The folder for results (default runs/eval-PACK-SPLIT-YYYYMMDD-HHMMSS).") var out: String?
     @Flag(help: "Do not read or write the response cache.") var noCache = false
     @Option(help: "Write every request and reply to this cassette (replay it with --target replay:FILE).") var record: String?
     @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
@@ -82,6 +82,11 @@ struct Eval: AsyncParsableCommand {
         let runCache = noCache ? nil : try runCacheBesidePrompt()
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
                                cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
+        // Before the client: a local model's server starts with it, logs into this folder and says so.
+        let folder = out ?? RunStore.defaultFolder(["eval", runtime.spec.name, split])
+        LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
+        let progress = Progress(total: examples.count)
+        hub.onNotice { progress.note($0) }
         var evaluator = Evaluator(client: try hub.client(target, role: "target"))
         evaluator.temperature = temperature
         evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)
@@ -90,13 +95,9 @@ struct Eval: AsyncParsableCommand {
         let base = PromptProgram(runtime.spec.prompt)
         let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
 
-        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-        let folder = out ?? "runs/eval-\(runtime.spec.name)-\(split)-\(stamp.replacingOccurrences(of: ":", with: ""))"
         let results = try ResultsFile(path: folder + "/results.jsonl")
         try hookLog.attach(path: folder + "/" + HookLog.fileName)
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
-        let progress = Progress(total: examples.count)
-        hub.onNotice { progress.note($0) }
 
         let work = Task { try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
             try results.append(r)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tuning
 
 @main
 struct Rpt: AsyncParsableCommand {
@@ -6,6 +7,17 @@ struct Rpt: AsyncParsableCommand {
         commandName: "rpt",
         abstract: "Reflective Prompt Tuning: make the prompt of a language-model task better.",
         version: "0.1.0",
-        subcommands: [Check.self, New.self, Try.self, Eval.self, Tune.self, Serve.self]
+        subcommands: [Check.self, New.self, Try.self, Eval.self, Tune.self, Serve.self, RunFolder.self]
     )
+}
+
+/// For scripts (the Makefile's demo) that name a run folder before the run: the same name rpt
+/// itself would give, so every folder in runs/ reads alike.
+struct RunFolder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-folder", abstract: "Print a new run folder name, runs/PARTS-YYYYMMDD-HHMMSS.", shouldDisplay: false)
+
+    @Argument(help: "The parts of the name, e.g. demo snips-slots.") var parts: [String]
+
+    func run() { print(RunStore.defaultFolder(parts)) }
 }

@@ -27,7 +27,8 @@ struct Serve: ParsableCommand {
         let url = try LocalServer.shared.baseURL(for: name.model)
         let file = LocalServer.servedFile(name.model, in: manifest.folder)
         try (JSON.encode(["url": .string(url), "pid": .int(Int64(getpid()))]) + "\n").write(to: file, atomically: true, encoding: .utf8)
-        print("serving \(model) at \(url) (OpenAI-compatible); Ctrl-C stops it")
+        let log = LocalServer.shared.log(of: name.model).map { "; its log: \($0.path)" } ?? ""
+        print("serving \(model) at \(url) (OpenAI-compatible\(log)); Ctrl-C stops it")
         stop.wait()
         sources.forEach { $0.cancel() }
         try? FileManager.default.removeItem(at: file)

@@ -33,7 +33,7 @@ struct Tune: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
     @Option(parsing: .unconditional, help: "Stop after this cost in US dollars (every model of the run needs a price).") var budgetCost: Double?
     @Option(parsing: .unconditional, help: "Stop after this many seconds, calls in flight included.") var budgetSeconds: Double?
-    @Option(help: "The run folder (default runs/PACK-TIME).") var run: String?
+    @Option(help: "The run folder (default runs/PACK-YYYYMMDD-HHMMSS).") var run: String?
     @Option(help: "Continue the killed run in this folder.") var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
@@ -112,11 +112,11 @@ struct Tune: AsyncParsableCommand {
                                        replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config), terminator: "")
             return
         }
-        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-        let folder = resume ?? run ?? "runs/\(runtime.spec.name)-\(stamp.replacingOccurrences(of: ":", with: ""))"
+        let folder = resume ?? run ?? RunStore.defaultFolder([runtime.spec.name])
         let store = try RunStore(folder: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName, append: resume != nil)    // a resume runs the hooks again
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
+        LocalServer.shared.logServers(in: store.folder)
         if resume == nil { try store.write("config.json", json: s.json) }
         else { FileHandle.standardError.write(Data("resuming \(folder): \(store.loggedEvents.count) events logged; replaying them from the run's cache\n".utf8)) }
         let cache = try ResponseCache(path: store.cachePath, fix: "move it aside to go on without it (the resume then asks the models again "
@@ -133,7 +133,11 @@ struct Tune: AsyncParsableCommand {
         tuner.onResult = { step, result, total in steps.add(step, result, total) }
         let work = Cancellable<TuneResult>()
         store.onFailure = { work.cancel(because: $0.description) }     // a replay that differs stops the run at once
-        let task = Task { try await tuner.run() }
+        // Finished or interrupted, the run lets go of the folder (an early error does it in RunStore's deinit).
+        let task = Task {
+            defer { store.releaseLock() }
+            return try await tuner.run()
+        }
         work.set(task)
         let interrupt = Interrupt { task.cancel() }
         defer { interrupt.cancel() }

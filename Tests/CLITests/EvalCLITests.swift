@@ -26,7 +26,7 @@ import MockServer
         #expect(r.out.hasPrefix("rpt eval banking77 · dev · 20 examples · openai:m\n"))
         #expect(r.out.contains("API errors     0.0%"))
         #expect(r.out.contains("calibration    Brier"))
-        #expect(r.out.contains("tokens         target openai:m: in 16000 · out 200 · 20 calls"))
+        #expect(r.out.contains("tokens         target openai:m: live 20 calls, in 16000 · out 200 · cached 0 replies, in 0 · out 0"))
         let lines = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 20)
         #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(Self.secret)" })

@@ -58,6 +58,11 @@ import ModelClient
         #expect(r.out.contains("test score"))
         #expect(r.out.contains("run folder: \(folder)"))
         #expect(r.err.contains("round 1: 2 candidates, best dev"))
+        // The table's token counts are summary.json's; a finished run leaves no lock behind.
+        let printed = SummaryCLITests.printedTokens(r.out)
+        #expect(printed.keys.sorted() == ["optimizer", "target"])
+        #expect(printed == SummaryCLITests.summaryTokens(try SummaryCLITests.summary(folder)))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/lock"))
         let final = try JSON.decode(try String(contentsOfFile: folder + "/final.json", encoding: .utf8))
         let best = try #require(final["best_score"]?.number)
 
@@ -177,12 +182,18 @@ import ModelClient
         defer { server.stop() }
         let folder = temp("busy")
         let (p, _) = try CLI.start(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
-        defer { p.terminate(); p.waitUntilExit() }
+        defer { if p.isRunning { p.terminate() }; p.waitUntilExit() }
         let deadline = Date().addingTimeInterval(20)
         while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let r = try CLI.run(["tune", "--resume", folder], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status != 0)
         #expect(r.err.contains("is in use by another rpt tune"))
+        // Ctrl-C ends the run and lets go of the folder: no lock file is left.
+        #expect(FileManager.default.fileExists(atPath: folder + "/lock"))
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/lock"))
     }
 
     @Test func dryRunPrintsTheMostItCanCost() throws {

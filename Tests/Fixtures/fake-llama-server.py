@@ -45,4 +45,6 @@ class Handler(BaseHTTPRequestHandler):
                          "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
 
 
-ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+print(f"fake llama-server for {model} on port {port}", flush=True)   # so tests can find the log
+server.serve_forever()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
+import Synchronization
 @testable import ModelClient
 
 /// local:NAME with a stand-in for llama-server (Tests/Fixtures/fake-llama-server.py).
@@ -43,6 +44,28 @@ import LuaHost
         do { _ = try none.client("local:tiny", role: "target"); Issue.record("no error") } catch {
             #expect("\(error)".contains("run make local-model"))
         }
+    }
+
+    /// Issue 18: every run overwrote .rpt-local/server-NAME.log. A process's server logs into its
+    /// own file, or into the run folder it is given, and the hub says where as it starts it.
+    @Test func eachRunKeepsItsOwnServerLog() throws {
+        let env = try installed()
+        defer { LocalServer.shared.logServers(in: nil); LocalServer.shared.stopAll() }
+        _ = try ModelHub(config: .builtIn, environment: env).client("local:tiny", role: "target")
+        let own = URL(fileURLWithPath: env["RPT_LOCAL_DIR"]!).appendingPathComponent("logs/server-tiny-\(getpid()).log")
+        #expect(LocalServer.shared.log(of: "tiny") == own)
+        #expect(try String(contentsOf: own, encoding: .utf8).contains("fake llama-server for /models/tiny.gguf"))
+        LocalServer.shared.stopAll()
+
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-run-\(UUID().uuidString)")
+        LocalServer.shared.logServers(in: run)
+        let hub = try ModelHub(config: .builtIn, environment: env)
+        let heard = Mutex<[String]>([])
+        hub.onNotice { note in heard.withLock { $0.append(note) } }
+        _ = try hub.client("local:tiny", role: "target")
+        let log = run.appendingPathComponent("server-tiny.log")
+        #expect(heard.withLock { $0 } == ["starting the local server for local:tiny (its log: \(log.path))"])
+        #expect(try String(contentsOf: log, encoding: .utf8).contains("fake llama-server for /models/tiny.gguf"))
     }
 
     /// Issue 18: ten requests at once to a server with 2 slots, each taking 0.4 s, with a 1 s

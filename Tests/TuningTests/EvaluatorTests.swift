@@ -92,7 +92,6 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         var second = Metrics(rerun)
         #expect(second.cached == 500)
         second.cached = first.cached
-        second.usage = first.usage
         #expect(second == first)
         #expect(again.cache?.hits == 500)
         #expect(again.ledger.lines.first?.usage == Usage())

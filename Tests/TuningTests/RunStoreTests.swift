@@ -72,6 +72,30 @@ import LuaHost
         }
     }
 
+    /// Issue 18: a finished run left its `lock` file. It still refuses a second run while held.
+    @Test func theLockRefusesASecondRunAndIsGoneOnceReleased() throws {
+        let dir = folder()
+        let lock = dir.appendingPathComponent("lock").path
+        let store = try RunStore(folder: dir)
+        #expect(FileManager.default.fileExists(atPath: lock))
+        #expect(throws: RunStore.Busy.self) { _ = try RunStore(folder: dir) }
+        store.releaseLock()
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        try withExtendedLifetime(RunStore(folder: dir)) {      // free again; let go when it goes away
+            #expect(FileManager.default.fileExists(atPath: lock))
+        }
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        store.releaseLock()                                    // twice is harmless
+    }
+
+    @Test func runFoldersHaveOneNameFormat() {
+        var parts = DateComponents()
+        (parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second) = (2026, 11, 26, 0, 31, 39)
+        let date = Calendar.current.date(from: parts)!
+        #expect(RunStore.defaultFolder(["demo", "banking77"], at: date) == "runs/demo-banking77-20261126-003139")
+        #expect(RunStore.defaultFolder(["eval", "banking77", "dev"], at: date) == "runs/eval-banking77-dev-20261126-003139")
+    }
+
     @Test func settingsFromConfigJSONAreChecked() throws {
         var v = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o").json
         #expect(try TuneSettings(json: v).rounds == 10)

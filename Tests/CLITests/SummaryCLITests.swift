@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import LuaHost
+import MockServer
+
+/// What a newcomer reads after a run (issue 18): the printed numbers are summary.json's, the
+/// calibration line says why it is missing, and progress reaches a log file while the run goes on.
+@Suite struct SummaryCLITests {
+    func temp(_ name: String) -> String { EvalCLITests().temp(name) }
+
+    /// Each printed ledger line ("... live N calls, in A · out B · cached M replies, in C · out D ...")
+    /// as its role (the first word that is not "tokens") and its six numbers.
+    static func printedTokens(_ text: String) -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for line in text.split(separator: "\n") {
+            guard let m = line.firstMatch(of: #/live (\d+) calls, in (\d+) · out (\d+) · cached (\d+) replies, in (\d+) · out (\d+)/#),
+                  let role = line.split(separator: " ").first(where: { $0 != "tokens" }) else { continue }
+            out[String(role)] = [m.1, m.2, m.3, m.4, m.5, m.6].compactMap { Int($0) }
+        }
+        return out
+    }
+
+    /// summary.json's `tokens`, in the same shape.
+    static func summaryTokens(_ summary: LuaValue) -> [String: [Int]] {
+        var out: [String: [Int]] = [:]
+        for line in summary["tokens"]?.array ?? [] {
+            let numbers = ["live", "cached"].flatMap { part in
+                ["calls", "input_tokens", "output_tokens"].map { Int(line[part]?[$0]?.number ?? -1) }
+            }
+            out[line["role"]?.string ?? "?"] = numbers
+        }
+        return out
+    }
+
+    static func summary(_ folder: String) throws -> LuaValue {
+        try JSON.decode(try String(contentsOfFile: folder + "/summary.json", encoding: .utf8))
+    }
+
+    /// Issue 18: the table said `in 2534 · out 30234` while summary.json counted the cached replies too.
+    @Test func printedTokenCountsAreSummaryJSONsWithCachedAndLiveApart() throws {
+        // Token counts differ per request, so a sum over the wrong replies cannot match by chance.
+        let server = try MockServer { req in
+            let user = req.json?["messages"]?.array?.last?["content"]?.string ?? ""
+            return .chat(user.components(separatedBy: "Text: ").last ?? "", promptTokens: 100 + 7 * req.index, completionTokens: 3 + req.index)
+        }
+        defer { server.stop() }
+        let env = ["OPENAI_API_KEY": "k", "RPT_CACHE_DIR": temp("cache")]
+        let rows = (1...10).map { HostilePack.row("d\($0)", "word\($0)") }
+        func eval(_ dev: [String]) throws -> (out: String, folder: String) {
+            let folder = temp("tokens")
+            let r = try CLI.run(["eval", try HostilePack.make(dev: dev).path, "--target", "openai:m", "--base-url", server.baseURL,
+                                 "--out", folder], environment: env)
+            #expect(r.status == 0, "\(r.err)")
+            return (r.out, folder)
+        }
+        _ = try eval(Array(rows.prefix(4)))              // these four replies are in the cache now
+        let (out, folder) = try eval(rows)
+        let printed = Self.printedTokens(out)
+        #expect(printed == Self.summaryTokens(try Self.summary(folder)), "\(out)")
+        let target = try #require(printed["target"])
+        #expect(target[0] == 6 && target[3] == 4, "live and cached calls: \(target)")
+        #expect(out.contains("cache          4 of 10 replies from the cache"))
+
+        // And both are the per-example results summed, live and cached apart.
+        let results = try String(contentsOfFile: folder + "/results.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
+        for (cached, offset) in [(false, 0), (true, 3)] {
+            let mine = results.filter { $0["cached"] == .bool(cached) }
+            #expect(target[offset] == mine.count)
+            #expect(target[offset + 1] == mine.reduce(0) { $0 + Int($1["input_tokens"]?.number ?? 0) })
+            #expect(target[offset + 2] == mine.reduce(0) { $0 + Int($1["output_tokens"]?.number ?? 0) })
+        }
+    }
+
+    /// Issue 18: "none (the pack's extract gives no confidence)" was printed for banking77, whose
+    /// extract gives one, when no reply parsed.
+    @Test func calibrationSaysWhyItIsMissing() throws {
+        let server = try MockServer { _ in .chat("I think it is about a card.") }
+        defer { server.stop() }
+        let args = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "12", "--no-cache"]
+        let r = try CLI.run(args + ["--out", temp("calib")], environment: ["OPENAI_API_KEY": "k"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("calibration    none (no reply was parsed: 12 of 12 format errors)"), "\(r.out)")
+        let j = try CLI.run(args + ["--json", "--out", temp("calib")], environment: ["OPENAI_API_KEY": "k"])
+        #expect(try JSON.decode(j.out)["no_calibration"]?.string == "no reply was parsed: 12 of 12 format errors")
+
+        // A pack whose extract gives no confidence is named as the reason.
+        let echo = try MockServer(handler: HostilePack.echo)
+        defer { echo.stop() }
+        let pack = try HostilePack.make(dev: (1...3).map { HostilePack.row("d\($0)", "a") })
+        let e = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", echo.baseURL, "--no-cache", "--out", temp("calib")],
+                            environment: ["OPENAI_API_KEY": "k"])
+        #expect(e.out.contains("calibration    none (the pack's extract gave no confidence for any of the 3 parsed replies)"), "\(e.out)")
+    }
+
+    /// Issue 18: with stderr not a terminal, a 20-minute eval printed not one line until it ended.
+    @Test func evalWritesProgressToAFileWhileItRuns() throws {
+        let server = try MockServer { req in
+            let reply = MockReply.chat(#"{"intent": "card_arrival", "confidence": 0.8}"#)
+            return req.index < 5 ? reply : .delayed(6, reply)
+        }
+        defer { server.stop() }
+        let log = temp("stderr")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "6", "--no-cache",
+                       "--out", temp("progress")]
+        p.currentDirectoryURL = CLI.root
+        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "0"]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try p.run()
+        func written() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let deadline = Date().addingTimeInterval(30)
+        while !written().contains("/6 examples") && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let whileRunning = written()
+        let stillRunning = p.isRunning
+        p.waitUntilExit()
+        #expect(stillRunning, "the run ended before any progress line: \(whileRunning)")
+        #expect(whileRunning.contains("/6 examples, score "), "\(whileRunning)")
+        #expect(!whileRunning.contains("6/6 examples"))         // the slow reply had not come yet
+        #expect(p.terminationStatus == 0)
+        #expect(written().contains("6/6 examples"))
+    }
+}
