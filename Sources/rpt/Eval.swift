@@ -73,6 +73,7 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
+        try TuneData.refuseRepeatedIDs(data[Split(rawValue: split)!], pack: pack, scope: "the \(split) split")
         let examples = PackData.sample(data[Split(rawValue: split)!], n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
         var config = try ModelConfig.load(packDirectory: dir)
         let name = try ModelName(parsing: target)

@@ -163,15 +163,18 @@ enum TuneData {
             throw Refusal("the \(split.rawValue) split of \(pack) is empty (\(data.provenance[split] ?? "no file")): tuning needs "
                           + "examples in train, dev and test; add rows, or let rpt carve dev and test from train (data = \"FILE\")")
         }
+        try refuseRepeatedIDs(Split.allCases.flatMap { data[$0] }, pack: pack, scope: "all splits")
+    }
+
+    /// Results are paired and reported by id (tune across all splits, eval within its split).
+    static func refuseRepeatedIDs(_ examples: [Example], pack: String, scope: String) throws {
         var first: [String: String] = [:]
         var repeats: [String] = []
-        for split in Split.allCases {
-            for ex in data[split] {
-                if let at = first[ex.id] { repeats.append("'\(ex.id)' at \(ex.source) (first at \(at))") } else { first[ex.id] = ex.source }
-            }
+        for ex in examples {
+            if let at = first[ex.id] { repeats.append("'\(ex.id)' at \(ex.source) (first at \(at))") } else { first[ex.id] = ex.source }
         }
         guard repeats.isEmpty else {
-            throw Refusal("ids must be unique across all splits (results are paired by id), but \(repeats.count) "
+            throw Refusal("ids must be unique across \(scope) (results are paired by id), but \(repeats.count) "
                           + (repeats.count == 1 ? "is" : "are") + " used again: " + repeats.prefix(3).joined(separator: "; ")
                           + (repeats.count > 3 ? "; ..." : "") + " (rpt check \(pack) lists them all)")
         }

@@ -105,6 +105,11 @@ import Synchronization
         try h.close()
         let l = try CLI.run(tune(latin, server.baseURL, temp("latin")), environment: ["OPENAI_API_KEY": "k"])
         #expect(l.status != 0 && l.err.contains("data/dev.jsonl:7: not valid UTF-8 at byte 26"), "\(l.err)")
+        // rpt eval pairs and reports by id too: a repeated id in its split is refused, before any call.
+        let devTwice = try HostilePack.make(dev: Self.rows + [HostilePack.row("d1", "again")])
+        let ev = try CLI.run(["eval", devTwice.path, "--target", "openai:t", "--base-url", server.baseURL, "--split", "dev", "--out", temp("dup-eval")],
+                            environment: ["OPENAI_API_KEY": "k"])
+        #expect(ev.status != 0 && ev.err.contains("ids must be unique across the dev split") && ev.err.contains("'d1' at data/dev.jsonl:7"), "\(ev.err)")
         #expect(server.requestCount == 0)
     }
 
