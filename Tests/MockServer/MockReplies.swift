@@ -74,20 +74,3 @@ extension MockReply {
         }
     }
 }
-
-/// Decides, by a seeded hash of the request's arrival number, whether a request fails.
-public struct FaultPlan: Sendable {
-    public let rate: Double
-    public let seed: UInt64
-    public init(rate: Double, seed: UInt64 = 7) { self.rate = rate; self.seed = seed }
-
-    /// The fault for request `index`, or nil to answer normally.
-    public func fault(for index: Int) -> MockReply? {
-        var h = seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
-        h = (h ^ (h >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        h = (h ^ (h >> 27)) &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 31
-        guard Double(h % 10_000) / 10_000 < rate else { return nil }
-        return .fault(Int(h >> 40))
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import StableHash
 import Synchronization
 
 /// A scripted target and optimizer behind one mock server, for tuning tests.
@@ -49,7 +50,7 @@ public final class ScriptedWorld: Sendable {
         let user = messages.last?["content"]?.string ?? ""
         let text = user.components(separatedBy: "Customer message: ").last ?? ""
         let good = user.contains(ScriptedWorld.magic) || (messages.first?["content"]?.string ?? "").contains(ScriptedWorld.magic)
-        let h = text.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 } % 10
+        let h = FNV1a.hash(text) % 10
         let right = h < (good ? 9 : 6)
         let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
         return .chat(#"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#, promptTokens: 900, completionTokens: 12)

@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockServer
 import ModelClient
+import StableHash
 import Synchronization
 import TaskPack
 @testable import Tuning
@@ -23,14 +24,12 @@ final class BankingModel: Sendable {
         self.faults = faults
     }
 
-    static func hash(_ s: String) -> UInt64 { s.utf8.reduce(1469598103934665603) { ($0 ^ UInt64($1)) &* 1099511628211 } }
-
     func reply(_ req: MockRequest) -> MockReply {
         let user = req.json?["messages"]?.array?.last?["content"]?.string ?? ""
         let text = user.components(separatedBy: "Customer message: ").last ?? ""
         let attempt = attempts.withLock { a -> Int in a[text, default: 0] += 1; return a[text]! - 1 }
         if let fault = faults(text, attempt) { return fault }
-        let right = BankingModel.hash(text) % 10 < 7
+        let right = FNV1a.hash(text) % 10 < 7
         let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
         return .chat(#"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#, promptTokens: 900, completionTokens: 12)
     }
@@ -56,7 +55,7 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         #expect(examples.count == 500)
         // About one request in five fails, in every way a server fails; no example more than twice.
         let model = BankingModel(examples: examples) { text, attempt in
-            let h = BankingModel.hash("\(text)#\(attempt)")
+            let h = FNV1a.hash("\(text)#\(attempt)")
             return attempt < 2 && h % 100 < 22 ? MockReply.fault(Int(h >> 8)) : nil
         }
         let server = try MockServer { model.reply($0) }

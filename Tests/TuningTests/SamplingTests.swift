@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
+import StableHash
 import TaskPack
 @testable import Tuning
 
