@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import TestSupport
 
 /// Reply bodies in the shapes of the real APIs, and a seeded mix of faults.
 extension MockReply {
@@ -35,17 +36,10 @@ extension MockReply {
     }
 
     /// A gzip-encoded reply that inflates to `megabytes` of spaces (a "gzip bomb": a few hundred
-    /// kilobytes on the wire). Made once per size with the system's gzip.
-    public static func gzipBomb(megabytes: Int) throws -> MockReply {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "head -c \(megabytes << 20) /dev/zero | tr '\\0' ' ' | gzip -1 -c"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return .bytes(Array(data), headers: ["Content-Encoding": "gzip"])
+    /// kilobytes on the wire). Made with the system's gzip.
+    public static func gzipBomb(megabytes: Int) async throws -> MockReply {
+        let sh = Child(URL(fileURLWithPath: "/bin/sh"), ["-c", "head -c \(megabytes << 20) /dev/zero | tr '\\0' ' ' | gzip -1 -c"])
+        return .bytes(Array(try await sh.run().outData), headers: ["Content-Encoding": "gzip"])
     }
 
     /// A chat completion whose `message` and `usage` are exactly these (hostile shapes included).

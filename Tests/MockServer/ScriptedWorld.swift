@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import LuaHost
 import StableHash
 import Synchronization
@@ -25,6 +26,20 @@ public final class ScriptedWorld: Sendable {
     }
 
     public var answeredCount: Int { answered.withLock { $0 } }
+
+    /// banking77's answer key over all its splits: message text -> intent in lower case, as
+    /// the pack's extract reads it.
+    public static func banking77Labels(root: URL = repoRoot) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for split in ["train", "dev", "test"] {
+            let text = try String(contentsOf: root.appendingPathComponent("tasks/banking77/data/\(split).jsonl"), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let v = try JSON.decode(String(line))
+                if let message = v["text"]?.string, let label = v["label"]?.string { out[message] = label.lowercased() }
+            }
+        }
+        return out
+    }
 
     public func reply(_ req: MockRequest) -> MockReply {
         if let limit = answerLimit {

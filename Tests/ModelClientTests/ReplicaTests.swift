@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockServer
 import Synchronization
+import TestSupport
 @testable import ModelClient
 
 /// One provider served by several base URLs: load spread, an outage set aside, nothing lost.
@@ -62,7 +63,7 @@ import Synchronization
     }
 
     @Test func rptTomlTakesAListOfBaseURLs() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-replicas-\(UUID().uuidString)")
+        let dir = Scratch.url("replicas")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("rpt.toml")
         try "[providers.vllm]\nbase_urls = [\"http://10.0.0.1:8000/v1/\", \"http://10.0.0.2:8000/v1\"]\n".write(to: file, atomically: true, encoding: .utf8)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LuaHost
 import StableHash
+import TestSupport
 import TaskPack
 @testable import Tuning
 
