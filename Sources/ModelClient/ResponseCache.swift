@@ -145,12 +145,8 @@ public final class Cassette: ModelClient {
         self.replies = replies
     }
 
-    /// The request as matched in a cassette: the API body without the model name.
-    static func key(_ r: ChatRequest) -> JSONValue {
-        var body = OpenAIChat().body(r).object ?? [:]
-        body["model"] = nil
-        return .object(body)
-    }
+    /// The request as matched in a cassette: its key without the model name.
+    static func key(_ r: ChatRequest) -> JSONValue { RequestKey.value(r, includingModel: false) }
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         guard let r = replies[JSON.encode(Cassette.key(request))] else {
