@@ -32,7 +32,7 @@ let package = Package(
             "TaskPack", "ModelClient", "Tuning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "RptBench", dependencies: ["TaskPack", "ModelClient", "Tuning", "MockServer"]),
+        .executableTarget(name: "RptBench", dependencies: ["TaskPack", "ModelClient", "Tuning", "MockServer", "TestSupport"]),
         .testTarget(name: "LuaHostTests", dependencies: ["LuaHost", "TestSupport"]),
         .testTarget(name: "TaskPackTests", dependencies: ["TaskPack", "TestSupport"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer", "TestSupport"]),

@@ -36,8 +36,8 @@ struct CLI {
 
     /// Starts rpt without waiting for it (for tests that interrupt or kill it). Returns its stderr pipe.
     static func start(_ args: [String], environment: [String: String]) throws -> (Process, Pipe) {
-        let (p, _, err) = try child(args, environment: environment).start()
-        return (p, err)
+        let running = try child(args, environment: environment).start()
+        return (running.process, running.err!)
     }
 }
 
