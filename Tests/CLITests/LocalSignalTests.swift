@@ -4,8 +4,6 @@ import TestSupport
 
 /// A `kill` of rpt (SIGTERM) stops the llama-server it started instead of leaving it running.
 @Suite struct LocalSignalTests {
-    static let fake = CLI.root.appendingPathComponent("Tests/Fixtures/fake-llama-server.py").path
-
     /// Whether a process whose command line contains `text` is running (from /proc: no pgrep to wait for).
     static func running(_ text: String) -> Bool {
         let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
@@ -16,11 +14,9 @@ import TestSupport
     }
 
     @Test func aKilledRunStopsItsLocalServer() async throws {
-        let dir = Scratch.url("sig")
         let weights = "/models/tiny-\(UUID().uuidString).gguf"        // names this test's server alone
+        let dir = try FakeLlamaServer.install(weights: weights, settings: #""slot_context": 4096"#)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("pack/data"), withIntermediateDirectories: true)
-        try #"{"server": "\#(Self.fake)", "models": {"tiny": "\#(weights)"}, "slot_context": 4096}"#
-            .write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
         // Every request asks the stand-in server to take 60 s: rpt is still waiting when killed.
         try """
             return { api = 1, name = "slow", data = "data/all.jsonl", prompt = { instruction = "sleep 60" },

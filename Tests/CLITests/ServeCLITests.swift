@@ -4,8 +4,6 @@ import TestSupport
 
 /// `rpt serve local:NAME` with the stand-in llama-server (Tests/Fixtures/fake-llama-server.py).
 @Suite struct ServeCLITests {
-    static let fake = CLI.root.appendingPathComponent("Tests/Fixtures/fake-llama-server.py").path
-
     /// True when something accepts connections on the loopback port.
     func listening(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -22,9 +20,7 @@ import TestSupport
     /// A plain `kill` (SIGTERM, as the bench harness and service managers send) stops the server
     /// rpt serve started and removes its serve file: none is left running on its own.
     @Test func sigtermStopsTheServerAndRemovesTheServeFile() async throws {
-        let dir = try Scratch.folder("serve")
-        try #"{"server": "\#(Self.fake)", "models": {"tiny": "/models/tiny.gguf"}, "parallel": 2}"#
-            .write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+        let dir = try FakeLlamaServer.install(settings: #""parallel": 2"#)
         let (p, _) = try CLI.start(["serve", "local:tiny"], environment: ["RPT_LOCAL_DIR": dir.path])
         defer { if p.isRunning { kill(p.processIdentifier, SIGINT) } }     // a failed require leaves nothing running
         let file = dir.appendingPathComponent("serve-tiny.json")

@@ -6,13 +6,8 @@ import TestSupport
 
 /// local:NAME with a stand-in for llama-server (Tests/Fixtures/fake-llama-server.py).
 @Suite(.serialized) struct LocalServerTests {
-    static let fake = repoRoot.appendingPathComponent("Tests/Fixtures/fake-llama-server.py").path
-
     func installed(_ manifest: String = #""context": 4096, "parallel": 3"#) throws -> [String: String] {
-        let dir = try Scratch.folder("local")
-        try #"{"server": "\#(Self.fake)", "models": {"tiny": "/models/tiny.gguf"}, \#(manifest)}"#
-            .write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
-        return ["RPT_LOCAL_DIR": dir.path]
+        ["RPT_LOCAL_DIR": try FakeLlamaServer.install(settings: manifest).path]
     }
 
     @Test func startsTheServerOnDemandAndStopsIt() async throws {
