@@ -19,6 +19,9 @@ final class CurlLoop: @unchecked Sendable {
         _ = rpt_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, 256)
     }
 
+    /// Transfers handed over and not yet taken by the curl thread.
+    var pendingCount: Int { inbox.withLock { $0.pending.count } }
+
     func submit(_ t: Transfer) {
         inbox.withLock { $0.pending.append(t) }
         curl_multi_wakeup(multi)

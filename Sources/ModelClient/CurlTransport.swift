@@ -42,12 +42,15 @@ public struct HTTPResponse: Sendable {
 public final class CurlTransport: Sendable {
     public static let shared = CurlTransport()
 
-    private let loop: CurlLoop
+    let loop: CurlLoop
     private let nextID = Atomic<UInt64>(1)
 
-    init() {
+    /// `runsLoop: false` leaves the curl thread unstarted: tests use it to show that a cancel
+    /// resumes its caller without the curl thread's help.
+    init(runsLoop: Bool = true) {
         _ = CurlTransport.globalInit
         loop = CurlLoop()
+        guard runsLoop else { return }
         let thread = Thread { [loop] in loop.run() }
         thread.name = "rpt-curl"
         thread.start()

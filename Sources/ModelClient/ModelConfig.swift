@@ -30,10 +30,18 @@ public struct EndpointConfig: Sendable, Equatable {
     public var maxRetryWait = 60.0
 
     /// One base URL in place of every configured one (--base-url, OPENAI_BASE_URL: the user said where the server is).
-    public mutating func setBaseURL(_ url: String) {
-        baseURL = ModelConfig.trimSlash(url)
-        mirrors = []
+    public mutating func setBaseURL(_ url: String) { setBaseURLs([url]) }
+
+    /// The one place base URLs are set: without trailing slashes, since paths are appended
+    /// ("/chat/completions") and a double slash is a different path to some servers.
+    mutating func setBaseURLs(_ urls: [String]) {
+        let trimmed = urls.map { url in String(url.reversed().drop { $0 == "/" }.reversed()) }
+        baseURL = trimmed.first ?? ""
+        mirrors = Array(trimmed.dropFirst())
     }
+
+    /// Only web URLs are base URLs (curl would also read file:// and others).
+    public static func isWebURL(_ s: String) -> Bool { s.hasPrefix("http://") || s.hasPrefix("https://") }
 
     /// Every base URL of the provider, the first one first.
     public var baseURLs: [String] { [baseURL] + mirrors }
@@ -153,18 +161,13 @@ public struct ModelConfig: Sendable {
                         guard let k = v.string.flatMap(EndpointConfig.Kind.init) else { throw fail(at, "must be \"openai\" or \"anthropic\"") }
                         e.kind = k
                     case "base_url":
-                        guard let s = v.string, s.hasPrefix("http://") || s.hasPrefix("https://") else { throw fail(at, "must be an http(s) URL") }
+                        guard let s = v.string, EndpointConfig.isWebURL(s) else { throw fail(at, "must be an http(s) URL") }
                         guard p["base_urls"] == nil else { throw fail(at, "give base_url or base_urls, not both") }
-                        e.baseURL = ModelConfig.trimSlash(s)
-                        e.mirrors = []
+                        e.setBaseURLs([s])
                     case "base_urls":
-                        let urls = v.array.map { $0.map { $0.string } } ?? []
-                        guard !urls.isEmpty, urls.allSatisfy({ $0.map { $0.hasPrefix("http://") || $0.hasPrefix("https://") } ?? false }) else {
-                            throw fail(at, "must be a list of one or more http(s) URLs")
-                        }
-                        let trimmed = urls.map { ModelConfig.trimSlash($0!) }
-                        e.baseURL = trimmed[0]
-                        e.mirrors = Array(trimmed.dropFirst())
+                        let urls = (v.array ?? []).compactMap { $0.string }.filter(EndpointConfig.isWebURL)
+                        guard !urls.isEmpty, urls.count == v.array?.count else { throw fail(at, "must be a list of one or more http(s) URLs") }
+                        e.setBaseURLs(urls)
                     case "api_key_env":
                         guard let s = v.string else { throw fail(at, "must be the name of an environment variable") }
                         e.apiKeyEnv = s.isEmpty ? nil : s
@@ -243,8 +246,6 @@ public struct ModelConfig: Sendable {
             + ": add [prices.\"\(first)\"] with input = and output = (US dollars per million tokens) to your rpt.toml, "
             + "or drop --budget-cost")
     }
-
-    static func trimSlash(_ s: String) -> String { s.hasSuffix("/") ? String(s.dropLast()) : s }
 }
 
 /// `provider:model`, e.g. `openai:gpt-4.1-mini`, `anthropic:claude-sonnet-4-5`, `local:smollm2`,

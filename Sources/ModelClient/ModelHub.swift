@@ -151,7 +151,7 @@ struct ModelHandle: ModelClient {
         let fallback = !req.tools.isEmpty && (endpoint.tools == false || hub.has(.noTools, endpoint.name))
         let sent = fallback ? ToolFallback.rewrite(req) : req
         // Keyed by provider name, not URL: a resumed run may reach the same server at a new address.
-        let cacheKey = endpoint.name + "\n" + JSON.encode(OpenAIChat().body(sent))
+        let cacheKey = endpoint.name + "\n" + RequestKey.text(sent)
         let cacheable = hub.cache != nil && (sent.temperature == 0 || hub.cacheAllTemperatures)
 
         var response: ChatResponse

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LuaHost
+import StableHash
 import Synchronization
 
 /// Replies already paid for, in SQLite, keyed by the exact request (provider, model, messages,
@@ -96,11 +97,8 @@ public final class ResponseCache: Sendable {
         }
     }
 
-    static func hash(_ s: String) -> Int64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in s.utf8 { h ^= UInt64(b); h &*= 0x0000_0100_0000_01b3 }
-        return Int64(bitPattern: h)
-    }
+    /// The row's index column; the key itself is compared too, so a collision is only slower.
+    static func hash(_ s: String) -> Int64 { Int64(bitPattern: FNV1a.hash(s)) }
 
     static func encode(_ r: ChatResponse) -> JSONValue {
         [
@@ -147,12 +145,8 @@ public final class Cassette: ModelClient {
         self.replies = replies
     }
 
-    /// The request as matched in a cassette: the API body without the model name.
-    static func key(_ r: ChatRequest) -> JSONValue {
-        var body = OpenAIChat().body(r).object ?? [:]
-        body["model"] = nil
-        return .object(body)
-    }
+    /// The request as matched in a cassette: its key without the model name.
+    static func key(_ r: ChatRequest) -> JSONValue { RequestKey.value(r, includingModel: false) }
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         guard let r = replies[JSON.encode(Cassette.key(request))] else {

@@ -71,20 +71,25 @@ final class AsyncSemaphore: Sendable {
 final class RateLimiter: Sendable {
     private let perSecond: Double
     private let capacity: Double
+    private let clock: @Sendable () -> Double
     private let state: Mutex<(tokens: Double, stamp: Double)>
 
-    init(perMinute: Double) {
+    convenience init(perMinute: Double) { self.init(perMinute: perMinute, clock: RateLimiter.now) }
+
+    /// `clock` gives seconds on a steady scale (tests pass one they move by hand).
+    init(perMinute: Double, clock: @escaping @Sendable () -> Double) {
         perSecond = perMinute / 60
         capacity = perMinute
-        state = Mutex((perMinute, RateLimiter.now()))
+        self.clock = clock
+        state = Mutex((perMinute, clock()))
     }
 
-    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    @Sendable static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// `onWait` hears of a wait before it begins (long ones are said on the progress line).
     func take(_ units: Double, onWait: (Double) -> Void = { _ in }) async throws {
         let wait = state.withLock { s -> Double in
-            let t = RateLimiter.now()
+            let t = clock()
             s.tokens = min(capacity, s.tokens + (t - s.stamp) * perSecond)
             s.stamp = t
             s.tokens -= min(units, capacity)

@@ -1,6 +1,7 @@
 import Foundation
 import LuaHost
 import TaskPack
+import TestSupport
 
 /// `make bench`: measures what the issues set goals for, and writes BENCHMARKS.md.
 /// Memory is measured in child processes (peak RSS is per process), so each case starts clean.
@@ -111,17 +112,10 @@ struct Bench {
 
     /// Runs a child (this binary, or `executable`) and parses the JSON line it prints last.
     static func spawnJSON(_ args: [String], executable: String? = nil) throws -> [String: LuaValue] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable ?? CommandLine.arguments[0])
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        guard p.terminationStatus == 0, let v = try? JSON.decode(last), let o = v.object else {
-            throw PackError("RptBench", "\(args) failed: \(last)")
+        let r = try Child(URL(fileURLWithPath: executable ?? CommandLine.arguments[0]), args).runBlocking()
+        let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
+        guard r.status == 0, let v = try? JSON.decode(last), let o = v.object else {
+            throw PackError("RptBench", "\(args) failed: \(last)\(r.err.isEmpty ? "" : "\n" + r.err)")
         }
         return o
     }

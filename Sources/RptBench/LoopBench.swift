@@ -24,10 +24,8 @@ enum LoopBench {
         let pack = root.appendingPathComponent("tasks/banking77")
         let runtime = try PackRuntime(directory: pack)
         let data = try PackData.load(spec: runtime.spec, directory: pack)
-        var labels: [String: String] = [:]
-        for s in Split.allCases { for ex in data[s] { labels[ex.fields["text"]!.string!] = ex.fields["label"]!.string!.lowercased() } }
         let good = ScriptedWorld.magic
-        let world = ScriptedWorld(labels: labels) { round, step in
+        let world = ScriptedWorld(labels: try ScriptedWorld.banking77Labels(root: root)) { round, step in
             switch step {
             case 0: return [("evaluate_edit", ["section": "guidance", "text": .string(good + " v\(round)")])]
             case 1: return [("edit_section", ["section": "guidance", "text": .string(good + " v\(round)")])]
@@ -47,7 +45,7 @@ enum LoopBench {
     }
 
     static func once(root: URL, latency: Double) async throws -> (seconds: Double, calls: Int) {
-        let mock = try Child(["loopmock", String(latency)])
+        let mock = try MockChild(["loopmock", String(latency)])
         defer { mock.stop() }
         let (_, runtime, data) = try world(root: root)
         var s = TuneSettings(pack: root.appendingPathComponent("tasks/banking77").path, target: "mock:t", optimizer: "mock:o")
@@ -56,7 +54,7 @@ enum LoopBench {
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try RunStore(folder: folder)
         var config = ModelConfig.builtIn
-        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: "http://127.0.0.1:\(mock.firstLine)/v1", apiKeyEnv: nil)
+        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: "http://127.0.0.1:\(mock.port)/v1", apiKeyEnv: nil)
         let hub = try ModelHub(config: config, cache: try ResponseCache(path: store.cachePath), cacheAllTemperatures: true)
         let start = DispatchTime.now()
         _ = try await Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data).run()

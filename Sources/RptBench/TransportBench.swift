@@ -1,6 +1,7 @@
 import Foundation
 import LuaHost
 import MockServer
+import TestSupport
 import ModelClient
 
 /// 2,000 chat requests, 64 at a time, to a loopback mock with 200 ms latency: rpt's client
@@ -11,9 +12,9 @@ enum TransportBench {
     static let content = "[[ ## answer ## ]]\n42\n\n[[ ## completed ## ]]"
 
     static func run(into report: inout BenchReport) throws {
-        let mock = try Child(["mock", String(latency)])
+        let mock = try MockChild(["mock", String(latency)])
         defer { mock.stop() }
-        let base = "http://127.0.0.1:\(mock.firstLine)/v1"
+        let base = "http://127.0.0.1:\(mock.port)/v1"
         let ideal = Double((requests + concurrency - 1) / concurrency) * latency
 
         let rpt = try Bench.spawnJSON(["client", base])
@@ -70,30 +71,22 @@ enum TransportBench {
     }
 }
 
-/// A child process of this binary whose first line of output we read.
-final class Child {
-    let process = Process()
-    let input = Pipe()
-    let firstLine: String
+/// A mock server in a child process of this binary (so its work is not counted as rpt's): its
+/// first line is the port; closing its stdin stops it.
+struct MockChild {
+    let running: Child.Running
+    let port: String
 
     init(_ args: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = args
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = input
-        try process.run()
+        running = try Child(URL(fileURLWithPath: CommandLine.arguments[0]), args).start(input: true, captureErrors: false)
         var line = Data()
         while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            let byte = running.out.fileHandleForReading.readData(ofLength: 1)
             if byte.isEmpty || byte == Data([0x0A]) { break }
             line.append(byte)
         }
-        firstLine = String(decoding: line, as: UTF8.self)
+        port = String(decoding: line, as: UTF8.self)
     }
 
-    func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
+    func stop() { running.finish() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import StableHash
 
 /// The examples of a pack, by split, and how each split was made.
 public struct PackData: Sendable {
@@ -34,11 +35,7 @@ public struct PackData: Sendable {
 
     /// A split chosen by a seeded hash of the id: stable when rows are added, reordered or removed.
     static func assign(_ id: String, _ carve: TaskSpec.DataSpec.Carve) -> Split {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in "\(carve.seed):\(id)".utf8 {
-            h ^= UInt64(b)
-            h &*= 0x0000_0100_0000_01b3
-        }
+        var h = FNV1a.hash("\(carve.seed):\(id)")
         h ^= h >> 33; h &*= 0xff51_afd7_ed55_8ccd; h ^= h >> 33
         let u = Double(h >> 11) / Double(1 << 53)
         var edge = 0.0

@@ -1,4 +1,5 @@
 import LuaHost
+import StableHash
 import TaskPack
 
 extension PackData {
@@ -52,12 +53,7 @@ extension PackData {
 
     /// A seeded 64-bit key for a text: FNV-1a of its bytes, mixed by SplitMix.
     static func drawKey(_ seed: UInt64, _ text: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 {
-            h ^= UInt64(b)
-            h &*= 0x0000_0100_0000_01b3
-        }
-        var rng = SplitMix(seed ^ h)
+        var rng = SplitMix(seed ^ FNV1a.hash(text))
         return rng.next()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StableHash
 
 /// Paired comparisons of two prompts on the same examples.
 public enum Selection {
@@ -40,18 +41,5 @@ public enum Selection {
     public static func isRealGain(_ diffs: [Double], level: Double, seed: UInt64) -> (Bool, Interval) {
         let oneSided = bootstrap(diffs, level: 1 - 2 * (1 - level), seed: seed)
         return (oneSided.lower > 0, oneSided)
-    }
-}
-
-/// A small seeded generator (SplitMix64): sampling and bootstrap stay reproducible.
-public struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    public init(_ seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LuaHost
 import ModelClient
+import StableHash
 import TaskPack
 
 /// The result of a tuning run, as the summary table shows it.

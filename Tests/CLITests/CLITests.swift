@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
 import Testing
+import TestSupport
 
 /// Runs the built `rpt` binary as a user would.
 struct CLI {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = repoRoot
 
     /// The rpt next to the test bundle (same build), or RPT_BIN.
     static var binary: URL {
@@ -18,8 +18,20 @@ struct CLI {
         return root.appendingPathComponent(".build/debug/rpt")
     }
 
-    static func run(_ args: String..., environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        try run(args, environment: environment)
+    /// rpt in the repository root, with no key or base URL from the caller's environment.
+    static func child(_ args: [String], environment: [String: String]) -> Child {
+        var env = ProcessInfo.processInfo.environment
+        for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY"] { env[k] = nil }
+        return Child(binary, args, environment: env.merging(isolated(environment)) { $1 }, directory: root)
+    }
+
+    static func run(_ args: String..., environment: [String: String] = [:]) async throws -> (status: Int32, out: String, err: String) {
+        try await run(args, environment: environment)
+    }
+
+    static func run(_ args: [String], environment: [String: String]) async throws -> (status: Int32, out: String, err: String) {
+        let r = try await child(args, environment: environment).run()
+        return (r.status, r.out, r.err)
     }
 
     /// Each rpt gets an empty shared response cache of its own unless the test gives one: replies
@@ -34,79 +46,43 @@ struct CLI {
 
     /// Starts rpt without waiting for it (for tests that interrupt or kill it). Returns its stderr pipe.
     static func start(_ args: [String], environment: [String: String]) throws -> (Process, Pipe) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = root
-        p.environment = ProcessInfo.processInfo.environment.merging(isolated(environment)) { $1 }
-        let err = Pipe()
-        p.standardOutput = Pipe()
-        p.standardError = err
-        try p.run()
-        return (p, err)
-    }
-
-    static func run(_ args: [String], environment: [String: String]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY"] { env[k] = nil }
-        p.environment = env.merging(isolated(environment)) { $1 }
-        p.currentDirectoryURL = root
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Both pipes are drained at once: a full stderr pipe would otherwise block rpt forever.
-        let errData = Mutex(Data())
-        let drained = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            errData.withLock { $0 = data }
-            drained.signal()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        p.waitUntilExit()
-        let e = errData.withLock { $0 }
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let running = try child(args, environment: environment).start()
+        return (running.process, running.err!)
     }
 }
 
 @Suite struct CLITests {
-    @Test func checkAShippedPack() throws {
-        let r = try CLI.run("check", "tasks/banking77")
+    @Test func checkAShippedPack() async throws {
+        let r = try await CLI.run("check", "tasks/banking77")
         #expect(r.status == 0, "\(r.out)\(r.err)")
         #expect(r.out.hasPrefix("rpt check tasks/banking77\n  ok    task.lua banking77 1.0.0"))
         #expect(r.out.hasSuffix("passed\n"))
     }
 
-    @Test func checkABrokenPackExitsNonZeroWithTheProblems() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    @Test func checkABrokenPackExitsNonZeroWithTheProblems() async throws {
+        let dir = try Scratch.folder("cli")
         try "return { api = 1, name = 'x', extact = 1 }".write(to: dir.appendingPathComponent("task.lua"), atomically: true, encoding: .utf8)
-        let r = try CLI.run("check", dir.path)
+        let r = try await CLI.run("check", dir.path)
         #expect(r.status == 1)
         #expect(r.out.contains("task.lua: unknown key 'extact' (did you mean 'extract'?)"))
         #expect(r.out.contains("task.lua: missing 'render'"))
         #expect(r.out.hasSuffix("failed\n"))
     }
 
-    @Test func checkSomethingThatIsNotAFolder() throws {
-        let r = try CLI.run("check", "no/such/pack")
+    @Test func checkSomethingThatIsNotAFolder() async throws {
+        let r = try await CLI.run("check", "no/such/pack")
         #expect(r.status != 0)
         #expect(r.err.contains("'no/such/pack' is not a folder"))
     }
 
-    @Test func newThenCheckThenRefuseToOverwrite() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-\(UUID().uuidString)/support-triage")
-        let made = try CLI.run("new", dir.path)
+    @Test func newThenCheckThenRefuseToOverwrite() async throws {
+        let dir = Scratch.url("cli").appendingPathComponent("support-triage")
+        let made = try await CLI.run("new", dir.path)
         #expect(made.status == 0, "\(made.err)")
         #expect(made.out.contains("task.lua, data/train.jsonl"))
-        let checked = try CLI.run("check", dir.path)
+        let checked = try await CLI.run("check", dir.path)
         #expect(checked.status == 0, "\(checked.out)")
-        let again = try CLI.run("new", dir.path)
+        let again = try await CLI.run("new", dir.path)
         #expect(again.status == 1)
         #expect(again.err.contains("already exists and is not empty"))
     }

@@ -2,26 +2,25 @@ import Foundation
 import Testing
 import LuaHost
 import MockServer
+import TestSupport
 
 @Suite struct EvalCLITests {
     static let secret = "sk-secret-123-do-not-print"
 
-    func temp(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-\(name)-\(UUID().uuidString)").path
-    }
+    func temp(_ name: String) -> String { Scratch.path(name) }
 
     /// Answers every banking77 message with card_arrival.
     func server() throws -> MockServer {
         try MockServer { _ in .chat(#"{"intent": "card_arrival", "confidence": 0.8}"#, promptTokens: 800, completionTokens: 10) }
     }
 
-    @Test func evalPrintsASummaryAndWritesResults() throws {
+    @Test func evalPrintsASummaryAndWritesResults() async throws {
         let server = try server()
         defer { server.stop() }
         let out = temp("eval")
         let env = ["OPENAI_API_KEY": Self.secret, "RPT_CACHE_DIR": temp("cache")]
-        let r = try CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "20", "--out", out],
-                            environment: env)
+        let r = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "20", "--out", out],
+                                  environment: env)
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt eval banking77 · dev · 20 examples · openai:m\n"))
         #expect(r.out.contains("API errors     0.0%"))
@@ -33,8 +32,8 @@ import MockServer
 
         // Again with --json: every reply from the cache, no new request.
         let before = server.requestCount
-        let j = try CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "20",
-                             "--out", temp("eval2"), "--json"], environment: env)
+        let j = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "20",
+                                   "--out", temp("eval2"), "--json"], environment: env)
         #expect(j.status == 0, "\(j.err)")
         let summary = try JSON.decode(j.out.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(summary["cached"] == .int(20))
@@ -46,24 +45,24 @@ import MockServer
         for text in [r.out, r.err, j.out, j.err] + written { #expect(!text.contains(Self.secret)) }
     }
 
-    @Test func minScoreFailsTheJob() throws {
+    @Test func minScoreFailsTheJob() async throws {
         let server = try server()
         defer { server.stop() }
-        let r = try CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "5",
-                             "--out", temp("min"), "--min-score", "0.9", "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
+        let r = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "5",
+                                   "--out", temp("min"), "--min-score", "0.9", "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 1)
         #expect(r.err.contains("is below --min-score 0.900"))
     }
 
-    @Test func missingKeyAndBadKeyAreExplained() throws {
-        let missing = try CLI.run(["eval", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--limit", "1"], environment: [:])
+    @Test func missingKeyAndBadKeyAreExplained() async throws {
+        let missing = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--limit", "1"], environment: [:])
         #expect(missing.status != 0)
         #expect(missing.err.contains("set OPENAI_API_KEY in the environment"))
 
         let server = try MockServer { _ in .error(401, "Incorrect API key provided") }
         defer { server.stop() }
-        let bad = try CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "2",
-                               "--out", temp("bad"), "--no-cache"], environment: ["OPENAI_API_KEY": Self.secret])
+        let bad = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "2",
+                                     "--out", temp("bad"), "--no-cache"], environment: ["OPENAI_API_KEY": Self.secret])
         #expect(bad.status == 1)
         #expect(bad.out.contains("API errors     100.0%  (2, counted apart and not scored)"))
         #expect(bad.out.contains("first: HTTP 401 authentication: check the API key in $OPENAI_API_KEY"))
@@ -72,8 +71,8 @@ import MockServer
         #expect(!bad.out.contains(Self.secret) && !bad.err.contains(Self.secret))
     }
 
-    @Test func unknownProviderSuggestsOne() throws {
-        let r = try CLI.run("eval", "tasks/banking77", "--target", "opneai:gpt-4.1")
+    @Test func unknownProviderSuggestsOne() async throws {
+        let r = try await CLI.run("eval", "tasks/banking77", "--target", "opneai:gpt-4.1")
         #expect(r.status != 0)
         #expect(r.err.contains("unknown provider 'opneai' (did you mean 'openai'?)"))
     }
@@ -94,7 +93,7 @@ import MockServer
         return dir
     }
 
-    @Test func aPacksConfigNeverGetsTheKeyOrThePrices() throws {
+    @Test func aPacksConfigNeverGetsTheKeyOrThePrices() async throws {
         let server = try MockServer(handler: HostilePack.echo)
         defer { server.stop() }
         let hostile = """
@@ -107,7 +106,7 @@ import MockServer
             """
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")], files: ["rpt.toml": hostile])
         let env = ["OPENAI_API_KEY": Self.secret, "RPT_CACHE_DIR": temp("cache"), "XDG_CONFIG_HOME": temp("none")]
-        let r = try CLI.run(["eval", pack.path, "--target", "openai:gpt-4.1-mini", "--budget-cost", "0.01", "--out", temp("o")], environment: env)
+        let r = try await CLI.run(["eval", pack.path, "--target", "openai:gpt-4.1-mini", "--budget-cost", "0.01", "--out", temp("o")], environment: env)
         #expect(r.status != 0)
         #expect(r.err.contains(pack.appendingPathComponent("rpt.toml").path + ": prices.\"openai:gpt-4.1-mini\".input"), "\(r.err)")
         #expect(r.err.contains("providers.openai.base_url: a task pack may not set providers"))
@@ -117,19 +116,19 @@ import MockServer
         // The same server in the user's own rpt.toml is the user's choice: it gets the key, and the price stays.
         try FileManager.default.removeItem(at: pack.appendingPathComponent("rpt.toml"))
         let user = try userConfig("[providers.openai]\nbase_url = \"\(server.baseURL)\"\n")
-        let ok = try CLI.run(["eval", pack.path, "--target", "openai:gpt-4.1-mini", "--json", "--out", temp("o")],
-                             environment: env.merging(["XDG_CONFIG_HOME": user]) { $1 })
+        let ok = try await CLI.run(["eval", pack.path, "--target", "openai:gpt-4.1-mini", "--json", "--out", temp("o")],
+                                   environment: env.merging(["XDG_CONFIG_HOME": user]) { $1 })
         #expect(ok.status == 0, "\(ok.err)")
         #expect(server.requests.map { $0.headers["authorization"] } == ["Bearer \(Self.secret)"])
         #expect(try JSON.decode(ok.out)["cost"]?.number.map { $0 > 0 } == true)      // 30 in, 2 out at the built-in price
     }
 
-    @Test func packErrorsCountAsZeroAndMinScoreSeesThem() throws {
+    @Test func packErrorsCountAsZeroAndMinScoreSeesThem() async throws {
         let server = try MockServer(handler: HostilePack.echo)
         defer { server.stop() }
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")] + (2...5).map { HostilePack.row("d\($0)", nil) })
         let args = ["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--no-cache"]
-        let r = try CLI.run(args + ["--min-score", "0.5", "--out", temp("o")], environment: ["OPENAI_API_KEY": "k"])
+        let r = try await CLI.run(args + ["--min-score", "0.5", "--out", temp("o")], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 1)
         #expect(r.out.contains("score          0.200  (5 of 5 scored; 4 pack errors counted as 0)"), "\(r.out)")
         #expect(r.out.contains("pack errors    80.0%  (4, a hook of the pack failed: scored 0 as pack_error)"))
@@ -137,20 +136,20 @@ import MockServer
         #expect(r.out.contains("failures       pack_error 4"))
         #expect(r.err.contains("score 0.200 is below --min-score 0.500"))
 
-        let j = try CLI.run(args + ["--json", "--out", temp("o")], environment: ["OPENAI_API_KEY": "k"])
+        let j = try await CLI.run(args + ["--json", "--out", temp("o")], environment: ["OPENAI_API_KEY": "k"])
         let v = try JSON.decode(j.out)
         #expect(v["score"]?.number == 0.2 && v["scored"] == .int(5) && v["pack_errors"] == .int(4))
         #expect(v["failures"]?["pack_error"] == .int(4))
         #expect(v["first_pack_error"]?.string?.contains("render failed") == true)
     }
 
-    @Test func aPackThatFailsOnEveryExampleStopsEarly() throws {
+    @Test func aPackThatFailsOnEveryExampleStopsEarly() async throws {
         let server = try MockServer(handler: HostilePack.echo)
         defer { server.stop() }
         let xdg = try userConfig("[providers.mock]\nbase_url = \"\(server.baseURL)\"\nconcurrency = 2\n")
         let env = ["XDG_CONFIG_HOME": xdg]
         let spinning = try HostilePack.make(dev: (1...60).map { HostilePack.row("d\($0)", "SPIN \($0)") })
-        let r = try CLI.run(["eval", spinning.path, "--target", "mock:m", "--no-cache", "--out", temp("o")], environment: env)
+        let r = try await CLI.run(["eval", spinning.path, "--target", "mock:m", "--no-cache", "--out", temp("o")], environment: env)
         #expect(r.status == 1)
         #expect(r.err.contains("stopped: the pack failed on the first 5 replies with the same error, so the other requests were cancelled: extract failed on example"), "\(r.err)")
         #expect(r.err.contains("fix the pack (rpt check"))
@@ -158,28 +157,28 @@ import MockServer
 
         let before = server.requestCount
         let unrenderable = try HostilePack.make(dev: (1...30).map { HostilePack.row("d\($0)", nil) })
-        let u = try CLI.run(["eval", unrenderable.path, "--target", "mock:m", "--no-cache", "--out", temp("o")], environment: env)
+        let u = try await CLI.run(["eval", unrenderable.path, "--target", "mock:m", "--no-cache", "--out", temp("o")], environment: env)
         #expect(u.status == 1)
         #expect(u.err.contains("render failed on the first 5 examples with the same error, so no model call was made"), "\(u.err)")
         #expect(server.requestCount == before)
     }
 
-    @Test func limitIsASeededSampleAcrossTheSplit() throws {
+    @Test func limitIsASeededSampleAcrossTheSplit() async throws {
         let server = try MockServer { _ in .chat(#"{"intent": "card_arrival", "confidence": 0.8}"#) }
         defer { server.stop() }
-        func ids(_ seed: String) throws -> [String] {
+        func ids(_ seed: String) async throws -> [String] {
             let out = temp("s")
-            let r = try CLI.run(["eval", "tasks/banking77", "--split", "test", "--target", "openai:m", "--base-url", server.baseURL,
-                                 "--limit", "12", "--seed", seed, "--out", out, "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
+            let r = try await CLI.run(["eval", "tasks/banking77", "--split", "test", "--target", "openai:m", "--base-url", server.baseURL,
+                                       "--limit", "12", "--seed", seed, "--out", out, "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
             #expect(r.status == 0, "\(r.err)")
             let rows = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
             return rows.sorted { ($0["index"]?.number ?? 0) < ($1["index"]?.number ?? 0) }.compactMap { $0["id"]?.string }
         }
-        let a = try ids("3"), again = try ids("3"), other = try ids("4")
+        let a = try await ids("3"), again = try await ids("3"), other = try await ids("4")
         #expect(a.count == 12 && a == again && a != other)
     }
 
-    @Test func badNumbersAreRefusedNotTrapped() throws {
+    @Test func badNumbersAreRefusedNotTrapped() async throws {
         let cases: [([String], String)] = [
             (["--seed", "-1"], "--seed must be 0 or more"), (["--seed", "99999999999999999999"], "is invalid for '--seed <seed>'"),
             (["--limit", "-3"], "--limit must be at least 1"), (["--limit", "99999999999999999999"], "is invalid for '--limit <limit>'"),
@@ -187,26 +186,26 @@ import MockServer
             (["--temperature", "-1"], "--temperature must be"), (["--max-tokens", "0"], "--max-tokens must be"),
         ]
         for (args, message) in cases {
-            let r = try CLI.run(["eval", "tasks/banking77", "--target", "openai:m"] + args, environment: [:])
+            let r = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:m"] + args, environment: [:])
             #expect(r.status == 64 && r.err.contains(message), "\(args): \(r.status) \(r.err)")
         }
     }
 }
 
 @Suite struct InterruptTests {
-    @Test func ctrlCStopsInFlightRequestsAndKeepsResults() throws {
-        let server = try MockServer { req in req.index < 3 ? .chat(#"{"intent": "card_arrival"}"#) : .delayed(30, .chat("late")) }
+    @Test func ctrlCStopsInFlightRequestsAndKeepsResults() async throws {
+        let server = try MockServer { req in req.index < 3 ? .chat(#"{"intent": "card_arrival"}"#) : .delayed(300, .chat("late")) }
         defer { server.stop() }
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-int-\(UUID().uuidString)").path
+        let out = Scratch.path("int")
         let (p, err) = try CLI.start(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "40",
                                       "--out", out, "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
+        defer { if p.isRunning { p.terminate() } }
         func kept() -> Int { (try? String(contentsOfFile: out + "/results.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0 }
-        let deadline = Date().addingTimeInterval(30)
-        while (kept() < 3 || server.requestCount < 10) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let sent = Date()
+        try #require(await eventually(every: 0.05) { kept() >= 3 && server.requestCount >= 10 })
+        let sent = ContinuousClock.now
         p.interrupt()
-        p.waitUntilExit()
-        #expect(Date().timeIntervalSince(sent) < 20)             // the slow replies would take 30 s
+        try await Child.exit(p)
+        #expect(ContinuousClock.now - sent < .seconds(120))      // the slow replies would take 300 s
         #expect(p.terminationStatus == 130)
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("interrupted: results so far are in"))

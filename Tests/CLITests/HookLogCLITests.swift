@@ -15,12 +15,12 @@ import MockServer
         try HostilePack.make(dev: Self.rows, files: ["task.lua": TryCLITests.task(extract: extract)])
     }
 
-    @Test func evalWritesHooksLogAndShowsItWithVerbose() throws {
+    @Test func evalWritesHooksLogAndShowsItWithVerbose() async throws {
         let server = try MockServer { HostilePack.echo($0) }
         defer { server.stop() }
         let pack = try pack()
         let out = temp("eval")
-        let quiet = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
+        let quiet = try await CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
                                 environment: ["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "3600"])
         #expect(quiet.status == 0, "\(quiet.err)")
         let log = try String(contentsOfFile: out + "/hooks.log", encoding: .utf8)
@@ -33,7 +33,7 @@ import MockServer
         #expect(quiet.err.contains("the pack's hooks logged 12 lines to \(out)/hooks.log; -v shows them as they come"))
 
         let out2 = temp("eval-v")
-        let loud = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out2, "--no-cache", "-v"],
+        let loud = try await CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out2, "--no-cache", "-v"],
                                environment: ["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "3600"])
         #expect(loud.status == 0, "\(loud.err)")
         #expect(loud.err.contains("[render d3] info: rendering d3\n"))
@@ -43,21 +43,21 @@ import MockServer
         #expect(again.split(separator: "\n").sorted() == log.split(separator: "\n").sorted())
     }
 
-    @Test func checkShowsHookLogsWithVerbose() throws {
+    @Test func checkShowsHookLogsWithVerbose() async throws {
         let pack = try pack()
-        let quiet = try CLI.run("check", pack.path)
+        let quiet = try await CLI.run("check", pack.path)
         #expect(!quiet.err.contains("rendering"))
-        let loud = try CLI.run("check", "-v", pack.path)
+        let loud = try await CLI.run("check", "-v", pack.path)
         #expect(loud.err.contains("[render d1] info: rendering d1\n"), "\(loud.err)")
         #expect(loud.err.contains("[render x1] info: rendering x1\n"))
     }
 
-    @Test func tuneWritesHooksLogInTheRunFolder() throws {
+    @Test func tuneWritesHooksLogInTheRunFolder() async throws {
         let server = try MockServer { HostilePack.echo($0) }
         defer { server.stop() }
         let pack = try pack()
         let folder = temp("tune")
-        let r = try CLI.run(["tune", pack.path, "--target", "openai:t", "--base-url", server.baseURL, "--rounds", "1", "--run", folder, "-v"],
+        let r = try await CLI.run(["tune", pack.path, "--target", "openai:t", "--base-url", server.baseURL, "--rounds", "1", "--run", folder, "-v"],
                             environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         let log = try String(contentsOfFile: folder + "/hooks.log", encoding: .utf8)
@@ -66,7 +66,7 @@ import MockServer
         #expect(r.err.contains("[score d4] warn: scoring w4\n"))
     }
 
-    @Test func aPackPrintingForeverCannotFillTheDisk() throws {
+    @Test func aPackPrintingForeverCannotFillTheDisk() async throws {
         let server = try MockServer { HostilePack.echo($0) }
         defer { server.stop() }
         // 17 MB of lines from one example, with limits loose enough that a busy machine does not
@@ -75,7 +75,7 @@ import MockServer
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "w1")],
                                         files: ["task.lua": TryCLITests.task(extract: flood, limits: "limits = { seconds = 60 },")])
         let out = temp("flood")
-        let r = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
+        let r = try await CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
                             environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("score          1.000"), "\(r.out)")

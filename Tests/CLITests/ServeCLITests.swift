@@ -1,10 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `rpt serve local:NAME` with the stand-in llama-server (Tests/Fixtures/fake-llama-server.py).
 @Suite struct ServeCLITests {
-    static let fake = CLI.root.appendingPathComponent("Tests/Fixtures/fake-llama-server.py").path
-
     /// True when something accepts connections on the loopback port.
     func listening(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -21,24 +20,19 @@ import Testing
     /// A plain `kill` (SIGTERM, as the bench harness and service managers send) stops the server
     /// rpt serve started and removes its serve file: none is left running on its own.
     @Test func sigtermStopsTheServerAndRemovesTheServeFile() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try #"{"server": "\#(Self.fake)", "models": {"tiny": "/models/tiny.gguf"}, "parallel": 2}"#
-            .write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
+        let dir = try FakeLlamaServer.install(settings: #""parallel": 2"#)
         let (p, _) = try CLI.start(["serve", "local:tiny"], environment: ["RPT_LOCAL_DIR": dir.path])
+        defer { if p.isRunning { kill(p.processIdentifier, SIGINT) } }     // a failed require leaves nothing running
         let file = dir.appendingPathComponent("serve-tiny.json")
-        let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: file.path) && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+        try #require(await eventually { FileManager.default.fileExists(atPath: file.path) }, "rpt serve wrote no serve file")
         let text = try String(contentsOf: file, encoding: .utf8)
         let port = try #require(text.split(separator: ":").last.flatMap { Int($0.prefix { $0.isNumber }) })
         #expect(listening(port))
         p.terminate()                                     // SIGTERM
-        let stopBy = Date().addingTimeInterval(10)
-        while p.isRunning && Date() < stopBy { try await Task.sleep(nanoseconds: 50_000_000) }
-        if p.isRunning {                                  // SIGTERM ignored: fail, and leave nothing running
+        if !(await eventually(timeout: 30) { !p.isRunning }) {      // SIGTERM ignored: fail, and leave nothing running
             Issue.record("rpt serve did not stop on SIGTERM")
             kill(p.processIdentifier, SIGINT)
-            p.waitUntilExit()
+            try await Child.exit(p)
         }
         #expect(!FileManager.default.fileExists(atPath: file.path))
         #expect(!listening(port))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import LuaHost
 import MockServer
+import TestSupport
 
 /// What a newcomer reads after a run (issue 18): the printed numbers are summary.json's, the
 /// calibration line says why it is missing, and progress reaches a log file while the run goes on.
@@ -37,7 +38,7 @@ import MockServer
     }
 
     /// Issue 18: the table said `in 2534 · out 30234` while summary.json counted the cached replies too.
-    @Test func printedTokenCountsAreSummaryJSONsWithCachedAndLiveApart() throws {
+    @Test func printedTokenCountsAreSummaryJSONsWithCachedAndLiveApart() async throws {
         // Token counts differ per request, so a sum over the wrong replies cannot match by chance.
         let server = try MockServer { req in
             let user = req.json?["messages"]?.array?.last?["content"]?.string ?? ""
@@ -46,15 +47,15 @@ import MockServer
         defer { server.stop() }
         let env = ["OPENAI_API_KEY": "k", "RPT_CACHE_DIR": temp("cache")]
         let rows = (1...10).map { HostilePack.row("d\($0)", "word\($0)") }
-        func eval(_ dev: [String]) throws -> (out: String, folder: String) {
+        func eval(_ dev: [String]) async throws -> (out: String, folder: String) {
             let folder = temp("tokens")
-            let r = try CLI.run(["eval", try HostilePack.make(dev: dev).path, "--target", "openai:m", "--base-url", server.baseURL,
+            let r = try await CLI.run(["eval", try HostilePack.make(dev: dev).path, "--target", "openai:m", "--base-url", server.baseURL,
                                  "--out", folder], environment: env)
             #expect(r.status == 0, "\(r.err)")
             return (r.out, folder)
         }
-        _ = try eval(Array(rows.prefix(4)))              // these four replies are in the cache now
-        let (out, folder) = try eval(rows)
+        _ = try await eval(Array(rows.prefix(4)))              // these four replies are in the cache now
+        let (out, folder) = try await eval(rows)
         let printed = Self.printedTokens(out)
         #expect(printed == Self.summaryTokens(try Self.summary(folder)), "\(out)")
         let target = try #require(printed["target"])
@@ -73,27 +74,27 @@ import MockServer
 
     /// Issue 18: "none (the pack's extract gives no confidence)" was printed for banking77, whose
     /// extract gives one, when no reply parsed.
-    @Test func calibrationSaysWhyItIsMissing() throws {
+    @Test func calibrationSaysWhyItIsMissing() async throws {
         let server = try MockServer { _ in .chat("I think it is about a card.") }
         defer { server.stop() }
         let args = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "12", "--no-cache"]
-        let r = try CLI.run(args + ["--out", temp("calib")], environment: ["OPENAI_API_KEY": "k"])
+        let r = try await CLI.run(args + ["--out", temp("calib")], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("calibration    none (no reply was parsed: 12 of 12 format errors)"), "\(r.out)")
-        let j = try CLI.run(args + ["--json", "--out", temp("calib")], environment: ["OPENAI_API_KEY": "k"])
+        let j = try await CLI.run(args + ["--json", "--out", temp("calib")], environment: ["OPENAI_API_KEY": "k"])
         #expect(try JSON.decode(j.out)["no_calibration"]?.string == "no reply was parsed: 12 of 12 format errors")
 
         // A pack whose extract gives no confidence is named as the reason.
         let echo = try MockServer(handler: HostilePack.echo)
         defer { echo.stop() }
         let pack = try HostilePack.make(dev: (1...3).map { HostilePack.row("d\($0)", "a") })
-        let e = try CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", echo.baseURL, "--no-cache", "--out", temp("calib")],
+        let e = try await CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", echo.baseURL, "--no-cache", "--out", temp("calib")],
                             environment: ["OPENAI_API_KEY": "k"])
         #expect(e.out.contains("calibration    none (the pack's extract gave no confidence for any of the 3 parsed replies)"), "\(e.out)")
     }
 
     /// Issue 18: with stderr not a terminal, a 20-minute eval printed not one line until it ended.
-    @Test func evalWritesProgressToAFileWhileItRuns() throws {
+    @Test func evalWritesProgressToAFileWhileItRuns() async throws {
         let server = try MockServer { req in
             let reply = MockReply.chat(#"{"intent": "card_arrival", "confidence": 0.8}"#)
             return req.index < 5 ? reply : .delayed(6, reply)
@@ -111,8 +112,7 @@ import MockServer
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try p.run()
         func written() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-        let deadline = Date().addingTimeInterval(30)
-        while !written().contains("/6 examples") && p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        _ = await eventually(timeout: 30) { written().contains("/6 examples") || !p.isRunning }
         let whileRunning = written()
         let stillRunning = p.isRunning
         p.waitUntilExit()

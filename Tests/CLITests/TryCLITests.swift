@@ -16,8 +16,8 @@ import MockServer
     ]
 
     @Test(arguments: shipped)
-    func aReplyGoesThroughEachShippedPack(_ c: (pack: String, example: String, reply: String, rendered: String, answer: String, mode: String)) throws {
-        let r = try CLI.run("try", c.pack, "--example", c.example, "--reply", c.reply)
+    func aReplyGoesThroughEachShippedPack(_ c: (pack: String, example: String, reply: String, rendered: String, answer: String, mode: String)) async throws {
+        let r = try await CLI.run("try", c.pack, "--example", c.example, "--reply", c.reply)
         #expect(r.status == 0, "\(r.out)\(r.err)")
         #expect(r.out.hasPrefix("rpt try \(c.pack) · example \(c.example) · "))
         // The messages exactly as sent: the system text, then the instruction, a blank line, render's text.
@@ -36,8 +36,8 @@ import MockServer
         return try JSON.decode(String(line))["id"]!.string!
     }
 
-    @Test func withoutAnExampleTheFirstOfTheSplitAndTheGoldReply() throws {
-        let r = try CLI.run("try", "tasks/gsm8k", "--split", "test")
+    @Test func withoutAnExampleTheFirstOfTheSplitAndTheGoldReply() async throws {
+        let r = try await CLI.run("try", "tasks/gsm8k", "--split", "test")
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("note: no --example given: the first example of test\n"))
         #expect(r.out.contains("example \(try firstID("tasks/gsm8k/data/test.jsonl")) · test (data/test.jsonl:1)"))
@@ -46,21 +46,21 @@ import MockServer
         #expect(r.out.hasSuffix("--- result ---\nscore 1\n"))
     }
 
-    @Test func anUnknownIdNamesCloseOnes() throws {
-        let r = try CLI.run("try", "tasks/banking77", "--example", "banking77-trian-9342")
+    @Test func anUnknownIdNamesCloseOnes() async throws {
+        let r = try await CLI.run("try", "tasks/banking77", "--example", "banking77-trian-9342")
         #expect(r.status == 1)
         #expect(r.err.contains("no example 'banking77-trian-9342' in any split of tasks/banking77; close ids: banking77-train-9342"), "\(r.err)")
-        let wrongSplit = try CLI.run("try", "tasks/banking77", "--example", "banking77-train-9342", "--split", "test")
+        let wrongSplit = try await CLI.run("try", "tasks/banking77", "--example", "banking77-train-9342", "--split", "test")
         #expect(wrongSplit.status == 1)
         #expect(wrongSplit.err.contains("example 'banking77-train-9342' is in dev, not test: give --split dev"))
-        let both = try CLI.run("try", "tasks/banking77", "--reply", "x", "--target", "openai:m")
+        let both = try await CLI.run("try", "tasks/banking77", "--reply", "x", "--target", "openai:m")
         #expect(both.status != 0 && both.err.contains("give --reply TEXT (no model) or --target MODEL, not both"))
     }
 
-    @Test func aTargetGetsExactlyThePrintedMessages() throws {
+    @Test func aTargetGetsExactlyThePrintedMessages() async throws {
         let server = try MockServer { _ in .chat(#"{"intent": "exchange_charge", "confidence": 0.6}"#, promptTokens: 700, completionTokens: 12) }
         defer { server.stop() }
-        let r = try CLI.run(["try", "tasks/banking77", "--example", "banking77-train-9342", "--target", "openai:m", "--base-url", server.baseURL,
+        let r = try await CLI.run(["try", "tasks/banking77", "--example", "banking77-train-9342", "--target", "openai:m", "--base-url", server.baseURL,
                              "--no-cache"], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(server.requestCount == 1)
@@ -74,31 +74,31 @@ import MockServer
         #expect(r.out.contains("answer      \"exchange_charge\"\nconfidence  0.6"))
     }
 
-    @Test func aFailingHookIsNamedWithItsLine() throws {
+    @Test func aFailingHookIsNamedWithItsLine() async throws {
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")], files: ["task.lua": Self.task(extract: "return reply.x.y")])
-        let r = try CLI.run("try", pack.path, "--reply", "a")
+        let r = try await CLI.run("try", pack.path, "--reply", "a")
         #expect(r.status == 1)
         #expect(r.out.contains("\nextract FAILED at task.lua:7\n"), "\(r.out)")
         #expect(r.out.contains("traceback:"))
         #expect(r.err.contains("Error: extract failed on example d1 (data/dev.jsonl:1): task.lua:7: attempt to index a nil value"), "\(r.err)")
     }
 
-    @Test func hookLogsShowUnderEachHook() throws {
+    @Test func hookLogsShowUnderEachHook() async throws {
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")], files: ["task.lua": Self.task(extract: "print('extract saw', reply)\n  return reply")])
-        let r = try CLI.run("try", pack.path, "--reply", "b")
+        let r = try await CLI.run("try", pack.path, "--reply", "b")
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("--- render ---\nlog         info: rendering d1\n"), "\(r.out)")
         #expect(r.out.contains("--- extract ---\nlog         info: extract saw\tb\nanswer      \"b\""))
         #expect(r.out.contains("--- score ---\nlog         warn: scoring b\nscore       0"))
         // -v also writes them to stderr as they come, with the hook and the example.
-        let v = try CLI.run("try", pack.path, "--reply", "b", "-v")
+        let v = try await CLI.run("try", pack.path, "--reply", "b", "-v")
         #expect(v.err.contains("[render d1] info: rendering d1\n[extract d1] info: extract saw\tb\n[score d1] warn: scoring b\n"), "\(v.err)")
     }
 
-    @Test func aHookPrintingForeverIsCapped() throws {
+    @Test func aHookPrintingForeverIsCapped() async throws {
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")],
                                         files: ["task.lua": Self.task(extract: "while true do print(string.rep('x', 100)) end")])
-        let r = try CLI.run("try", pack.path, "--reply", "a")
+        let r = try await CLI.run("try", pack.path, "--reply", "a")
         #expect(r.status == 1)
         #expect(r.out.utf8.count < 300_000)
         #expect(r.out.components(separatedBy: "hook log truncated").count == 2)

@@ -3,21 +3,10 @@ import Testing
 import LuaHost
 import MockServer
 import ModelClient
+import TestSupport
 
 /// `rpt tune` as a user runs it, against the scripted world on a loopback mock server.
 @Suite(.serialized) struct TuneCLITests {
-    static func labels() throws -> [String: String] {
-        var out: [String: String] = [:]
-        for split in ["train", "dev", "test"] {
-            let text = try String(contentsOf: CLI.root.appendingPathComponent("tasks/banking77/data/\(split).jsonl"), encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                let v = try JSON.decode(String(line))
-                out[v["text"]!.string!] = v["label"]!.string!.lowercased()
-            }
-        }
-        return out
-    }
-
     static func edit(_ tool: String, _ text: String) -> ScriptedWorld.Step {
         (tool, ["section": "guidance", "text": .string(text), "modes": ["wrong_intent"]])
     }
@@ -40,15 +29,15 @@ import ModelClient
          "--train-sample", "30", "--dev-limit", "120", "--test-limit", "120", "--rounds", "3", "--run", folder]
     }
 
-    func temp(_ name: String) -> String { FileManager.default.temporaryDirectory.appendingPathComponent("rpt-\(name)-\(UUID().uuidString)").path }
+    func temp(_ name: String) -> String { Scratch.path(name) }
 
-    @Test func tuneThenEvalReproducesTheBestPrompt() throws {
+    @Test func tuneThenEvalReproducesTheBestPrompt() async throws {
         let good = ScriptedWorld.magic
-        let world = ScriptedWorld(labels: try Self.labels(), script: Self.script(good: good))
+        let world = ScriptedWorld(labels: try ScriptedWorld.banking77Labels(), script: Self.script(good: good))
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let folder = temp("tune")
-        let r = try CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "0"])
+        let r = try await CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "0"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt tune banking77: stopped by optimizer stopped: done\n"))
         // Without a terminal, each step of the run says how far it is, as plain lines.
@@ -66,22 +55,22 @@ import ModelClient
         let final = try JSON.decode(try String(contentsOfFile: folder + "/final.json", encoding: .utf8))
         let best = try #require(final["best_score"]?.number)
 
-        let e = try CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "test",
-                             "--limit", "120", "--prompt", folder + "/best_prompt.json", "--json", "--out", temp("repro"), "--no-cache"],
-                            environment: ["OPENAI_API_KEY": "k"])
+        let e = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "test",
+                                   "--limit", "120", "--prompt", folder + "/best_prompt.json", "--json", "--out", temp("repro"), "--no-cache"],
+                                  environment: ["OPENAI_API_KEY": "k"])
         #expect(e.status == 0, "\(e.err)")
         #expect(try JSON.decode(e.out.trimmingCharacters(in: .whitespacesAndNewlines))["score"]?.number == best)
-        let md = try CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "test",
-                              "--limit", "120", "--prompt", folder + "/best_prompt.md", "--json", "--out", temp("repro"), "--no-cache"],
-                             environment: ["OPENAI_API_KEY": "k"])
+        let md = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "test",
+                                    "--limit", "120", "--prompt", folder + "/best_prompt.md", "--json", "--out", temp("repro"), "--no-cache"],
+                                   environment: ["OPENAI_API_KEY": "k"])
         #expect(try JSON.decode(md.out.trimmingCharacters(in: .whitespacesAndNewlines))["score"]?.number == best)
     }
 
-    @Test func anEvalOfTheBestPromptFileUsesTheRunsRepliesSoItMatchesExactly() throws {
-        let world = ScriptedWorld(labels: try Self.labels(), script: Self.script(good: ScriptedWorld.magic))
+    @Test func anEvalOfTheBestPromptFileUsesTheRunsRepliesSoItMatchesExactly() async throws {
+        let world = ScriptedWorld(labels: try ScriptedWorld.banking77Labels(), script: Self.script(good: ScriptedWorld.magic))
         let server = try MockServer { world.reply($0) }
         let folder = temp("exact")
-        let r = try CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
+        let r = try await CLI.run(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
         server.stop()
         #expect(r.status == 0, "\(r.err)")
         let final = try JSON.decode(try String(contentsOfFile: folder + "/final.json", encoding: .utf8))
@@ -89,53 +78,53 @@ import ModelClient
         // The server now answers differently (as a local server's batching may): the run's replies still decide.
         let other = try MockServer { _ in .chat(#"{"intent": "exchange_rate", "confidence": 0.5}"#) }
         defer { other.stop() }
-        func eval(_ more: String...) throws -> (Double?, String) {
-            let e = try CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", other.baseURL, "--split", "test",
+        func eval(_ more: String...) async throws -> (Double?, String) {
+            let e = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", other.baseURL, "--split", "test",
                                  "--limit", "120", "--prompt", folder + "/best_prompt.md", "--json", "--out", temp("exact-eval")] + more,
                                 environment: ["OPENAI_API_KEY": "k"])
             return (try? JSON.decode(e.out.trimmingCharacters(in: .whitespacesAndNewlines))["score"]?.number, e.err)
         }
-        let (score, err) = try eval()
+        let (score, err) = try await eval()
         #expect(score == best)
         #expect(err.contains("reading replies from the tuning run's cache too: \(folder)/cache.sqlite"))
         #expect(other.requestCount == 0)
-        let (fresh, _) = try eval("--no-cache")
+        let (fresh, _) = try await eval("--no-cache")
         #expect(fresh != best)
         #expect(other.requestCount == 120)
     }
 
-    @Test func tuneReadsTheRepliesEvalAlreadyPaidFor() throws {
-        let world = ScriptedWorld(labels: try Self.labels()) { _, _ in [("stop", ["reason": "done"])] }
+    @Test func tuneReadsTheRepliesEvalAlreadyPaidFor() async throws {
+        let world = ScriptedWorld(labels: try ScriptedWorld.banking77Labels()) { _, _ in [("stop", ["reason": "done"])] }
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let cache = temp("shared-cache")
         let env = ["OPENAI_API_KEY": "k", "RPT_CACHE_DIR": cache]
-        let e = try CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "dev",
+        let e = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--base-url", server.baseURL, "--split", "dev",
                              "--limit", "120", "--out", temp("paid")], environment: env)
         #expect(e.status == 0, "\(e.err)")
         #expect(server.requestCount == 120)
         let folder = temp("paid-tune")
-        let t = try CLI.run(tuneArgs(server, folder) + ["--rounds", "1"], environment: env)
+        let t = try await CLI.run(tuneArgs(server, folder) + ["--rounds", "1"], environment: env)
         #expect(t.status == 0, "\(t.err)")
         // The initial prompt's 120 dev replies came from eval's cache: not one of those requests was sent again.
         func user(_ r: MockRequest) -> String { r.json?["messages"]?.array?.last?["content"]?.string ?? "" }
         let paid = Set(server.requests.prefix(120).map(user))
         #expect(server.requests.dropFirst(120).filter { paid.contains(user($0)) }.isEmpty)
         let sent = server.requestCount
-        let again = try CLI.run(tuneArgs(server, temp("paid-tune2")) + ["--rounds", "1", "--no-shared-cache"], environment: env)
+        let again = try await CLI.run(tuneArgs(server, temp("paid-tune2")) + ["--rounds", "1", "--no-shared-cache"], environment: env)
         #expect(again.status == 0, "\(again.err)")
         #expect(server.requests.dropFirst(sent).filter { paid.contains(user($0)) }.count == 120)
     }
 
-    @Test func aKilledRunResumesToTheSameResultWithoutRepeatingCalls() throws {
+    @Test func aKilledRunResumesToTheSameResultWithoutRepeatingCalls() async throws {
         let good = ScriptedWorld.magic
-        let labels = try Self.labels()
+        let labels = try ScriptedWorld.banking77Labels()
 
         // Uninterrupted, for reference.
         let whole = ScriptedWorld(labels: labels, script: Self.script(good: good))
         let s1 = try MockServer { whole.reply($0) }
         let ref = temp("ref")
-        let r1 = try CLI.run(tuneArgs(s1, ref), environment: ["OPENAI_API_KEY": "k"])
+        let r1 = try await CLI.run(tuneArgs(s1, ref), environment: ["OPENAI_API_KEY": "k"])
         s1.stop()
         #expect(r1.status == 0, "\(r1.err)")
         let total = s1.requestCount
@@ -146,21 +135,20 @@ import ModelClient
         let s2 = try MockServer { first.reply($0) }
         let folder = temp("killed")
         let (p, errPipe) = try CLI.start(tuneArgs(s2, folder), environment: ["OPENAI_API_KEY": "k"])
-        let deadline = Date().addingTimeInterval(60)
-        while first.answeredCount < cut && Date() < deadline && p.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        _ = await eventually { first.answeredCount >= cut || !p.isRunning }
         #expect(p.isRunning, "\(String(decoding: errPipe.fileHandleForReading.availableData, as: UTF8.self))")
         // Killed once every answered reply is in the run's cache (a reply still on the wire dies with the process).
         let cachePath = folder + "/cache.sqlite"
-        while ((try? ResponseCache(path: cachePath).count) ?? 0) < cut && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(await eventually(every: 0.05) { ((try? ResponseCache(path: cachePath).count) ?? 0) >= cut })
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        try await Child.exit(p)
         let answeredBefore = Set(s2.requests.prefix(cut).map { String(decoding: $0.body, as: UTF8.self) })
         s2.stop()
 
         let second = ScriptedWorld(labels: labels, script: Self.script(good: good))
         let s3 = try MockServer { second.reply($0) }
         defer { s3.stop() }
-        let r3 = try CLI.run(["tune", "--resume", folder, "--base-url", s3.baseURL], environment: ["OPENAI_API_KEY": "k"])
+        let r3 = try await CLI.run(["tune", "--resume", folder, "--base-url", s3.baseURL], environment: ["OPENAI_API_KEY": "k"])
         #expect(r3.status == 0, "\(r3.err)")
         #expect(r3.err.contains("resuming \(folder)"))
         // Nothing answered before the kill is asked again; together the two runs asked what one run asks.
@@ -176,16 +164,15 @@ import ModelClient
         #expect(events.map { $0["seq"] } == (0..<events.count).map { .int(Int64($0)) })
     }
 
-    @Test func aRunFolderInUseIsRefused() throws {
+    @Test func aRunFolderInUseIsRefused() async throws {
         let world = ScriptedWorld(labels: [:], answerLimit: 0) { _, _ in [] }
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let folder = temp("busy")
         let (p, _) = try CLI.start(tuneArgs(server, folder), environment: ["OPENAI_API_KEY": "k"])
         defer { if p.isRunning { p.terminate() }; p.waitUntilExit() }
-        let deadline = Date().addingTimeInterval(20)
-        while server.requestCount == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        let r = try CLI.run(["tune", "--resume", folder], environment: ["OPENAI_API_KEY": "k"])
+        try #require(await eventually { server.requestCount > 0 }, "the first run never asked the server")
+        let r = try await CLI.run(["tune", "--resume", folder], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status != 0)
         #expect(r.err.contains("is in use by another rpt tune"))
         // Ctrl-C ends the run and lets go of the folder: no lock file is left.
@@ -196,16 +183,16 @@ import ModelClient
         #expect(!FileManager.default.fileExists(atPath: folder + "/lock"))
     }
 
-    @Test func dryRunPrintsTheMostItCanCost() throws {
-        let r = try CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5"],
-                            environment: ["OPENAI_API_KEY": "k"])
+    @Test func dryRunPrintsTheMostItCanCost() async throws {
+        let r = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5"],
+                                  environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt tune --dry-run: at most, with 5 rounds"))
         #expect(r.out.contains("target     openai:gpt-4.1-mini: 14600 calls"))
         #expect(r.out.contains("and 934400 out"))                // banking77's max_tokens: 14600 x 64
         #expect(r.out.contains("$"))
-        let flag = try CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5", "--max-tokens", "100"],
-                               environment: ["OPENAI_API_KEY": "k"])
+        let flag = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5", "--max-tokens", "100"],
+                                     environment: ["OPENAI_API_KEY": "k"])
         #expect(flag.out.contains("and 1460000 out"))             // the user's --max-tokens wins: 14600 x 100
     }
 }

@@ -3,8 +3,10 @@
 /v1/chat/completions on the given loopback port, and records the flags it was started with.
 Like llama-server it works on at most `-np` requests at once and queues the others; a user
 message "sleep S" makes a request take S seconds, and each reply says how long it waited in the
-queue, so tests can see whether rpt overruns the slots."""
+queue, so tests can see whether rpt overruns the slots. With FAKE_LLAMA_REQUEST_LOG set, it
+appends a line to that file for each request it takes, so a test can wait for one to arrive."""
 import json
+import os
 import sys
 import threading
 import time
@@ -33,6 +35,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if os.environ.get("FAKE_LLAMA_REQUEST_LOG"):
+            with open(os.environ["FAKE_LLAMA_REQUEST_LOG"], "a") as log:
+                log.write(self.path + "\n")
         last = body["messages"][-1].get("content") or ""
         arrived = time.monotonic()
         with slots:

@@ -1,5 +1,6 @@
 import Foundation
 import LuaHost
+import TestSupport
 
 /// Reply bodies in the shapes of the real APIs, and a seeded mix of faults.
 extension MockReply {
@@ -35,17 +36,10 @@ extension MockReply {
     }
 
     /// A gzip-encoded reply that inflates to `megabytes` of spaces (a "gzip bomb": a few hundred
-    /// kilobytes on the wire). Made once per size with the system's gzip.
-    public static func gzipBomb(megabytes: Int) throws -> MockReply {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "head -c \(megabytes << 20) /dev/zero | tr '\\0' ' ' | gzip -1 -c"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return .bytes(Array(data), headers: ["Content-Encoding": "gzip"])
+    /// kilobytes on the wire). Made with the system's gzip.
+    public static func gzipBomb(megabytes: Int) async throws -> MockReply {
+        let sh = Child(URL(fileURLWithPath: "/bin/sh"), ["-c", "head -c \(megabytes << 20) /dev/zero | tr '\\0' ' ' | gzip -1 -c"])
+        return .bytes(Array(try await sh.run().outData), headers: ["Content-Encoding": "gzip"])
     }
 
     /// A chat completion whose `message` and `usage` are exactly these (hostile shapes included).
@@ -72,22 +66,5 @@ extension MockReply {
         case 5: return .raw(status: 200, body: "{\"choices\": [ not json")
         default: return .delayed(0.05, .error(502, "bad gateway"))
         }
-    }
-}
-
-/// Decides, by a seeded hash of the request's arrival number, whether a request fails.
-public struct FaultPlan: Sendable {
-    public let rate: Double
-    public let seed: UInt64
-    public init(rate: Double, seed: UInt64 = 7) { self.rate = rate; self.seed = seed }
-
-    /// The fault for request `index`, or nil to answer normally.
-    public func fault(for index: Int) -> MockReply? {
-        var h = seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
-        h = (h ^ (h >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        h = (h ^ (h >> 27)) &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 31
-        guard Double(h % 10_000) / 10_000 < rate else { return nil }
-        return .fault(Int(h >> 40))
     }
 }

@@ -24,7 +24,10 @@ public enum MockReply: Sendable {
     case drop
     /// Announce the whole body, send half of it, close.
     case truncated(LuaValue)
-    /// Wait, then do the other thing.
+    /// Announce the whole body, send half of it, then send nothing for `seconds` and close.
+    case stalled(LuaValue, seconds: Double)
+    /// Wait, then do the other thing. The wait ends early, with the connection closed, when
+    /// the client hangs up (counted in `hangUps`) or the server stops, so long delays cost nothing.
     indirect case delayed(Double, MockReply)
 }
 
@@ -41,6 +44,7 @@ public final class MockServer: @unchecked Sendable {
         var requests: [MockRequest] = []
         var connections: Set<Int32> = []
         var stopped = false
+        var hangUps = 0
     }
 
     /// Ports handed out in this process: a new server never takes an old one's port, so a
@@ -86,6 +90,8 @@ public final class MockServer: @unchecked Sendable {
     /// Every request so far, in arrival order.
     public var requests: [MockRequest] { state.withLock { $0.requests } }
     public var requestCount: Int { state.withLock { $0.requests.count } }
+    /// Connections the client closed while their reply was being delayed: a cancelled transfer.
+    public var hangUps: Int { state.withLock { $0.hangUps } }
 
     /// Closes the server once. Open connections are shut down under the lock, so a connection
     /// thread cannot close its descriptor (which the process may then reuse) in between.
@@ -166,8 +172,7 @@ public final class MockServer: @unchecked Sendable {
     private func respond(_ fd: Int32, _ reply: MockReply) -> Bool {
         switch reply {
         case .delayed(let seconds, let next):
-            Thread.sleep(forTimeInterval: seconds)
-            return respond(fd, next)
+            return wait(fd, seconds) && respond(fd, next)
         case .drop:
             return false
         case .json(let value, let status, let headers):
@@ -179,6 +184,31 @@ public final class MockServer: @unchecked Sendable {
         case .truncated(let value):
             let body = Array(JSON.encode(value).utf8)
             _ = send(fd, status: 200, body: Array(body.prefix(body.count / 2)), headers: [:], announced: body.count)
+            return false
+        case .stalled(let value, let seconds):
+            let body = Array(JSON.encode(value).utf8)
+            if send(fd, status: 200, body: Array(body.prefix(body.count / 2)), headers: [:], announced: body.count) { _ = wait(fd, seconds) }
+            return false
+        }
+    }
+
+    /// Sleeps `seconds` unless the client hangs up or the server stops first (false then).
+    /// Waiting in poll(2) on the connection is what lets a hang-up end the wait.
+    private func wait(_ fd: Int32, _ seconds: Double) -> Bool {
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while true {
+            let left = ContinuousClock.now.duration(to: end)
+            if left <= .zero { return true }
+            let rest = Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let n = poll(&p, 1, Int32(min(rest * 1000 + 1, 60_000)))
+            if n == 0 || (n < 0 && errno == EINTR) { continue }
+            var byte: UInt8 = 0
+            if n > 0 && recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0 {
+                Thread.sleep(forTimeInterval: rest)            // a pipelined request, not a hang-up
+                return true
+            }
+            state.withLock { if !$0.stopped { $0.hangUps += 1 } }
             return false
         }
     }

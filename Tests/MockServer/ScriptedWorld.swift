@@ -1,5 +1,7 @@
 import Foundation
+import TestSupport
 import LuaHost
+import StableHash
 import Synchronization
 
 /// A scripted target and optimizer behind one mock server, for tuning tests.
@@ -25,6 +27,20 @@ public final class ScriptedWorld: Sendable {
 
     public var answeredCount: Int { answered.withLock { $0 } }
 
+    /// banking77's answer key over all its splits: message text -> intent in lower case, as
+    /// the pack's extract reads it.
+    public static func banking77Labels(root: URL = repoRoot) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for split in ["train", "dev", "test"] {
+            let text = try String(contentsOf: root.appendingPathComponent("tasks/banking77/data/\(split).jsonl"), encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let v = try JSON.decode(String(line))
+                if let message = v["text"]?.string, let label = v["label"]?.string { out[message] = label.lowercased() }
+            }
+        }
+        return out
+    }
+
     public func reply(_ req: MockRequest) -> MockReply {
         if let limit = answerLimit {
             let go = answered.withLock { n -> Bool in
@@ -49,7 +65,7 @@ public final class ScriptedWorld: Sendable {
         let user = messages.last?["content"]?.string ?? ""
         let text = user.components(separatedBy: "Customer message: ").last ?? ""
         let good = user.contains(ScriptedWorld.magic) || (messages.first?["content"]?.string ?? "").contains(ScriptedWorld.magic)
-        let h = text.utf8.reduce(UInt64(1469598103934665603)) { ($0 ^ UInt64($1)) &* 1099511628211 } % 10
+        let h = FNV1a.hash(text) % 10
         let right = h < (good ? 9 : 6)
         let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
         return .chat(#"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#, promptTokens: 900, completionTokens: 12)

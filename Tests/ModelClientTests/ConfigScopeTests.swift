@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ModelClient
 
 /// A task pack is someone else's code: its rpt.toml may not reach the user's keys, servers or money.
@@ -15,7 +16,7 @@ import Testing
         """
 
     func folder(_ files: [String: String] = [:]) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-scope-\(UUID().uuidString)")
+        let dir = Scratch.url("scope")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for (name, text) in files {
             let url = dir.appendingPathComponent(name)

@@ -9,7 +9,7 @@ import Synchronization
 /// error, and nothing a server controls can trap rpt.
 @Suite struct HostileReplyTests {
     @Test func aGzipBombStopsAtTheCapAsAnAPIError() async throws {
-        let bomb = try MockReply.gzipBomb(megabytes: 64)           // ~100 KB on the wire
+        let bomb = try await MockReply.gzipBomb(megabytes: 64)           // ~100 KB on the wire
         let server = try MockServer { _ in bomb }
         defer { server.stop() }
         let hub = try makeHub(server) { $0.maxReplyBytes = 1 << 20 }

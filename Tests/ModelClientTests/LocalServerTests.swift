@@ -2,25 +2,19 @@ import Foundation
 import Testing
 import LuaHost
 import Synchronization
+import TestSupport
 @testable import ModelClient
 
 /// local:NAME with a stand-in for llama-server (Tests/Fixtures/fake-llama-server.py).
 @Suite(.serialized) struct LocalServerTests {
-    static let fake = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/fake-llama-server.py").path
-
     func installed(_ manifest: String = #""context": 4096, "parallel": 3"#) throws -> [String: String] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-local-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try #"{"server": "\#(Self.fake)", "models": {"tiny": "/models/tiny.gguf"}, \#(manifest)}"#
-            .write(to: dir.appendingPathComponent("manifest.json"), atomically: true, encoding: .utf8)
-        return ["RPT_LOCAL_DIR": dir.path]
+        ["RPT_LOCAL_DIR": try FakeLlamaServer.install(settings: manifest).path]
     }
 
     @Test func startsTheServerOnDemandAndStopsIt() async throws {
         let env = try installed()
         let hub = try ModelHub(config: .builtIn, environment: env)
-        let client = try hub.client("local:tiny", role: "target")
+        let client = try await offPool { try hub.client("local:tiny", role: "target") }    // starts the server: blocks
         let r = try await client.complete(ChatRequest(model: "", messages: [.user("hi")]))
         let text = try #require(r.content)
         #expect(text.hasPrefix("fake reply from /models/tiny.gguf with 1 messages"))
@@ -29,9 +23,9 @@ import Synchronization
         #expect(text.contains("--cache-reuse 256") && text.contains("-t \(max(1, ProcessInfo.processInfo.activeProcessorCount / 2))"))
         // A second client reuses the running server.
         let url = try LocalServer.shared.baseURL(for: "tiny", environment: env)
-        #expect(LocalServer.healthy(url))
-        LocalServer.shared.stopAll()
-        #expect(!LocalServer.healthy(url))
+        #expect(try await offPool { LocalServer.healthy(url) })
+        try await offPool { LocalServer.shared.stopAll() }
+        #expect(try await offPool { !LocalServer.healthy(url) })
     }
 
     @Test func unknownModelsAndMissingInstallsAreExplained() throws {
@@ -68,28 +62,28 @@ import Synchronization
         #expect(try String(contentsOf: log, encoding: .utf8).contains("fake llama-server for /models/tiny.gguf"))
     }
 
-    /// Issue 18: ten requests at once to a server with 2 slots, each taking 0.4 s, with a 1 s
-    /// timeout. Sent all at once, the last ones would wait 1.6 s in the server's queue and time
+    /// Issue 18: ten requests at once to a server with 2 slots, each taking 0.8 s, with a 2 s
+    /// timeout. Sent all at once, the last ones would wait 3.2 s in the server's queue and time
     /// out; rpt keeps the rest in its own queue, where the timeout does not run.
     @Test func concurrencyFollowsTheSlotsAndQueuedTimeIsNotTimedOut() async throws {
         let env = try installed(#""slot_context": 2048, "parallel": 2"#)
         var config = ModelConfig.builtIn
-        config.endpoints["local"]?.timeout = 1
-        config.endpoints["local"]?.idleTimeout = 1
+        config.endpoints["local"]?.timeout = 2
+        config.endpoints["local"]?.idleTimeout = 2
         let hub = try ModelHub(config: config, environment: env)
-        let client = try hub.client("local:tiny", role: "target")
+        let client = try await offPool { try hub.client("local:tiny", role: "target") }
         defer { LocalServer.shared.stopAll() }
-        let started = Date()
+        let started = ContinuousClock.now
         let replies = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<10 {
-                group.addTask { try await client.complete(ChatRequest(model: "", messages: [.user("sleep 0.4")])).content ?? "" }
+                group.addTask { try await client.complete(ChatRequest(model: "", messages: [.user("sleep 0.8")])).content ?? "" }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(replies.count == 10)
         #expect(replies.allSatisfy { $0.contains("queued 0.0") }, "the server queued requests: \(replies)")
         #expect(replies.allSatisfy { $0.contains("-c 4096") && $0.contains("-np 2") })
-        #expect(Date().timeIntervalSince(started) >= 1.9)        // 5 turns of 2 slots: the server did the work
+        #expect(ContinuousClock.now - started >= .seconds(3.9))   // 5 turns of 2 slots: the server did the work
         let line = try #require(hub.ledger.lines.first)
         #expect(line.calls == 10 && line.retries == 0 && line.failures == 0)
     }

@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockServer
 import Synchronization
+import TestSupport
 @testable import ModelClient
 
 @Suite struct ReliabilityTests {
@@ -50,8 +51,9 @@ import Synchronization
         #expect(throws: ModelError(.auth, "set NOT_SET_ANYWHERE in the environment: it holds the API key for mock (\(server.baseURL))")) {
             _ = try hub.client("mock:m", role: "target")
         }
-        #expect(throws: ModelError.self) { _ = try hub.client("opnai:gpt", role: "target") }
-        do { _ = try hub.client("opnai:gpt", role: "target") } catch { #expect("\(error)".contains("did you mean 'openai'?")) }
+        let misspelt = #expect(throws: ModelError.self) { _ = try hub.client("opnai:gpt", role: "target") }
+        #expect(misspelt?.description.contains("did you mean 'openai'?") == true, "\(String(describing: misspelt))")
+        #expect(server.requestCount == 0)
     }
 
     @Test func givesUpAfterMaxAttempts() async throws {
@@ -139,7 +141,7 @@ import Synchronization
     @Test func recordThenReplay() async throws {
         let server = try MockServer { _ in .chat("recorded") }
         defer { server.stop() }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cassette-\(UUID().uuidString).jsonl").path
+        let path = Scratch.url("cassette").appendingPathExtension("jsonl").path
         var config = ModelConfig.builtIn
         config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
         let recording = try ModelHub(config: config, recordTo: path)
@@ -153,7 +155,7 @@ import Synchronization
     }
 
     @Test func configFileProvidersAndPrices() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-conf-\(UUID().uuidString)")
+        let dir = Scratch.url("conf")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try """
             [providers.vllm]
@@ -179,13 +181,26 @@ import Synchronization
     }
 }
 
+/// A clock for rate limiters that moves only when told.
+final class TestClock: Sendable {
+    private let seconds = Mutex(1000.0)
+    var now: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
+    func advance(_ s: Double) { seconds.withLock { $0 += s } }
+}
+
 @Suite struct ThrottleTests {
+    /// Four slots: the first requests are held at the server until four are there at once, so
+    /// the peak is reached however slowly they arrive; a fifth let through would raise it.
     @Test func endpointConcurrencyIsALimit() async throws {
         let inFlight = Mutex((now: 0, peak: 0))
         let server = try MockServer { _ in
             inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
-            Thread.sleep(forTimeInterval: 0.03)
-            inFlight.withLock { $0.now -= 1 }
+            defer { inFlight.withLock { $0.now -= 1 } }
+            // Bounded, so a limit below four fails the test instead of hanging it (generously:
+            // the clients that send the four may wait long for a thread on a busy machine).
+            let deadline = ContinuousClock.now + .seconds(120)
+            while inFlight.withLock({ $0.peak }) < 4 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            Thread.sleep(forTimeInterval: 0.005)
             return .chat("ok")
         }
         defer { server.stop() }
@@ -205,12 +220,29 @@ import Synchronization
         #expect(inFlight.withLock { $0.peak } == 4)
     }
 
+    /// On a clock the test moves, so the loop's own speed does not matter.
     @Test func rateLimiterQueuesPastItsBurst() async throws {
-        let limiter = RateLimiter(perMinute: 6000)          // 100 a second, bursts of 6000
-        for _ in 0..<6000 { try await limiter.take(1) }     // the burst: no wait
-        let start = Date()
-        try await limiter.take(20)                          // 20 more at 100/s: about 0.2 s
-        let waited = Date().timeIntervalSince(start)
-        #expect(waited >= 0.15)
+        let clock = TestClock()
+        let limiter = RateLimiter(perMinute: 6000, clock: clock.now)    // 100 a second, bursts of 6000
+        let waits = Mutex<[Double]>([])
+        for _ in 0..<6000 { try await limiter.take(1) { w in waits.withLock { $0.append(w) } } }   // the burst: no wait
+        #expect(waits.withLock { $0 }.isEmpty)
+        try await limiter.take(20) { w in waits.withLock { $0.append(w) } }      // 20 more at 100/s: 0.2 s
+        try await limiter.take(20) { w in waits.withLock { $0.append(w) } }      // queued behind them: 0.4 s
+        clock.advance(1)                                                        // 100 more came in, 40 owed
+        try await limiter.take(60) { w in waits.withLock { $0.append(w) } }      // exactly what is there
+        let heard = waits.withLock { $0 }
+        #expect(heard.count == 2 && abs(heard[0] - 0.2) < 1e-9 && abs(heard[1] - 0.4) < 1e-9, "\(heard)")
+    }
+
+    /// A wait really sleeps at least as long as it said (a lower bound holds on any machine).
+    @Test func aRateLimitWaitSleepsAtLeastWhatItSaid() async throws {
+        let limiter = RateLimiter(perMinute: 600, clock: TestClock().now)     // 10 a second
+        try await limiter.take(600)
+        let said = Mutex(0.0)
+        let start = ContinuousClock.now
+        try await limiter.take(2) { w in said.withLock { $0 = w } }
+        #expect(said.withLock { $0 } == 0.2)
+        #expect(ContinuousClock.now - start >= .milliseconds(199))
     }
 }

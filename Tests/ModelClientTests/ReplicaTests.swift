@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockServer
 import Synchronization
+import TestSupport
 @testable import ModelClient
 
 /// One provider served by several base URLs: load spread, an outage set aside, nothing lost.
@@ -62,17 +63,19 @@ import Synchronization
     }
 
     @Test func rptTomlTakesAListOfBaseURLs() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-replicas-\(UUID().uuidString)")
+        let dir = Scratch.url("replicas")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("rpt.toml")
         try "[providers.vllm]\nbase_urls = [\"http://10.0.0.1:8000/v1/\", \"http://10.0.0.2:8000/v1\"]\n".write(to: file, atomically: true, encoding: .utf8)
         var config = ModelConfig.builtIn
         try config.merge(file: file)
         #expect(config.endpoints["vllm"]?.baseURLs == ["http://10.0.0.1:8000/v1", "http://10.0.0.2:8000/v1"])
-        config.endpoints["vllm"]?.setBaseURL("http://moved/v1")
+        config.endpoints["vllm"]?.setBaseURL("http://moved/v1//")
         #expect(config.endpoints["vllm"]?.baseURLs == ["http://moved/v1"])
-        try "[providers.vllm]\nbase_urls = []\n".write(to: file, atomically: true, encoding: .utf8)
-        #expect(throws: ModelError.self) { try config.merge(file: file) }
+        for bad in ["[]", "[\"http://a/v1\", \"file:///etc\"]", "[\"http://a/v1\", 3]"] {
+            try "[providers.vllm]\nbase_urls = \(bad)\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(throws: ModelError.self, "\(bad)") { try config.merge(file: file) }
+        }
         try "[providers.x]\nbase_url = \"http://a/v1\"\nbase_urls = [\"http://b/v1\"]\n".write(to: file, atomically: true, encoding: .utf8)
         do { try config.merge(file: file); Issue.record("both accepted") } catch { #expect("\(error)".contains("not both")) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import LuaHost
 import MockServer
 import Synchronization
+import TestSupport
 @testable import ModelClient
 
 /// Records the waits a retry policy asked for, and waits a millisecond instead.
@@ -29,7 +30,7 @@ func makeHub(_ server: MockServer, cache: ResponseCache? = nil, sleeps: SleepLog
 }
 
 func tempCache() throws -> ResponseCache {
-    try ResponseCache(path: FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cache-\(UUID().uuidString)/r.sqlite").path)
+    try ResponseCache(path: Scratch.url("cache").appendingPathComponent("r.sqlite").path)
 }
 
 func modelError(_ body: () async throws -> Void) async -> ModelError? {

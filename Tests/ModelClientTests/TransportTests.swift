@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import MockServer
+import TestSupport
 @testable import ModelClient
 
 @Suite struct TransportTests {
@@ -27,17 +28,30 @@ import MockServer
         #expect(server.requestCount == 64)
     }
 
+    /// A transfer the server holds is cancelled: the caller hears `cancelled`, and curl drops
+    /// the connection (the server sees the hang-up) instead of waiting for the reply.
     @Test func cancellingStopsTheTransferAtOnce() async throws {
-        let server = try MockServer { _ in .delayed(60, .json(["late": true])) }
+        let server = try MockServer { _ in .delayed(300, .json(["late": true])) }
         defer { server.stop() }
-        let start = Date()
         let task = Task { try await CurlTransport.shared.send(HTTPRequest(url: server.baseURL + "/slow", headers: [], body: [])) }
-        try await Task.sleep(nanoseconds: 200_000_000)
+        try #require(await eventually { server.requestCount == 1 }, "the request never reached the server")
         task.cancel()
-        let result = await task.result
-        #expect(throws: ModelError.self) { try result.get() }
-        if case .failure(let e as ModelError) = result { #expect(e.kind == .cancelled) }
-        #expect(Date().timeIntervalSince(start) < 30)           // long before the 60 s reply, even on a loaded machine
+        let e = await modelError { _ = try await task.value }
+        #expect(e?.kind == .cancelled)
+        #expect(await eventually { server.hangUps == 1 }, "the transfer was left running")
+    }
+
+    /// The caller is resumed by the cancel itself, not by the curl thread: with no curl thread
+    /// at all, a transfer handed over (or not yet) still ends as `cancelled` when its task is.
+    @Test func aCancelResumesTheCallerWithoutTheCurlThread() async throws {
+        let transport = CurlTransport(runsLoop: false)
+        for handedOver in [false, true] {
+            let task = Task { try await transport.send(HTTPRequest(url: "http://127.0.0.1:9/never", headers: [], body: [])) }
+            if handedOver { try #require(await eventually { transport.loop.pendingCount == 1 }) }
+            task.cancel()
+            let kind = try await within(60) { await modelError { _ = try await task.value }?.kind }
+            #expect(kind == .cancelled, "handed over: \(handedOver)")
+        }
     }
 
     @Test func droppedAndTruncatedRepliesAreConnectionErrors() async throws {
@@ -49,10 +63,26 @@ import MockServer
         }
     }
 
-    @Test func idleTimeout() async throws {
-        let server = try MockServer { _ in .delayed(5, .json([:])) }
+    /// A reply that stops half way: the idle timeout (1 s) ends it. Had it not, the server
+    /// would close the connection after 120 s (a connection error) or the total timeout of
+    /// 600 s would: only the idle timeout gives `timeout` here.
+    @Test func aStalledReplyEndsAtTheIdleTimeout() async throws {
+        let server = try MockServer { _ in .stalled(["text": .string(String(repeating: "x", count: 4096))], seconds: 120) }
         defer { server.stop() }
-        let e = await modelError { _ = try await CurlTransport.shared.send(HTTPRequest(url: server.baseURL + "/x", headers: [], body: [], totalTimeout: 0.5)) }
-        #expect(e?.kind == .timeout)
+        let e = await modelError {
+            _ = try await CurlTransport.shared.send(HTTPRequest(url: server.baseURL + "/x", headers: [], body: [], totalTimeout: 600, idleTimeout: 1))
+        }
+        #expect(e?.kind == .timeout, "\(String(describing: e))")
+    }
+
+    /// A reply that takes 120 s with a total timeout of 1 s and an idle one of 600 s: only the
+    /// total timeout can end it before the reply comes.
+    @Test func aSlowReplyEndsAtTheTotalTimeout() async throws {
+        let server = try MockServer { _ in .delayed(120, .json([:])) }
+        defer { server.stop() }
+        let e = await modelError {
+            _ = try await CurlTransport.shared.send(HTTPRequest(url: server.baseURL + "/x", headers: [], body: [], totalTimeout: 1, idleTimeout: 600))
+        }
+        #expect(e?.kind == .timeout, "\(String(describing: e))")
     }
 }

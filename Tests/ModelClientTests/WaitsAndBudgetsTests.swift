@@ -9,9 +9,9 @@ import Synchronization
 /// budget that cannot be switched off by a model without a price.
 @Suite struct WaitsAndBudgetsTests {
     @Test func cancelsLandingAtAnyMomentAreNeverLost() async throws {
-        let server = try MockServer { _ in .delayed(30, .json(["late": true])) }
+        let server = try MockServer { _ in .delayed(300, .json(["late": true])) }
         defer { server.stop() }
-        let start = Date()
+        let start = ContinuousClock.now
         let outcomes = await withTaskGroup(of: ModelError.Kind?.self) { group in
             for i in 0..<200 {
                 group.addTask {
@@ -26,15 +26,15 @@ import Synchronization
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(outcomes.count == 200 && outcomes.allSatisfy { $0 == .cancelled })
-        #expect(Date().timeIntervalSince(start) < 25)          // long before the 30 s replies
+        #expect(ContinuousClock.now - start < .seconds(120))    // long before the 300 s replies
     }
 
     @Test func theTimeBudgetEndsCallsInFlightAndWaitingForASlot() async throws {
-        let server = try MockServer { _ in .delayed(60, .chat("late")) }
+        let server = try MockServer { _ in .delayed(300, .chat("late")) }
         defer { server.stop() }
         let hub = try makeHub(server, budget: Budget(maxSeconds: 1)) { $0.concurrency = 1 }
         let client = try hub.client("mock:m", role: "target")
-        let start = Date()
+        let start = ContinuousClock.now
         let kinds = await withTaskGroup(of: ModelError.Kind?.self) { group in
             for i in 0..<4 {
                 group.addTask {
@@ -46,7 +46,7 @@ import Synchronization
             return await group.reduce(into: []) { $0.append($1) }
         }
         #expect(kinds.allSatisfy { $0 == .budget })
-        #expect(Date().timeIntervalSince(start) < 30)
+        #expect(ContinuousClock.now - start < .seconds(120))    // long before the 300 s reply
         #expect(server.requestCount <= 1)
         let late = await modelError { _ = try await client.complete(hello) }
         #expect(late?.message == "the time budget (1 s) is spent")
@@ -105,10 +105,12 @@ import Synchronization
     }
 
     @Test func aRateLimitWaitIsAnnouncedBeforeItBegins() async throws {
-        let limiter = RateLimiter(perMinute: 60_000)                 // 1000 a second
+        let limiter = RateLimiter(perMinute: 60_000, clock: TestClock().now)   // 1000 a second
         try await limiter.take(60_000)
-        let heard = Mutex<Double?>(nil)
-        try await limiter.take(100) { wait in heard.withLock { $0 = wait } }
-        #expect((heard.withLock { $0 } ?? 0) > 0.05)
+        let heard = Mutex<(wait: Double, at: ContinuousClock.Instant)?>(nil)
+        try await limiter.take(100) { wait in heard.withLock { $0 = (wait, ContinuousClock.now) } }
+        let (wait, at) = try #require(heard.withLock { $0 })
+        #expect(wait == 0.1)
+        #expect(ContinuousClock.now - at >= .milliseconds(99))       // said before the sleep, not after
     }
 }

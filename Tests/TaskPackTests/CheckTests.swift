@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TaskPack
 
 @Suite struct CheckTests {
@@ -11,7 +12,7 @@ import Testing
     }
 
     @Test func newPackPasses() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-new-\(UUID().uuidString)/ticket-urgency")
+        let dir = Scratch.url("new").appendingPathComponent("ticket-urgency")
         let files = try PackTemplate.write(to: dir)
         #expect(files.contains("types/rpt.lua"))
         let check = PackCheck.run(directory: dir)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import TaskPack
 
 /// A throwaway pack folder built from strings.
@@ -6,7 +7,7 @@ struct PackFixture {
     let dir: URL
 
     init(task: String, files: [String: String] = [:]) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-test-\(UUID().uuidString)")
+        dir = Scratch.url("test")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try write("task.lua", task)
         for (path, text) in files { try write(path, text) }
@@ -43,6 +44,3 @@ struct PackFixture {
         (0..<n).map { #"{"id": "ex-\#($0)", "text": "t\#($0)", "label": "t\#($0)"}"# }.joined(separator: "\n") + "\n"
     }
 }
-
-/// The repository root, for the shipped packs.
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

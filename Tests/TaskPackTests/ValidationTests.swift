@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TaskPack
 
 @Suite struct ValidationTests {
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func noTaskFile() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-empty-\(UUID().uuidString)")
+        let dir = Scratch.url("empty")
         #expect(throws: PackLoadError.self) { try PackRuntime(directory: dir) }
     }
 

@@ -4,12 +4,13 @@ import LuaHost
 import MockServer
 import ModelClient
 import TaskPack
+import TestSupport
 @testable import Tuning
 
 @Suite struct CriticTests {
     @Test func criticLabelsGenericFailuresIntoNamedModes() async throws {
         // A pack without classify: every wrong answer is the generic "wrong".
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-critic-\(UUID().uuidString)")
+        let dir = Scratch.url("critic")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
         try """
             return { api = 1, name = "mini", description = "Say the label", data = "data/all.jsonl",

@@ -2,14 +2,13 @@ import Foundation
 import Testing
 import ModelClient
 import TaskPack
+import TestSupport
 @testable import Tuning
 
 /// What the optimizer reads: the report's modes and the pattern behind them.
 @Suite struct DiagnosticTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     @Test func recurringPartsOfTheDetailsAreCountedPerMode() throws {
-        let pack = Self.root.appendingPathComponent("tasks/support-triage")
+        let pack = repoRoot.appendingPathComponent("tasks/support-triage")
         let runtime = try PackRuntime(directory: pack)
         // Questions (low urgency by the policy) answered as urgent: the 0.5B model's habit.
         let questions = try PackData.load(spec: runtime.spec, directory: pack)[.dev].filter { $0.fields["label"]?.string == "exchange_rate" }.prefix(3)

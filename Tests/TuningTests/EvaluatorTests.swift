@@ -3,11 +3,11 @@ import Testing
 import LuaHost
 import MockServer
 import ModelClient
+import StableHash
+import TestSupport
 import Synchronization
 import TaskPack
 @testable import Tuning
-
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A scripted banking77 "model": right for about 70% of messages (by a hash of the text), with a
 /// confidence that tracks it; faults for some attempts as `faults` decides.
@@ -16,21 +16,17 @@ final class BankingModel: Sendable {
     let attempts = Mutex<[String: Int]>([:])
     let faults: @Sendable (_ text: String, _ attempt: Int) -> MockReply?
 
-    init(examples: [Example], faults: @escaping @Sendable (String, Int) -> MockReply? = { _, _ in nil }) {
-        var labels: [String: String] = [:]
-        for ex in examples { labels[ex.fields["text"]!.string!] = ex.fields["label"]!.string!.lowercased() }
-        self.labels = labels
+    init(faults: @escaping @Sendable (String, Int) -> MockReply? = { _, _ in nil }) throws {
+        labels = try ScriptedWorld.banking77Labels()
         self.faults = faults
     }
-
-    static func hash(_ s: String) -> UInt64 { s.utf8.reduce(1469598103934665603) { ($0 ^ UInt64($1)) &* 1099511628211 } }
 
     func reply(_ req: MockRequest) -> MockReply {
         let user = req.json?["messages"]?.array?.last?["content"]?.string ?? ""
         let text = user.components(separatedBy: "Customer message: ").last ?? ""
         let attempt = attempts.withLock { a -> Int in a[text, default: 0] += 1; return a[text]! - 1 }
         if let fault = faults(text, attempt) { return fault }
-        let right = BankingModel.hash(text) % 10 < 7
+        let right = FNV1a.hash(text) % 10 < 7
         let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
         return .chat(#"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#, promptTokens: 900, completionTokens: 12)
     }
@@ -55,13 +51,13 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         let (runtime, examples) = try banking()
         #expect(examples.count == 500)
         // About one request in five fails, in every way a server fails; no example more than twice.
-        let model = BankingModel(examples: examples) { text, attempt in
-            let h = BankingModel.hash("\(text)#\(attempt)")
+        let model = try BankingModel { text, attempt in
+            let h = FNV1a.hash("\(text)#\(attempt)")
             return attempt < 2 && h % 100 < 22 ? MockReply.fault(Int(h >> 8)) : nil
         }
         let server = try MockServer { model.reply($0) }
         defer { server.stop() }
-        let cacheDir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-eval-\(UUID().uuidString)")
+        let cacheDir = Scratch.url("eval")
         let hub = try fastHub(server, cache: try ResponseCache(path: cacheDir.appendingPathComponent("r.sqlite").path))
         let program = PromptProgram(runtime.spec.prompt)
         let (results, stop) = try await Evaluator(client: try hub.client("mock:m", role: "target"))
@@ -101,7 +97,7 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         let (runtime, all) = try banking()
         let examples = Array(all.prefix(60))
         let doomed = Set(examples.prefix(6).map { $0.fields["text"]!.string! })
-        let model = BankingModel(examples: examples) { text, _ in doomed.contains(text) ? .error(503, "down for this one") : nil }
+        let model = try BankingModel { text, _ in doomed.contains(text) ? .error(503, "down for this one") : nil }
         let server = try MockServer { model.reply($0) }
         defer { server.stop() }
         let hub = try fastHub(server, cache: nil)
@@ -118,7 +114,7 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
     @Test func budgetStopsTheEvaluationCleanly() async throws {
         let (runtime, all) = try banking()
         let examples = Array(all.prefix(40))
-        let model = BankingModel(examples: examples)
+        let model = try BankingModel()
         let server = try MockServer { model.reply($0) }
         defer { server.stop() }
         var config = ModelConfig.builtIn
@@ -212,7 +208,7 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
 
     @Test func promptFiles() throws {
         let base = PromptProgram(system: "S", instruction: "I")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-prompt-\(UUID().uuidString)")
+        let dir = Scratch.url("prompt")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let md = dir.appendingPathComponent("p.md").path
         try PromptProgram(system: "Sys two", instruction: "Line one\n\nLine two").markdown.write(toFile: md, atomically: true, encoding: .utf8)

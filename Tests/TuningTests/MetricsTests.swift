@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import ModelClient
 import TaskPack
+import TestSupport
 @testable import Tuning
 
 /// Why an evaluation has no calibration, as the summary says it (issue 18: "the pack's extract

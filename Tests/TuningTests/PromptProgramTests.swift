@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import ModelClient
 import TaskPack
+import TestSupport
 @testable import Tuning
 
 /// Prompt files: what `rpt tune` writes, `rpt eval --prompt` reads back exactly.
@@ -11,7 +12,7 @@ import TaskPack
                                                        PromptSection(id: "format", text: "Reply JSON.", frozen: true)])
 
     func file(_ text: String, _ ext: String = "md") throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-prompt-\(UUID().uuidString).\(ext)").path
+        let path = Scratch.url("prompt").appendingPathExtension(ext).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

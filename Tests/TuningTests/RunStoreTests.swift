@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import LuaHost
+import TestSupport
 @testable import Tuning
 
 /// The run folder under kills, edits and disks that say no.
 @Suite struct RunStoreTests {
-    func folder() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("rpt-store-\(UUID().uuidString)") }
+    func folder() -> URL { Scratch.url("store") }
 
     func events(_ dir: URL) throws -> [String] {
         try String(contentsOf: dir.appendingPathComponent("events.jsonl"), encoding: .utf8).split(separator: "\n").map(String.init)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import LuaHost
+import StableHash
+import TestSupport
 import TaskPack
 @testable import Tuning
 

@@ -4,6 +4,7 @@ import LuaHost
 import MockServer
 import ModelClient
 import TaskPack
+import TestSupport
 @testable import Tuning
 
 /// A banking77 tuning run against the scripted world, in a fresh run folder.
@@ -11,6 +12,7 @@ struct TuneFixture {
     let runtime: PackRuntime
     let data: PackData
     let initial: String
+    let labels: [String: String]
     /// Texts of an added "guidance" section: `good` lifts the scripted target, `same` does not.
     var good: String { ScriptedWorld.magic }
     var same: String { "Read the whole message carefully before you answer." }
@@ -20,12 +22,7 @@ struct TuneFixture {
         runtime = try PackRuntime(directory: pack)
         data = try PackData.load(spec: runtime.spec, directory: pack)
         initial = runtime.spec.prompt.instruction
-    }
-
-    var labels: [String: String] {
-        var out: [String: String] = [:]
-        for s in Split.allCases { for ex in data[s] { out[ex.fields["text"]!.string!] = ex.fields["label"]!.string!.lowercased() } }
-        return out
+        labels = try ScriptedWorld.banking77Labels()
     }
 
     func settings(_ configure: (inout TuneSettings) -> Void = { _ in }) -> TuneSettings {
@@ -39,7 +36,7 @@ struct TuneFixture {
         -> (result: TuneResult, store: RunStore, server: MockServer, hub: ModelHub) {
         let server = try MockServer { world.reply($0) }
         let s = settings(configure)
-        let store = try RunStore(folder: folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("rpt-tune-\(UUID().uuidString)"))
+        let store = try RunStore(folder: folder ?? Scratch.url("tune"))
         try store.write("config.json", json: s.json)
         var config = ModelConfig.builtIn
         config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)

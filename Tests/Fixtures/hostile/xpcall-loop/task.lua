@@ -3,6 +3,7 @@ local rpt = require "rpt"
 return {
   api = 1, name = "xpcall-loop", data = "data/all.jsonl",
   prompt = { system = "s", instruction = "Say the label." },
+  limits = { seconds = 60 },   -- the instruction limit must fire first, however busy the machine
   render = function(ex) return ex.text end,
   extract = function(reply)
     xpcall(function() while true do end end, function() while true do end end)
