@@ -51,7 +51,8 @@ struct OptimizerSession {
         - edit_section proposes a candidate: the current best prompt with one section replaced by your text \
         (or a new section, if the name is new). It is scored on a held-out dev split after this round.
         - evaluate_edit tries the same kind of edit on a sample of the optimization set and returns its report.
-        - show_failures shows more examples of one failure mode; stop ends the tuning.
+        - show_failures shows more examples of one failure mode; stop ends this round (and the tuning, if you proposed \
+        nothing this round).
         Work from the failure modes in the report: find what the task model gets wrong and add short, general \
         guidance for it (rules, distinctions between similar answers, what to do when unsure). Name the modes \
         your edit targets. Never copy example inputs or expected answers into the prompt, and never mention \
@@ -76,7 +77,7 @@ struct OptimizerSession {
             ToolSpec(name: "show_failures", description: "More examples of one failure mode of the latest report.",
                      parameters: ["type": "object", "required": ["mode"],
                                   "properties": ["mode": ["type": "string"], "count": ["type": "integer"]]]),
-            ToolSpec(name: "stop", description: "End the tuning: no further improvement is likely.",
+            ToolSpec(name: "stop", description: "End this round; with no candidate proposed this round, end the tuning: no further improvement is likely.",
                      parameters: ["type": "object", "required": ["reason"], "properties": ["reason": ["type": "string"]]]),
         ]
     }()

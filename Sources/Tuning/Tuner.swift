@@ -182,7 +182,9 @@ public final class Tuner {
                 streak = improved ? 0 : streak + 1
                 progress(String(format: "round %d: %d candidates, best dev %.3f (round %d)", round, outcome.accepted.count, best.devScore, best.round)
                          + tokensAndCost())
-                if let reason = outcome.stop { stopReason = "optimizer stopped: \(reason)"; break rounds }
+                // A stop after proposing candidates ends the round (small models call it when done
+                // with a round); a stop with nothing proposed ends the tuning.
+                if let reason = outcome.stop, outcome.accepted.isEmpty { stopReason = "optimizer stopped: \(reason)"; break rounds }
                 if streak >= settings.patience { stopReason = "patience: no dev gain in \(settings.patience) rounds"; break rounds }
             }
         } catch let stop as BudgetStop {

@@ -104,6 +104,24 @@ struct TuneFixture {
         #expect(toolResults.contains { $0.hasPrefix("Examples of wrong_intent") })
     }
 
+    @Test func aStopAfterACandidateEndsTheRoundNotTheTuning() async throws {
+        let f = try TuneFixture()
+        let same = f.same
+        // What a 1.5B optimizer did: one candidate, then stop, in round 1.
+        let world = ScriptedWorld(labels: f.labels) { round, step in
+            switch (round, step) {
+            case (1, 0): return [TuneFixture.submit(same)]
+            case (1, _): return [TuneFixture.stop("done with this round")]
+            default: return [TuneFixture.stop("nothing left")]
+            }
+        }
+        let (r, store, server, _) = try await f.run(world)
+        defer { server.stop() }
+        #expect(r.stopReason == "optimizer stopped: nothing left")
+        let rounds = TuneFixture.events(store).filter { $0["type"] == "optimizer_round" }.compactMap { $0["round"]?.number }
+        #expect(rounds == [1, 2])
+    }
+
     @Test func iterationLimit() async throws {
         let f = try TuneFixture()
         let same = f.same
