@@ -8,8 +8,6 @@ public struct PackCheck: Sendable {
     public var problems: [PackError] = []
     public var passed: Bool { problems.isEmpty }
 
-    static let shown = 5
-
     public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil) -> PackCheck {
         var check = PackCheck()
         let runtime: PackRuntime
@@ -44,7 +42,7 @@ public struct PackCheck: Sendable {
         } else if cases.problems.isEmpty {
             check.ok("tests", "\(cases.cases) cases in \(cases.files.joined(separator: ", "))")
         } else {
-            check.fail("tests", "\(cases.problems.count) of \(cases.cases) cases fail", cases.problems)
+            check.fail("tests", cases.verdict, cases.problems)
         }
 
         guard spec.hasGold else {
@@ -126,17 +124,21 @@ public struct PackCheck: Sendable {
         problems += found
     }
 
-    /// The report as printed by `rpt check`: a line per step, then the problems (the first few
-    /// of each step in full).
-    public func render(pack: String) -> String {
+    /// How many problems the report lists unless asked for all (`rpt check --all`).
+    public static let listed = 20
+
+    /// The report as printed by `rpt check`: a line per step, then the problems (the first
+    /// `listed` of them, or every one with `all`).
+    public func render(pack: String, all: Bool = false) -> String {
         var out = "rpt check \(pack)\n"
         for s in steps {
             out += "  \(s.status.padding(toLength: 4, withPad: " ", startingAt: 0))  \(s.step.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.detail)\n"
         }
         if passed { return out + "passed\n" }
         out += "\n\(problems.count) problem(s):\n"
-        for p in problems.prefix(20) { out += "  \(p)\n" }
-        if problems.count > 20 { out += "  ... and \(problems.count - 20) more\n" }
+        let shown = all ? problems.count : PackCheck.listed
+        for p in problems.prefix(shown) { out += "  \(p)\n" }
+        if problems.count > shown { out += "  ... and \(problems.count - shown) more (rpt check --all \(pack) lists them all)\n" }
         return out + "failed\n"
     }
 }
