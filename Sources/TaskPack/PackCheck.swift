@@ -3,9 +3,11 @@ import LuaHost
 
 /// `rpt check`: everything about a pack that can be checked without a model.
 public struct PackCheck: Sendable {
-    /// One line per step, as printed: ("ok" | "FAIL" | "note", step, what was found).
+    /// One line per step, as printed: ("ok" | "FAIL" | "note" | "warn", step, what was found).
     public var steps: [(status: String, step: String, detail: String)] = []
     public var problems: [PackError] = []
+    /// What is worth fixing but does not fail the check (a data file sorted by label).
+    public var warnings: [PackError] = []
     public var passed: Bool { problems.isEmpty }
 
     public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil) -> PackCheck {
@@ -90,7 +92,7 @@ public struct PackCheck: Sendable {
             counts.append("\(split.rawValue) \(examples.count) (\(data.provenance[split] ?? "none"))")
             for ex in examples {
                 if let first = seen[ex.id] {
-                    problems.append(PackError(ex.source, "id '\(ex.id)' is used again (first at \(first)): ids must be unique across all splits"))
+                    problems.append(PackError(ex.source, "id '\(ex.id)' is used again (first at \(first)): ids must be unique across all files and splits"))
                 } else {
                     seen[ex.id] = ex.source
                 }
@@ -98,6 +100,22 @@ public struct PackCheck: Sendable {
         }
         if problems.isEmpty { ok("data", counts.joined(separator: ", ") + "; ids unique") }
         else { fail("data", counts.joined(separator: ", "), problems) }
+        checkOrder(data, spec: spec)
+    }
+
+    /// Warns when a split's rows are grouped by the pack's label field (see `LabelOrder`).
+    mutating func checkOrder(_ data: PackData, spec: TaskSpec) {
+        guard let field = spec.labelField else { return }
+        var grouped: [String] = []
+        for split in Split.allCases {
+            let order = LabelOrder(data[split], field: field)
+            guard order.grouped else { continue }
+            grouped.append(split.rawValue)
+            warnings.append(PackError(data.provenance[split] ?? "data", order.warning(split: split, field: field)))
+        }
+        if !grouped.isEmpty {
+            steps.append(("warn", "order", "\(grouped.joined(separator: ", ")) ordered by '\(field)' (a warning: see below)"))
+        }
     }
 
     mutating func checkGold(_ runtime: PackRuntime, _ examples: [Example], _ progress: CheckProgress? = nil) {
@@ -134,7 +152,10 @@ public struct PackCheck: Sendable {
         for s in steps {
             out += "  \(s.status.padding(toLength: 4, withPad: " ", startingAt: 0))  \(s.step.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.detail)\n"
         }
-        if passed { return out + "passed\n" }
+        if !warnings.isEmpty {
+            out += "\n\(warnings.count) warning(s):\n" + warnings.map { "  \($0)\n" }.joined()
+        }
+        if passed { return out + (warnings.isEmpty ? "" : "\n") + "passed\n" }
         out += "\n\(problems.count) problem(s):\n"
         let shown = all ? problems.count : PackCheck.listed
         for p in problems.prefix(shown) { out += "  \(p)\n" }

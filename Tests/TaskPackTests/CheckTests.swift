@@ -7,7 +7,10 @@ import Testing
     func shippedPacksPass(_ name: String) throws {
         let check = PackCheck.run(directory: repoRoot.appendingPathComponent("tasks/\(name)"))
         #expect(check.passed, "\(check.render(pack: name))")
-        #expect(check.steps.map(\.step) == ["task.lua", "data", "render", "tests", "gold"])
+        #expect(check.steps.filter { $0.status != "warn" }.map(\.step) == ["task.lua", "data", "render", "tests", "gold"])
+        // Their train files come sorted by label: rpt check says so and still passes.
+        let sorted = name == "gsm8k" ? [] : ["data/train.jsonl"]
+        #expect(check.warnings.map(\.location) == sorted)
     }
 
     @Test func newPackPasses() throws {
@@ -41,7 +44,7 @@ import Testing
                                                        "d2.jsonl": #"{"id": "z", "text": "a", "label": "a"}"#])
         let check = PackCheck.run(directory: pack.dir)
         #expect(check.problems.map(\.description) == [
-            "d.jsonl:1: id 'ex-0' is used again (first at t.jsonl:1): ids must be unique across all splits"])
+            "d.jsonl:1: id 'ex-0' is used again (first at t.jsonl:1): ids must be unique across all files and splits"])
     }
 
     @Test func failingCasesAndGoldAreListed() throws {
