@@ -4,13 +4,17 @@ import LuaHost
 /// Streams the rows of a JSONL or CSV dataset. A bad row is an error naming `file:line`,
 /// never skipped; blank lines in JSONL are not rows.
 public enum DatasetReader {
+    /// A row's fields as read, and its `file:line`, to the fields the pack sees (`DataFile`'s
+    /// `set` and `map`): applied before the id is read, so the id may come from a mapped field.
+    public typealias Reshape = ([String: LuaValue], String) throws -> [String: LuaValue]
+
     /// Calls `body` with each example in file order; `body` returns false to stop early.
     /// `display` is how the file is named in errors (e.g. relative to the pack).
-    public static func forEach(path: String, display: String, idField: String = "id",
+    public static func forEach(path: String, display: String, idField: String = "id", reshape: Reshape? = nil,
                                _ body: (Example) throws -> Bool) throws {
         if path.lowercased().hasSuffix(".csv") {
             try CSVReader.forEach(path: path, display: display) { row, line in
-                try body(example(row, line: line, display: display, idField: idField))
+                try body(example(row, line: line, display: display, idField: idField, reshape: reshape))
             }
             return
         }
@@ -31,7 +35,7 @@ public enum DatasetReader {
                 guard case .object(let fields) = value else {
                     throw PackError("\(display):\(line)", "each line must be a JSON object, found a \(value.typeName)")
                 }
-                keepGoing = try body(example(fields, line: line, display: display, idField: idField))
+                keepGoing = try body(example(fields, line: line, display: display, idField: idField, reshape: reshape))
                 return true
             }
             if more == nil || !keepGoing { return }
@@ -39,18 +43,21 @@ public enum DatasetReader {
     }
 
     /// All rows of a file (up to `limit`).
-    public static func read(path: String, display: String, idField: String = "id", limit: Int = .max) throws -> [Example] {
+    public static func read(path: String, display: String, idField: String = "id", limit: Int = .max,
+                            reshape: Reshape? = nil) throws -> [Example] {
         var out: [Example] = []
         guard limit > 0 else { return out }
-        try forEach(path: path, display: display, idField: idField) { ex in
+        try forEach(path: path, display: display, idField: idField, reshape: reshape) { ex in
             out.append(ex)
             return out.count < limit
         }
         return out
     }
 
-    static func example(_ fields: [String: LuaValue], line: Int, display: String, idField: String) throws -> Example {
+    static func example(_ row: [String: LuaValue], line: Int, display: String, idField: String,
+                        reshape: Reshape?) throws -> Example {
         let source = "\(display):\(line)"
+        let fields = try reshape?(row, source) ?? row
         let id: String
         switch fields[idField] {
         case .string(let s)?: id = s

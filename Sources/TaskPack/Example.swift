@@ -14,6 +14,16 @@ public struct Example: Sendable, Hashable {
     }
 
     public var value: LuaValue { .object(fields) }
+
+    /// The group of the example by a field (its label, for samples and order checks): the
+    /// field's text; rows without the field form a group of their own.
+    public func group(_ field: String) -> String {
+        switch fields[field] {
+        case nil: return "\u{0}missing"
+        case .string(let s)?: return s
+        case let v?: return JSON.encode(v)
+        }
+    }
 }
 
 public enum Split: String, Sendable, CaseIterable, Codable {

@@ -3,15 +3,28 @@ import LuaHost
 
 /// The pack's own test cases: `tests/*.lua`, each returning a list of cases such as
 /// `{ name = "chatty reply", example = {...}, reply = "...", answer = "x", score = 1 }`.
-/// A case may also check `confidence`, `failure` (a mode, `format` for an unreadable reply)
-/// and `rendered` (the exact user message for `example`).
+/// A case may also check `confidence`, `failure` (a mode, `format` for an unreadable reply),
+/// `detail` (the failure's detail: extract's reason or classify's second value, exactly) and
+/// `rendered` (the exact user message for `example`).
 enum PackCases {
-    static let keys = ["name", "example", "reply", "answer", "confidence", "score", "failure", "rendered"]
+    static let keys = ["name", "example", "reply", "answer", "confidence", "score", "failure", "detail", "rendered"]
 
     struct Summary {
         var files: [String] = []
         var cases = 0
+        /// Cases with at least one problem.
+        var failing = 0
+        /// Files that gave no cases to run (missing, a syntax error, not a list, empty).
+        var badFiles = 0
         var problems: [PackError] = []
+
+        /// The line `rpt check` prints for the step: what failed, in cases and in files.
+        var verdict: String {
+            var parts: [String] = []
+            if failing > 0 || badFiles == 0 { parts.append("\(failing) of \(cases) cases fail") }
+            if badFiles > 0 { parts.append("\(badFiles) of \(files.count) files give no cases") }
+            return parts.joined(separator: "; ")
+        }
     }
 
     static func run(_ runtime: PackRuntime) -> Summary {
@@ -22,34 +35,57 @@ enum PackCases {
         for name in names {
             let file = "tests/\(name)"
             summary.files.append(file)
-            let source: String
-            do { source = try PackFiles.source(file, in: runtime.directory) } catch {
-                summary.problems.append(PackError(file, error == .missing ? "cannot read the file" : error.message)); continue
-            }
             let cases: [LuaValue]
-            do {
-                guard let list = try runtime.runDataFile(source, chunkName: file)?.array else {
-                    summary.problems.append(PackError(file, "must return a list of cases: return { { name = ..., example = ..., reply = ... }, ... }"))
-                    continue
-                }
+            switch load(file, runtime) {
+            case .failure(let problem):
+                summary.badFiles += 1
+                summary.problems.append(problem)
+                continue
+            case .success(let list):
                 cases = list
-            } catch {
-                summary.problems.append(PackError(error.location ?? file, PackRuntime.strip(error.message))); continue
             }
             for (i, c) in cases.enumerated() {
                 summary.cases += 1
                 let label = c["name"]?.string.map { "case \(i + 1) '\($0)'" } ?? "case \(i + 1)"
-                for p in check(c, runtime: runtime) { summary.problems.append(PackError(file, "\(label): \(p)")) }
+                let found = check(c, runtime: runtime)
+                if !found.isEmpty { summary.failing += 1 }
+                for p in found { summary.problems.append(PackError(file, "\(label): \(p)")) }
             }
         }
         return summary
+    }
+
+    /// The cases a tests file returns, or what is wrong with it (a syntax error at its line, no
+    /// list, no cases).
+    static func load(_ file: String, _ runtime: PackRuntime) -> Result<[LuaValue], PackError> {
+        let source: String
+        do { source = try PackFiles.source(file, in: runtime.directory) } catch {
+            return .failure(PackError(file, error == .missing ? "cannot read the file" : error.message))
+        }
+        let value: LuaValue?
+        do { value = try runtime.runDataFile(source, chunkName: file) } catch {
+            return .failure(PackError(error.location ?? file, "\(error.kind.rawValue): \(PackRuntime.strip(error.message))"))
+        }
+        let shape = "return { { name = ..., example = ..., reply = ... }, ... }"
+        switch value {
+        case .array(let list)? where !list.isEmpty:
+            return .success(list)
+        case .array?, .object([:])?:
+            return .failure(PackError(file, "returns no cases: \(shape)"))
+        case .object(let fields)? where fields["example"] != nil:
+            return .failure(PackError(file, "returns one case, not a list of cases: wrap it in braces, \(shape)"))
+        default:
+            let got = value.map { $0.typeName == "table" ? "a table that is not a list" : "a \($0.typeName)" } ?? "nothing"
+            return .failure(PackError(file, "must return a list of cases, not \(got): \(shape)"))
+        }
     }
 
     static func check(_ c: LuaValue, runtime: PackRuntime) -> [String] {
         guard let fields = c.object else { return ["must be a table"] }
         var problems: [String] = []
         for key in fields.keys.sorted() where !keys.contains(key) {
-            problems.append("unknown key '\(key)'" + TaskValidation.suggestion(for: key, among: keys))
+            problems.append("unknown key '\(key)'" + TaskValidation.suggestion(for: key, among: keys)
+                            + "; a case may have \(keys.joined(separator: ", "))")
         }
         guard let exFields = fields["example"]?.object else { return problems + ["needs an 'example' table"] }
         let example = Example(id: fields["name"]?.string ?? "test case", fields: exFields, source: "test case")
@@ -77,6 +113,15 @@ enum PackCases {
         }
         if let want = fields["failure"]?.string, outcome.failure != want {
             problems.append("failure \(outcome.failure ?? "none (full score)"), expected \(want)")
+        }
+        if let want = fields["detail"] {
+            if let text = want.string {
+                if outcome.detail != text {
+                    problems.append("detail \(outcome.detail.map { "'\($0)'" } ?? "none"), expected '\(text)'")
+                }
+            } else {
+                problems.append("'detail' must be a string (the exact detail of the failure)")
+            }
         }
         return problems
     }

@@ -3,12 +3,12 @@ import LuaHost
 
 /// `rpt check`: everything about a pack that can be checked without a model.
 public struct PackCheck: Sendable {
-    /// One line per step, as printed: ("ok" | "FAIL" | "note", step, what was found).
+    /// One line per step, as printed: ("ok" | "FAIL" | "note" | "warn", step, what was found).
     public var steps: [(status: String, step: String, detail: String)] = []
     public var problems: [PackError] = []
+    /// What is worth fixing but does not fail the check (a data file sorted by label).
+    public var warnings: [PackError] = []
     public var passed: Bool { problems.isEmpty }
-
-    static let shown = 5
 
     public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil) -> PackCheck {
         var check = PackCheck()
@@ -44,7 +44,7 @@ public struct PackCheck: Sendable {
         } else if cases.problems.isEmpty {
             check.ok("tests", "\(cases.cases) cases in \(cases.files.joined(separator: ", "))")
         } else {
-            check.fail("tests", "\(cases.problems.count) of \(cases.cases) cases fail", cases.problems)
+            check.fail("tests", cases.verdict, cases.problems)
         }
 
         guard spec.hasGold else {
@@ -92,7 +92,7 @@ public struct PackCheck: Sendable {
             counts.append("\(split.rawValue) \(examples.count) (\(data.provenance[split] ?? "none"))")
             for ex in examples {
                 if let first = seen[ex.id] {
-                    problems.append(PackError(ex.source, "id '\(ex.id)' is used again (first at \(first)): ids must be unique across all splits"))
+                    problems.append(PackError(ex.source, "id '\(ex.id)' is used again (first at \(first)): ids must be unique across all files and splits"))
                 } else {
                     seen[ex.id] = ex.source
                 }
@@ -100,6 +100,22 @@ public struct PackCheck: Sendable {
         }
         if problems.isEmpty { ok("data", counts.joined(separator: ", ") + "; ids unique") }
         else { fail("data", counts.joined(separator: ", "), problems) }
+        checkOrder(data, spec: spec)
+    }
+
+    /// Warns when a split's rows are grouped by the pack's label field (see `LabelOrder`).
+    mutating func checkOrder(_ data: PackData, spec: TaskSpec) {
+        guard let field = spec.labelField else { return }
+        var grouped: [String] = []
+        for split in Split.allCases {
+            let order = LabelOrder(data[split], field: field)
+            guard order.grouped else { continue }
+            grouped.append(split.rawValue)
+            warnings.append(PackError(data.provenance[split] ?? "data", order.warning(split: split, field: field)))
+        }
+        if !grouped.isEmpty {
+            steps.append(("warn", "order", "\(grouped.joined(separator: ", ")) ordered by '\(field)' (a warning: see below)"))
+        }
     }
 
     mutating func checkGold(_ runtime: PackRuntime, _ examples: [Example], _ progress: CheckProgress? = nil) {
@@ -126,17 +142,24 @@ public struct PackCheck: Sendable {
         problems += found
     }
 
-    /// The report as printed by `rpt check`: a line per step, then the problems (the first few
-    /// of each step in full).
-    public func render(pack: String) -> String {
+    /// How many problems the report lists unless asked for all (`rpt check --all`).
+    public static let listed = 20
+
+    /// The report as printed by `rpt check`: a line per step, then the problems (the first
+    /// `listed` of them, or every one with `all`).
+    public func render(pack: String, all: Bool = false) -> String {
         var out = "rpt check \(pack)\n"
         for s in steps {
             out += "  \(s.status.padding(toLength: 4, withPad: " ", startingAt: 0))  \(s.step.padding(toLength: 8, withPad: " ", startingAt: 0)) \(s.detail)\n"
         }
-        if passed { return out + "passed\n" }
+        if !warnings.isEmpty {
+            out += "\n\(warnings.count) warning(s):\n" + warnings.map { "  \($0)\n" }.joined()
+        }
+        if passed { return out + (warnings.isEmpty ? "" : "\n") + "passed\n" }
         out += "\n\(problems.count) problem(s):\n"
-        for p in problems.prefix(20) { out += "  \(p)\n" }
-        if problems.count > 20 { out += "  ... and \(problems.count - 20) more\n" }
+        let shown = all ? problems.count : PackCheck.listed
+        for p in problems.prefix(shown) { out += "  \(p)\n" }
+        if problems.count > shown { out += "  ... and \(problems.count - shown) more (rpt check --all \(pack) lists them all)\n" }
         return out + "failed\n"
     }
 }

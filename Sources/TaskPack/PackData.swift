@@ -14,23 +14,32 @@ public struct PackData: Sendable {
     public static func load(spec: TaskSpec, directory: URL, limit: Int = .max) throws -> PackData {
         var splits: [Split: [Example]] = [:]
         var provenance: [Split: String] = [:]
-        for (split, file) in spec.data.files {
-            splits[split] = try DatasetReader.read(path: PackFiles.data(file, in: directory),
-                                                   display: file, idField: spec.idField, limit: limit)
-            provenance[split] = file
+        for (split, files) in spec.data.files {
+            splits[split] = try read(files, in: directory, idField: spec.idField, limit: limit)
+            provenance[split] = DataFile.names(files)
         }
         if let carve = spec.data.carve {
-            let pool = try DatasetReader.read(path: PackFiles.data(carve.pool, in: directory),
-                                              display: carve.pool, idField: spec.idField)
+            let pool = try read(carve.pool, in: directory, idField: spec.idField)
             var carved: [Split: [Example]] = [:]
             for ex in pool { carved[assign(ex.id, carve), default: []].append(ex) }
             for split in Split.allCases where spec.data.files[split] == nil {
                 splits[split] = Array((carved[split] ?? []).prefix(limit))
                 let share = split == .train ? 1 - carve.fractions.values.reduce(0, +) : carve.fractions[split] ?? 0
-                provenance[split] = "carved from \(carve.pool) (\(Int((share * 100).rounded()))%, seed \(carve.seed))"
+                provenance[split] = "carved from \(DataFile.names(carve.pool)) (\(Int((share * 100).rounded()))%, seed \(carve.seed))"
             }
         }
         return PackData(splits: splits, provenance: provenance)
+    }
+
+    /// The rows of several files, in order, each checked by `PackFiles` and reshaped by its `set`/`map`.
+    static func read(_ files: [DataFile], in directory: URL, idField: String, limit: Int = .max) throws -> [Example] {
+        var out: [Example] = []
+        for file in files where out.count < limit {
+            let reshape: DatasetReader.Reshape? = file.set.isEmpty && file.map.isEmpty ? nil : { try file.reshape($0, at: $1) }
+            out += try DatasetReader.read(path: PackFiles.data(file.path, in: directory), display: file.path,
+                                          idField: idField, limit: limit - out.count, reshape: reshape)
+        }
+        return out
     }
 
     /// A split chosen by a seeded hash of the id: stable when rows are added, reordered or removed.
@@ -52,34 +61,29 @@ extension TaskValidation {
     static func validateData(_ value: LuaValue?, split: LuaEntry?, present: Bool,
                              problem: (String) -> Void) -> TaskSpec.DataSpec? {
         guard present else { return nil }
-        var files: [Split: String] = [:]
-        var pool: String
+        var files: [Split: [DataFile]] = [:]
+        var pool: [DataFile]
         switch value {
-        case .string(let file)?:
-            pool = file
-        case .object(let table)?:
-            for (key, v) in table {
+        case .object(let table)? where table["file"] == nil:
+            for (key, v) in table.sorted(by: { $0.key < $1.key }) {
                 guard let s = Split(rawValue: key) else {
-                    problem("unknown key 'data.\(key)'" + suggestion(for: key, among: Split.allCases.map(\.rawValue)))
+                    problem("unknown key 'data.\(key)'" + (key == "split" ? " ('split' goes beside 'data', not inside it)"
+                        : suggestion(for: key, among: Split.allCases.map(\.rawValue))))
                     continue
                 }
-                guard let path = v.string else { problem("'data.\(key)' must be a file name (a string)"); continue }
-                files[s] = path
+                files[s] = DataFile.list(v, at: "data.\(key)", problem: problem)
             }
             guard let train = files[.train] else {
-                problem("'data.train' is missing: the optimization set the tuning learns from")
+                if table["train"] == nil { problem("'data.train' is missing: the optimization set the tuning learns from") }
                 return nil
             }
             pool = train
+        case let v?:
+            guard let list = DataFile.list(v, at: "data", problem: problem) else { return nil }
+            pool = list
         default:
             problem("'data' must be a file name or a table { train = ..., dev = ..., test = ... }")
             return nil
-        }
-        for (_, path) in files where path.hasPrefix("/") || path.split(separator: "/").contains("..") {
-            problem("data file '\(path)' must be inside the pack (a relative path without '..')")
-        }
-        if pool.hasPrefix("/") || pool.split(separator: "/").contains("..") {
-            problem("data file '\(pool)' must be inside the pack (a relative path without '..')")
         }
 
         var fractions: [Split: Double] = [.dev: 0.2, .test: 0.2]

@@ -146,7 +146,14 @@ public final class PackRuntime {
     private func classify(answer: LuaValue, reply: String, example: Example) throws(HookError) -> (String, String?) {
         guard let fn = hooks.classify else { return (TaskSpec.wrongMode, nil) }
         let r = try call("classify", fn, [.value(answer), .value(example.value), .value(.string(reply))], example, results: 2)
-        let mode = r[0]?.string ?? "other"
+        let mode: String
+        switch r[0] {
+        case nil: mode = "other"
+        case .string(let s)?: mode = s
+        case let v?:          // a table of modes, a number: never silently `other`
+            throw hookError("classify", example, "returned a \(v.typeName) (\(String(describing: v).prefix(80))) as the mode; "
+                            + "return one mode from 'failures' (\(spec.failureModes.joined(separator: ", "))) and a detail, or nil")
+        }
         guard spec.failures[mode] != nil else {
             throw hookError("classify", example, "returned '\(mode)', which is not in 'failures' (\(spec.failureModes.joined(separator: ", ")))")
         }

@@ -49,14 +49,15 @@ public struct TaskSpec: Sendable, Equatable {
     /// The bound on target replies: the user's flag, else the pack's `max_tokens`, else 512.
     public func replyTokens(_ flag: Int?) -> Int { flag ?? maxTokens ?? TaskSpec.defaultMaxTokens }
 
-    /// Dataset files by split, relative to the pack. Splits without a file are carved from
-    /// `pool` (the train file, or the only file) by a seeded, stable hash of each example's id.
+    /// Dataset files by split (each split one or more files, read in order). Splits without
+    /// files are carved from `pool` (the train files, or the only ones) by a seeded, stable hash
+    /// of each example's id.
     public struct DataSpec: Sendable, Equatable {
-        public var files: [Split: String]
+        public var files: [Split: [DataFile]]
         public var carve: Carve?
 
         public struct Carve: Sendable, Equatable {
-            public var pool: String
+            public var pool: [DataFile]
             public var fractions: [Split: Double]
             public var seed: Int
         }

@@ -9,7 +9,7 @@ enum TaskValidation {
         "name": "the pack's name: lower case letters, digits, '-', '_' or '.'",
         "version": "the pack's version, e.g. \"1.0.0\"",
         "description": "one line saying what the task is",
-        "data": "dataset files: { train = ..., dev = ..., test = ... } or one file to split",
+        "data": "dataset files: { train = ..., dev = ..., test = ... } or one file to split; each a path, { file = ..., set = {...}, map = {...} } or a list of them",
         "split": "how missing splits are carved: { dev = 0.2, test = 0.2, seed = 1 }",
         "id": "the name of the field that holds each example's id (default \"id\")",
         "label": "the field holding each example's class, if any: samples (--limit) are stratified by it",

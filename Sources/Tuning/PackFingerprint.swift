@@ -6,8 +6,8 @@ import TaskPack
 /// edited between a kill and `--resume` is refused instead of mixing two datasets in one log.
 public enum PackFingerprint {
     public static func files(of spec: TaskSpec, directory: URL) throws -> [String: String] {
-        var paths = Set(spec.data.files.values)
-        if let carve = spec.data.carve { paths.insert(carve.pool) }
+        var paths = Set(spec.data.files.values.joined().map(\.path))
+        if let carve = spec.data.carve { paths.formUnion(carve.pool.map(\.path)) }
         let root = directory.standardizedFileURL.path
         if let walk = FileManager.default.enumerator(atPath: root) {
             while let rel = walk.nextObject() as? String {

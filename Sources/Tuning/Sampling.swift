@@ -18,7 +18,7 @@ extension PackData {
         guard n > 0 else { return [] }
         let keys = examples.map { drawKey(seed, $0.id) }
         var groups: [String: [Int]] = [:]
-        for (i, ex) in examples.enumerated() { groups[field.map { stratum(ex, $0) } ?? "", default: []].append(i) }
+        for (i, ex) in examples.enumerated() { groups[field.map { ex.group($0) } ?? "", default: []].append(i) }
 
         // Largest remainder: each stratum gets floor(n * size / total), and the seats left go to
         // the largest remainders (ties by a seeded key of the label, so no label is favoured).
@@ -40,15 +40,6 @@ extension PackData {
             picked += order.prefix(quota[label]!)
         }
         return picked.sorted().map { examples[$0] }
-    }
-
-    /// The stratum of an example: its label's text; rows without the field form a stratum of their own.
-    static func stratum(_ ex: Example, _ field: String) -> String {
-        switch ex.fields[field] {
-        case nil: return "\u{0}missing"
-        case .string(let s)?: return s
-        case let v?: return JSON.encode(v)
-        }
     }
 
     /// A seeded 64-bit key for a text: FNV-1a of its bytes, mixed by SplitMix.

@@ -12,6 +12,9 @@ struct Check: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr, each line with its hook and example.")
     var verbose = false
 
+    @Flag(help: "List every problem (by default the first \(PackCheck.listed)).")
+    var all = false
+
     func validate() throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: pack, isDirectory: &isDir), isDir.boolValue else {
@@ -24,7 +27,7 @@ struct Check: ParsableCommand {
         let check = PackCheck.run(directory: URL(fileURLWithPath: pack), progress: status.report,
                                   log: verbose ? HookLog(echo: true) : nil)
         status.finish()
-        print(check.render(pack: pack), terminator: "")
+        print(check.render(pack: pack, all: all), terminator: "")
         if !check.passed { throw ExitCode.failure }
     }
 }

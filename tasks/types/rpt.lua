@@ -15,6 +15,15 @@
 ---@field instruction? string The task instruction the tuning starts from (one section named "instruction")
 ---@field sections? rpt.PromptSection[] The instruction as named sections, instead of `instruction`
 
+---A dataset file whose rows get fixed or renamed fields.
+---@class rpt.DataFile
+---@field file string JSONL or CSV, relative to the pack
+---@field set? { [string]: any } Fields every row gets, replacing its own: { label = "oos" }
+---@field map? { [string]: string } Renamed fields: { text = "question" } gives each row a `text` holding its `question`
+
+---One file, or several read in order.
+---@alias rpt.DataFiles string|rpt.DataFile|(string|rpt.DataFile)[]
+
 ---@class rpt.SplitSpec
 ---@field dev? number Fraction carved for dev when no dev file is given (default 0.2)
 ---@field test? number Fraction carved for test when no test file is given (default 0.2)
@@ -31,7 +40,7 @@
 ---@field name string Lower case letters, digits, '-', '_' or '.'
 ---@field version? string
 ---@field description? string
----@field data string|{ train: string, dev?: string, test?: string } JSONL or CSV files, relative to the pack
+---@field data rpt.DataFiles|{ train: rpt.DataFiles, dev?: rpt.DataFiles, test?: rpt.DataFiles } JSONL or CSV files, relative to the pack
 ---@field split? rpt.SplitSpec
 ---@field id? string The field holding each example's id (default "id")
 ---@field label? string The field holding each example's class: samples (--limit) are stratified by it
@@ -101,10 +110,12 @@ function text.f1(prediction, gold) end
 
 ---@class rpt.num
 local num = {}
----"1,234.5", "-3", "3/4", "1 1/2", "45%" (45), "$12.50", "12 kg", "1e3" -> number, or nil.
+---A text that is one number: "1,234.5", "-3", "3/4", "1 1/2", "45%" (45), "$12.50", "Rs. 1200",
+---"6K" (6000), "2.5 million", "12 kg", "36 km/hr", "1e3"; anything else is nil.
 ---@param s string|number
 ---@return number?
 function num.parse(s) end
+---Every number in a text, in order, each read as `parse` reads one (so `first("1 1/2")` is 1.5).
 ---@param s string
 ---@return number[]
 function num.all(s) end
@@ -124,7 +135,8 @@ function num.equal(a, b, rel, abs) end
 
 ---@class rpt.choice
 local choice = {}
----The multiple-choice letter a reply settles on ("The answer is (B)", "Answer: b", "C) ...").
+---The multiple-choice letter a reply settles on ("The answer is (B)", '{"answer": "C"}',
+---"The correct option is B.", "I choose option 'D'", "C) ..."), or nil.
 ---@param reply string
 ---@param options? integer|string A count (4 -> "ABCD") or the letters allowed
 ---@return string?

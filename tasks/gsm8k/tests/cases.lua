@@ -6,6 +6,9 @@ local ex = {
   final = "72",
 }
 local money = { id = "t2", question = "...", answer = "It costs <<1000+234=1234>>1234.\n#### 1234", final = "1234" }
+local half = { id = "t3", question = "...", answer = "5/2 = <<5/2=2.5>>2.5\n#### 2.5", final = "2.5" }
+local salary = { id = "t4", question = "...", answer = "6*1000 = <<6*1000=6000>>6000\n#### 6000", final = "6000" }
+local speed = { id = "t5", question = "...", answer = "72/2 = <<72/2=36>>36\n#### 36", final = "36" }
 
 return {
   { name = "renders", example = ex, rendered = "Problem: " .. ex.question },
@@ -17,6 +20,11 @@ return {
   { name = "no number at all", example = ex, reply = "I cannot solve this.", failure = "format", score = 0 },
   { name = "stopped at May", example = ex, reply = "Answer: 24", failure = "intermediate_value" },
   { name = "percent confusion", example = ex, reply = "Answer: 7200", failure = "scale" },
-  { name = "wrong sign", example = ex, reply = "Answer: -72", failure = "sign" },
+  { name = "wrong sign", example = ex, reply = "Answer: -72", failure = "sign", detail = "-72 instead of 72" },
+  -- numbers as models write them
+  { name = "mixed number", example = half, reply = "Each gets 2 1/2 cups.\nAnswer: 2 1/2", answer = 2.5, score = 1 },
+  { name = "rupees", example = money, reply = "She pays Rs. 1,000 and Rs.234.\nAnswer: Rs.1234", answer = 1234, score = 1 },
+  { name = "thousands as K", example = salary, reply = "Answer: 6K", answer = 6000, score = 1 },
+  { name = "a unit with a slash", example = speed, reply = "Answer: 36 km/hr", answer = 36, score = 1 },
   { name = "another number", example = ex, reply = "Answer: 50", failure = "wrong_number" },
 }

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+import TaskPack
+@testable import Tuning
+
+/// A resume refuses a changed pack: every data file a split lists is part of its fingerprint.
+@Suite struct PackFingerprintTests {
+    @Test func everyFileOfASplitListIsRecorded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-fp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
+        let files = [
+            "task.lua": #"""
+                return { api = 1, name = "fp", prompt = { instruction = "x" },
+                  data = { train = { "data/a.jsonl", { file = "data/b.jsonl", set = { label = "b" } } }, dev = "data/d.jsonl" },
+                  split = { test = 0.3 },
+                  render = function(ex) return ex.text end, extract = function(r) return r end, score = function() return 1 end }
+                """#,
+            "data/a.jsonl": #"{"id": "a", "text": "x"}"#, "data/b.jsonl": #"{"id": "b", "text": "y"}"#,
+            "data/d.jsonl": #"{"id": "d", "text": "z"}"#,
+        ]
+        for (path, text) in files { try text.write(to: dir.appendingPathComponent(path), atomically: true, encoding: .utf8) }
+        let spec = try PackRuntime(directory: dir).spec
+        let before = try PackFingerprint.files(of: spec, directory: dir)
+        #expect(before.keys.sorted() == ["data/a.jsonl", "data/b.jsonl", "data/d.jsonl", "task.lua"])
+        try #"{"id": "b", "text": "changed"}"#.write(to: dir.appendingPathComponent("data/b.jsonl"), atomically: true, encoding: .utf8)
+        let after = try PackFingerprint.files(of: spec, directory: dir)
+        #expect(PackFingerprint.differences(recorded: before, now: after) == ["data/b.jsonl changed"])
+    }
+}
