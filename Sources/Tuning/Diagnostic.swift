@@ -26,7 +26,13 @@ public struct FailureMode: Sendable, Equatable {
     /// The parts of the pack's failure details (split at "; ") that recur in this mode, most
     /// frequent first, e.g. "urgency high instead of low" 12 times: the pattern behind the examples.
     public var recurring: [Recurring] = []
-    public struct Recurring: Sendable, Equatable { public var part: String; public var count: Int }
+    public struct Recurring: Sendable, Equatable {
+        public var part: String
+        public var count: Int
+        /// A few of the inputs it happened on: set side by side, they show what the inputs that
+        /// need another answer have in common (what a rule can name).
+        public var inputs: [String] = []
+    }
     /// Against the best prompt on the same examples: failures of this mode it fixed, and
     /// examples it broke into this mode. Nil when there is nothing to compare with.
     public var fixed: Int?
@@ -46,6 +52,7 @@ public struct DiagnosticReport: Sendable {
     /// Examples per mode in the report's text; `show_failures` shows the others.
     public static let examplesShown = 3
     static let recurringShown = 4
+    static let inputsPerPart = 6
 
     /// Builds the report. `best` (results of the best prompt on the same examples) adds the
     /// fixed/broke counts per mode.
@@ -58,6 +65,7 @@ public struct DiagnosticReport: Sendable {
         let bestByID = best.map { Dictionary($0.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
         var counts: [String: (n: Int, lost: Double, ex: [FailureExample])] = [:]
         var parts: [String: [String: Int]] = [:]
+        var partInputs: [String: [String: [String]]] = [:]
         var totalFailures = 0, totalLost = 0.0
         for ex in examples {
             guard let r = byID[ex.id], let o = r.outcome, let mode = o.failure else { continue }
@@ -67,7 +75,11 @@ public struct DiagnosticReport: Sendable {
             entry.n += 1
             entry.lost += 1 - o.score
             for part in Set((o.detail ?? "").components(separatedBy: "; ").map { $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
-                parts[mode, default: [:]][clip(part, 120), default: 0] += 1
+                let key = clip(part, 120)
+                parts[mode, default: [:]][key, default: 0] += 1
+                if partInputs[mode]?[key]?.count ?? 0 < DiagnosticReport.inputsPerPart, let input = try? runtime.render(ex) {
+                    partInputs[mode, default: [:]][key, default: []].append(clip(input, 160))
+                }
             }
             if entry.ex.count < examplesPerMode {
                 let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
@@ -83,7 +95,7 @@ public struct DiagnosticReport: Sendable {
             let recurring = (parts[id] ?? [:]).filter { $0.value >= 2 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             modes.append(FailureMode(id: id, definition: spec.failures[id] ?? id, count: c.n, lostScore: c.lost,
                                      prevalence: (share + lostShare) / 2, examples: c.ex,
-                                     recurring: recurring.prefix(DiagnosticReport.recurringShown).map { .init(part: $0.key, count: $0.value) }))
+                                     recurring: recurring.prefix(DiagnosticReport.recurringShown).map { .init(part: $0.key, count: $0.value, inputs: partInputs[id]?[$0.key] ?? []) }))
         }
         modes.sort { $0.prevalence > $1.prevalence || ($0.prevalence == $1.prevalence && $0.id < $1.id) }
         if let bestByID {
@@ -120,6 +132,9 @@ public struct DiagnosticReport: Sendable {
             out += "\n\(mode.definition)\n"
             if !mode.recurring.isEmpty {
                 out += "Recurring: " + mode.recurring.map { "\($0.part) (\($0.count) times)" }.joined(separator: ", ") + "\n"
+                if let top = mode.recurring.first, !top.inputs.isEmpty {
+                    out += "Inputs with \"\(top.part)\": " + top.inputs.map { "\"\($0)\"" }.joined(separator: " | ") + "\n"
+                }
             }
             for e in mode.examples.prefix(examples) {
                 out += "- input: \(clip(e.input, 400))\n  reply: \(clip(e.reply, 300))\n  answer: \(clip(e.answer, 120)); expected: \(clip(e.expected, 200))"

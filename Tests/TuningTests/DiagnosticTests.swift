@@ -22,8 +22,12 @@ import TestSupport
         let report = DiagnosticReport.build(label: "t", results: results, examples: Array(questions), runtime: runtime)
         let mode = try #require(report.modes.first)
         #expect(mode.id == "over_escalated")
-        #expect(mode.recurring.contains(.init(part: "urgency high instead of low", count: 3)))
-        #expect(mode.recurring.contains(.init(part: "intent card_arrival instead of exchange_rate", count: 3)))
+        let parts = mode.recurring.map { "\($0.part) \($0.count)" }
+        #expect(parts.contains("urgency high instead of low 3"))
+        #expect(parts.contains("intent card_arrival instead of exchange_rate 3"))
+        // The inputs it happened on are listed with the most frequent part, side by side.
+        #expect(mode.recurring.first?.inputs.count == 3)
+        #expect(report.text().contains("Inputs with \"\(mode.recurring[0].part)\": \"Customer message: "))
         #expect(report.text().contains("Recurring: "))
         #expect(report.text().contains("urgency high instead of low (3 times)"))
     }
