@@ -27,7 +27,7 @@ public struct FinalResult: Sendable {
 public final class Tuner {
     let settings: TuneSettings
     let store: RunStore
-    let hub: ModelHub
+    let ledger: UsageLedger
     let runtime: PackRuntime
     let data: PackData
     let train: [Example]
@@ -47,10 +47,11 @@ public final class Tuner {
         var round: Int
     }
 
-    public init(settings: TuneSettings, store: RunStore, hub: ModelHub, runtime: PackRuntime, data: PackData) throws {
+    /// The models come as clients (`TuneModels`), not as a hub: the loop only asks and counts.
+    public init(settings: TuneSettings, store: RunStore, models: TuneModels, runtime: PackRuntime, data: PackData) {
         self.settings = settings
         self.store = store
-        self.hub = hub
+        self.ledger = models.ledger
         self.runtime = runtime
         self.data = data
         var rng = SplitMix(settings.seed)
@@ -64,10 +65,10 @@ public final class Tuner {
         let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
         guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
-        target = try hub.client(settings.target, role: "target")
-        session = OptimizerSession(client: try hub.client(settings.optimizer, role: "optimizer"), temperature: settings.optimizerTemperature,
+        target = models.target
+        session = OptimizerSession(client: models.optimizer, temperature: settings.optimizerTemperature,
                                    maxTokens: settings.optimizerMaxTokens, toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
-        critic = try settings.critic.map { Critic(client: try hub.client($0, role: "critic")) }
+        critic = models.critic.map { Critic(client: $0) }
     }
 
     /// A report on optimization examples, with the critic's labels when there is a critic.
@@ -197,7 +198,7 @@ public final class Tuner {
         var result = try await finish(initial: initial, best: best, stopReason: stopReason)
         result.initialDev = initialDevScore
         // The printed table's numbers, from the same ledger, so the two cannot disagree.
-        try store.write("summary.json", json: TuneSummary.json(pack: runtime.spec.name, result: result, ledger: hub.ledger))
+        try store.write("summary.json", json: TuneSummary.json(pack: runtime.spec.name, result: result, ledger: ledger))
         return result
     }
 
@@ -241,8 +242,8 @@ public final class Tuner {
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }
 
     func tokensAndCost() -> String {
-        let u = hub.ledger.totalUsage
-        return "; live tokens so far \(u.total)" + (hub.ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
+        let u = ledger.totalUsage
+        return "; live tokens so far \(u.total)" + (ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
     }
 
     /// What the optimizer reads at the start of a round: bounded, whatever the round number.

@@ -42,7 +42,7 @@ struct TuneFixture {
         config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: try ResponseCache(path: store.cachePath),
                                cacheAllTemperatures: true, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.01))
-        let result = try await Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data).run()
+        let result = try await Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s), runtime: runtime, data: data).run()
         return (result, store, server, hub)
     }
 
