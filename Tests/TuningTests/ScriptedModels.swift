@@ -83,3 +83,12 @@ final class ScriptedModels: Sendable {
         return charge(ChatResponse(content: nil, toolCalls: toolCalls, usage: Usage(inputTokens: 3000, outputTokens: 200), finishReason: "tool_calls"))
     }
 }
+
+/// A client that answers every request with the text `reply` makes of it: for the parts of the
+/// loop that need one model and no script (the critic).
+struct ReplyingClient: ModelClient {
+    let reply: @Sendable (ChatRequest) -> String
+    func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        ChatResponse(content: reply(request), usage: Usage(inputTokens: 20, outputTokens: 5), finishReason: "stop")
+    }
+}

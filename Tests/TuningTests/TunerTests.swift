@@ -46,6 +46,8 @@ struct TuneFixture {
         let toolResults: [[String]]
         /// The temperature of each optimizer request, in order.
         let temperatures: [Double]
+        /// The hub's ledger through the server; in memory, an empty one (the clients do not fill it).
+        let ledger: UsageLedger
     }
 
     func run(_ script: @escaping Script, over wire: Wire = .memory, _ configure: (inout TuneSettings) -> Void = { _ in }) async throws -> Run {
@@ -55,10 +57,11 @@ struct TuneFixture {
         switch wire {
         case .memory:
             let world = ScriptedModels(labels: labels, tokenBudget: s.budget.maxTokens, script: script)
-            let result = try await Tuner(settings: s, store: store, models: world.models(), runtime: runtime, data: data).run()
+            let models = world.models()
+            let result = try await Tuner(settings: s, store: store, models: models, runtime: runtime, data: data).run()
             let requests = world.optimizerRequests
             return Run(result: result, store: store, toolResults: requests.map { $0.messages.filter { $0.role == .tool }.compactMap(\.content) },
-                       temperatures: requests.compactMap(\.temperature))
+                       temperatures: requests.compactMap(\.temperature), ledger: models.ledger)
         case .server:
             let world = ScriptedWorld(labels: labels, script: script)
             let server = try MockServer { world.reply($0) }
@@ -70,7 +73,7 @@ struct TuneFixture {
             let requests = server.requests.compactMap(\.json).filter { $0["tools"] != nil }
             return Run(result: result, store: store,
                        toolResults: requests.map { $0["messages"]?.array?.filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? [] },
-                       temperatures: requests.compactMap { $0["temperature"]?.number })
+                       temperatures: requests.compactMap { $0["temperature"]?.number }, ledger: hub.ledger)
         }
     }
 
@@ -130,6 +133,8 @@ struct TuneFixture {
         let toolResults = run.toolResults.max { $0.count < $1.count } ?? []
         #expect(toolResults.first?.contains("### wrong_intent") == true)
         #expect(toolResults.contains { $0.hasPrefix("Examples of wrong_intent") })
+        // Each model is accounted under its role (TuneModels from a hub).
+        if wire == .server { #expect(run.ledger.lines.map(\.role) == ["optimizer", "target"]) }
     }
 
     @Test func aStopAfterACandidateEndsTheRoundNotTheTuning() async throws {
