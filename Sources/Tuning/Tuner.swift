@@ -27,7 +27,7 @@ public struct FinalResult: Sendable {
 public final class Tuner {
     let settings: TuneSettings
     let store: RunStore
-    let hub: ModelHub
+    let ledger: UsageLedger
     let runtime: PackRuntime
     let data: PackData
     let train: [Example]
@@ -39,18 +39,11 @@ public final class Tuner {
     let critic: Critic?
     public var progress: (String) -> Void = { _ in }
 
-    struct Incumbent {
-        var program: PromptProgram
-        var dev: [ExampleResult]
-        var devScore: Double
-        var train: [ExampleResult]
-        var round: Int
-    }
-
-    public init(settings: TuneSettings, store: RunStore, hub: ModelHub, runtime: PackRuntime, data: PackData) throws {
+    /// The models come as clients (`TuneModels`), not as a hub: the loop only asks and counts.
+    public init(settings: TuneSettings, store: RunStore, models: TuneModels, runtime: PackRuntime, data: PackData) {
         self.settings = settings
         self.store = store
-        self.hub = hub
+        self.ledger = models.ledger
         self.runtime = runtime
         self.data = data
         var rng = SplitMix(settings.seed)
@@ -64,10 +57,10 @@ public final class Tuner {
         let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
         guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
-        target = try hub.client(settings.target, role: "target")
-        session = OptimizerSession(client: try hub.client(settings.optimizer, role: "optimizer"), temperature: settings.optimizerTemperature,
+        target = models.target
+        session = OptimizerSession(client: models.optimizer, temperature: settings.optimizerTemperature,
                                    maxTokens: settings.optimizerMaxTokens, toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
-        critic = try settings.critic.map { Critic(client: try hub.client($0, role: "critic")) }
+        critic = models.critic.map { Critic(client: $0) }
     }
 
     /// A report on optimization examples, with the critic's labels when there is a critic.
@@ -93,100 +86,22 @@ public final class Tuner {
         return results
     }
 
+    /// The whole run: baseline, rounds until a stop, then the test split. A spent budget at any
+    /// point ends it cleanly with the best prompt the run folder holds.
     public func run() async throws -> TuneResult {
         let initial = PromptProgram(runtime.spec.prompt)
         store.log("run_started", ["settings": settings.json, "train": .int(Int64(train.count)), "dev": .int(Int64(dev.count)),
                                   "test": .int(Int64(test.count))])
-        var reports: [DiagnosticReport] = []
-        var history: [String] = []
-        var tried: [PromptProgram: String] = [:]
         var best: Incumbent
         var stopReason = "iteration limit (\(settings.rounds) rounds)"
-        var initialDevScore = Double.nan
+        var initialDev = Double.nan
         do {
-            let initialTrain = try await evaluate(initial, train, "initial prompt on the optimization sample")
-            let report = try await trainReport("initial prompt on \(train.count) optimization examples", initialTrain, train, best: nil)
-            reports.append(report)
-            try store.write("rounds/00/initial-train.json", json: report.json)
-            let initialDev = try await evaluate(initial, dev, "initial prompt on dev")
-            let devMetrics = Metrics(initialDev)
-            initialDevScore = devMetrics.score
-            best = Incumbent(program: initial, dev: initialDev, devScore: devMetrics.score, train: initialTrain, round: 0)
-            try store.write("rounds/00/initial-dev.json", json: DiagnosticReport.build(label: "initial prompt on dev", results: initialDev,
-                                                                                        examples: dev, runtime: runtime).json)
-            store.log("baseline", ["dev_score": .double(devMetrics.score), "train_score": .double(report.metrics.score)])
-            progress(String(format: "round 0: initial prompt, dev %.3f", devMetrics.score))
-
-            var streak = 0
-            rounds: for round in 1...max(1, settings.rounds) {
-                let context = roundContext(round: round, best: best, history: history, reports: reports)
-                let actions = OptimizerSession.Actions(
-                    evaluate: { [self] program, size in
-                        let sample = Array(train.prefix(min(size ?? train.count, train.count)))
-                        let results = try await evaluate(program, sample, "round \(round): an edit on the optimization sample")
-                        let collapse = Guardrails.parseCollapse(candidate: Metrics(results), best: Metrics(best.train))
-                        if let collapse { store.log("warning", ["round": .int(Int64(round)), "message": .string(collapse)]) }
-                        return try await trainReport("a prompt under test on \(sample.count) optimization examples", results, sample,
-                                                     best: best.train, warnings: collapse.map { [$0] } ?? [])
-                    },
-                    rejection: { [guardrails, best] in guardrails.rejection($0.program, section: $0.section, best: best.program) },
-                    triedBefore: { tried[$0] },
-                    latestReport: reports.last!)
-                let outcome = try await session.round(context: context, current: best.program, actions: actions)
-                try store.write(String(format: "rounds/%02d/optimizer.json", round), json: .array(outcome.transcript))
-                reports = Array((reports + outcome.reports).suffix(settings.reportsKept))
-                for (e, why) in outcome.rejected {
-                    store.log("candidate_rejected", ["round": .int(Int64(round)), "section": .string(e.section), "modes": .array(e.modes.map(JSONValue.string)),
-                                                     "prompt": e.program.json, "reason": .string(why)])
-                    history.append("round \(round): edit of section '\(e.section)' rejected: \(why)")
-                }
-                store.log("optimizer_round", ["round": .int(Int64(round)), "model_calls": .int(Int64(outcome.modelCalls)),
-                                              "readable_tool_calls": .int(Int64(outcome.readableToolCalls)),
-                                              "candidates": .int(Int64(outcome.accepted.count)), "rejected": .int(Int64(outcome.rejected.count)),
-                                              "duplicates": .int(Int64(outcome.duplicates))])
-                var improved = false
-                for (i, c) in outcome.accepted.enumerated() {
-                    let results = try await evaluate(c.program, dev, "round \(round): candidate \(i + 1) on dev")
-                    let metrics = Metrics(results)
-                    let (real, interval) = Selection.isRealGain(Selection.differences(best.dev, results), level: settings.level,
-                                                                seed: settings.seed &+ UInt64(round * 100 + i))
-                    let shorter = metrics.score == best.devScore && tokens(c.program) < tokens(best.program)
-                    let kept = real || shorter
-                    let report = DiagnosticReport.build(label: "round \(round) candidate \(i + 1) on dev", results: results, examples: dev,
-                                                        runtime: runtime, best: best.dev)
-                    let effects = report.modes.filter { ($0.fixed ?? 0) + ($0.broke ?? 0) > 0 }
-                    let effectText = effects.map { "\($0.id) fixed \($0.fixed ?? 0), broke \($0.broke ?? 0)" }.joined(separator: "; ")
-                    try store.write(String(format: "rounds/%02d/candidate-%d.json", round, i + 1),
-                                    json: ["prompt": c.program.json, "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
-                                           "rationale": .string(c.rationale), "kept": .bool(kept), "report": report.json])
-                    store.log("candidate_scored", ["round": .int(Int64(round)), "candidate": .int(Int64(i + 1)), "dev_score": .double(metrics.score),
-                                                   "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
-                                                   "effects": .object(Dictionary(uniqueKeysWithValues: effects.map {
-                                                       ($0.id, ["fixed": .int(Int64($0.fixed ?? 0)), "broke": .int(Int64($0.broke ?? 0))])
-                                                   })),
-                                                   "gain": .double(interval.mean), "gain_lower": .double(interval.lower), "kept": .bool(kept),
-                                                   "why": .string(real ? "dev gain is real" : shorter ? "same dev score, fewer tokens" : "no real dev gain")])
-                    let verdict = kept ? "kept" : "not kept (no real dev gain)"
-                    tried[c.program] = String(format: "round %d: dev %.3f, %@", round, metrics.score, verdict)
-                    history.append(String(format: "round %d: edit of section '%@' for %@: dev %.3f (best was %.3f) — %@", round, c.section,
-                                          c.modes.isEmpty ? "no named mode" : c.modes.joined(separator: ", "), metrics.score, best.devScore, verdict)
-                                   + (effectText.isEmpty ? "" : "; " + effectText))
-                    if kept {
-                        let trainResults = try await evaluate(c.program, train, "round \(round): the new best on the optimization sample")
-                        improved = improved || real
-                        best = Incumbent(program: c.program, dev: results, devScore: metrics.score, train: trainResults, round: round)
-                        try store.write("best_prompt.json", json: best.program.json)
-                        store.log("best_changed", ["round": .int(Int64(round)), "dev_score": .double(metrics.score)])
-                    }
-                }
-                streak = improved ? 0 : streak + 1
-                progress(String(format: "round %d: %d candidates, best dev %.3f (round %d)", round, outcome.accepted.count, best.devScore, best.round)
-                         + tokensAndCost())
-                // A stop after proposing candidates ends the round (small models call it when done
-                // with a round); a stop with nothing proposed ends the tuning.
-                if let reason = outcome.stop, outcome.accepted.isEmpty { stopReason = "optimizer stopped: \(reason)"; break rounds }
-                if streak >= settings.patience { stopReason = "patience: no dev gain in \(settings.patience) rounds"; break rounds }
+            var state = try await baseline(initial)
+            initialDev = state.best.devScore
+            for n in 1...max(1, settings.rounds) {
+                if let reason = try await round(n, &state) { stopReason = reason; break }
             }
+            best = state.best
         } catch let stop as BudgetStop {
             stopReason = "budget: \(stop.message)"
             best = try bestSoFar(initial)
@@ -194,11 +109,109 @@ public final class Tuner {
             stopReason = "budget: \(e.message)"
             best = try bestSoFar(initial)
         }
-        var result = try await finish(initial: initial, best: best, stopReason: stopReason)
-        result.initialDev = initialDevScore
-        // The printed table's numbers, from the same ledger, so the two cannot disagree.
-        try store.write("summary.json", json: TuneSummary.json(pack: runtime.spec.name, result: result, ledger: hub.ledger))
-        return result
+        return try await finish(initial: initial, best: best, initialDev: initialDev, stopReason: stopReason)
+    }
+
+    /// Round 0: the initial prompt on the optimization sample (the first report the optimizer
+    /// reads) and on dev (the score every candidate must beat, and the pairs it is compared on).
+    func baseline(_ initial: PromptProgram) async throws -> LoopState {
+        let initialTrain = try await evaluate(initial, train, "initial prompt on the optimization sample")
+        let report = try await trainReport("initial prompt on \(train.count) optimization examples", initialTrain, train, best: nil)
+        try store.write("rounds/00/initial-train.json", json: report.json)
+        let initialDev = try await evaluate(initial, dev, "initial prompt on dev")
+        let devMetrics = Metrics(initialDev)
+        let best = Incumbent(program: initial, dev: initialDev, devScore: devMetrics.score, train: initialTrain, round: 0)
+        try store.write("rounds/00/initial-dev.json", json: DiagnosticReport.build(label: "initial prompt on dev", results: initialDev,
+                                                                                    examples: dev, runtime: runtime).json)
+        store.log("baseline", ["dev_score": .double(devMetrics.score), "train_score": .double(report.metrics.score)])
+        progress(String(format: "round 0: initial prompt, dev %.3f", devMetrics.score))
+        return LoopState(best: best, reports: [report])
+    }
+
+    /// One round: a fresh optimizer conversation from a bounded context, its rejected edits
+    /// logged, its candidates scored. Returns why the tuning stops after it, or nil to go on.
+    func round(_ round: Int, _ state: inout LoopState) async throws -> String? {
+        // The session's tools see the best prompt and the prompts tried as the round began
+        // (only scoring the candidates, after the conversation, changes them).
+        let (best, tried) = (state.best, state.tried)
+        let context = roundContext(round: round, best: best, history: state.history, reports: state.reports)
+        let actions = OptimizerSession.Actions(
+            evaluate: { [self] program, size in
+                let sample = Array(train.prefix(min(size ?? train.count, train.count)))
+                let results = try await evaluate(program, sample, "round \(round): an edit on the optimization sample")
+                let collapse = Guardrails.parseCollapse(candidate: Metrics(results), best: Metrics(best.train))
+                if let collapse { store.log("warning", ["round": .int(Int64(round)), "message": .string(collapse)]) }
+                return try await trainReport("a prompt under test on \(sample.count) optimization examples", results, sample,
+                                             best: best.train, warnings: collapse.map { [$0] } ?? [])
+            },
+            rejection: { [guardrails] in guardrails.rejection($0.program, section: $0.section, best: best.program) },
+            triedBefore: { tried[$0] },
+            latestReport: state.reports.last!)
+        let outcome = try await session.round(context: context, current: best.program, actions: actions)
+        try store.write(String(format: "rounds/%02d/optimizer.json", round), json: .array(outcome.transcript))
+        state.reports = Array((state.reports + outcome.reports).suffix(settings.reportsKept))
+        for (e, why) in outcome.rejected {
+            store.log("candidate_rejected", ["round": .int(Int64(round)), "section": .string(e.section), "modes": .array(e.modes.map(JSONValue.string)),
+                                             "prompt": e.program.json, "reason": .string(why)])
+            state.history.append("round \(round): edit of section '\(e.section)' rejected: \(why)")
+        }
+        store.log("optimizer_round", ["round": .int(Int64(round)), "model_calls": .int(Int64(outcome.modelCalls)),
+                                      "readable_tool_calls": .int(Int64(outcome.readableToolCalls)),
+                                      "candidates": .int(Int64(outcome.accepted.count)), "rejected": .int(Int64(outcome.rejected.count)),
+                                      "duplicates": .int(Int64(outcome.duplicates))])
+        let improved = try await candidates(outcome.accepted, round: round, &state)
+        state.streak = improved ? 0 : state.streak + 1
+        progress(String(format: "round %d: %d candidates, best dev %.3f (round %d)", round, outcome.accepted.count,
+                        state.best.devScore, state.best.round) + tokensAndCost())
+        // A stop after proposing candidates ends the round (small models call it when done
+        // with a round); a stop with nothing proposed ends the tuning.
+        if let reason = outcome.stop, outcome.accepted.isEmpty { return "optimizer stopped: \(reason)" }
+        if state.streak >= settings.patience { return "patience: no dev gain in \(settings.patience) rounds" }
+        return nil
+    }
+
+    /// Scores a round's candidates on dev, in order, each against the best prompt at that moment:
+    /// a real gain (paired bootstrap) or the same score in fewer tokens replaces it. Every
+    /// candidate is logged with its per-mode effects, so the folder explains each choice.
+    /// Returns whether any candidate was a real gain (patience counts rounds without one).
+    func candidates(_ accepted: [OptimizerSession.Edit], round: Int, _ state: inout LoopState) async throws -> Bool {
+        var improved = false
+        for (i, c) in accepted.enumerated() {
+            let best = state.best
+            let results = try await evaluate(c.program, dev, "round \(round): candidate \(i + 1) on dev")
+            let metrics = Metrics(results)
+            let (real, interval) = Selection.isRealGain(Selection.differences(best.dev, results), level: settings.level,
+                                                        seed: settings.seed &+ UInt64(round * 100 + i))
+            let shorter = metrics.score == best.devScore && tokens(c.program) < tokens(best.program)
+            let kept = real || shorter
+            let report = DiagnosticReport.build(label: "round \(round) candidate \(i + 1) on dev", results: results, examples: dev,
+                                                runtime: runtime, best: best.dev)
+            let effects = report.modes.filter { ($0.fixed ?? 0) + ($0.broke ?? 0) > 0 }
+            let effectText = effects.map { "\($0.id) fixed \($0.fixed ?? 0), broke \($0.broke ?? 0)" }.joined(separator: "; ")
+            try store.write(String(format: "rounds/%02d/candidate-%d.json", round, i + 1),
+                            json: ["prompt": c.program.json, "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
+                                   "rationale": .string(c.rationale), "kept": .bool(kept), "report": report.json])
+            store.log("candidate_scored", ["round": .int(Int64(round)), "candidate": .int(Int64(i + 1)), "dev_score": .double(metrics.score),
+                                           "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
+                                           "effects": .object(Dictionary(uniqueKeysWithValues: effects.map {
+                                               ($0.id, ["fixed": .int(Int64($0.fixed ?? 0)), "broke": .int(Int64($0.broke ?? 0))])
+                                           })),
+                                           "gain": .double(interval.mean), "gain_lower": .double(interval.lower), "kept": .bool(kept),
+                                           "why": .string(real ? "dev gain is real" : shorter ? "same dev score, fewer tokens" : "no real dev gain")])
+            let verdict = kept ? "kept" : "not kept (no real dev gain)"
+            state.tried[c.program] = String(format: "round %d: dev %.3f, %@", round, metrics.score, verdict)
+            state.history.append(String(format: "round %d: edit of section '%@' for %@: dev %.3f (best was %.3f) — %@", round, c.section,
+                                        c.modes.isEmpty ? "no named mode" : c.modes.joined(separator: ", "), metrics.score, best.devScore, verdict)
+                                 + (effectText.isEmpty ? "" : "; " + effectText))
+            if kept {
+                let trainResults = try await evaluate(c.program, train, "round \(round): the new best on the optimization sample")
+                improved = improved || real
+                state.best = Incumbent(program: c.program, dev: results, devScore: metrics.score, train: trainResults, round: round)
+                try store.write("best_prompt.json", json: state.best.program.json)
+                store.log("best_changed", ["round": .int(Int64(round)), "dev_score": .double(metrics.score)])
+            }
+        }
+        return improved
     }
 
     /// After a budget stop: the best prompt as the log and files have it.
@@ -208,12 +221,15 @@ public final class Tuner {
         return Incumbent(program: program, dev: [], devScore: .nan, train: [], round: -1)
     }
 
-    private func finish(initial: PromptProgram, best: Incumbent, stopReason: String) async throws -> TuneResult {
+    /// The end of every run, stopped for any reason: the best prompt written in both forms, the
+    /// stop logged, then (unless the budget is spent) the one look at the test split, and the
+    /// summary. The test split is used here only, so it cannot steer any choice.
+    func finish(initial: PromptProgram, best: Incumbent, initialDev: Double, stopReason: String) async throws -> TuneResult {
         try store.write("best_prompt.json", json: best.program.json)
         try store.write("best_prompt.md", best.program.markdown)
         store.log("stopped", ["reason": .string(stopReason), "best_round": .int(Int64(best.round))])
         var result = TuneResult(stopReason: stopReason, initial: initial, best: best.program, bestRound: best.round,
-                                initialDev: .nan, bestDev: best.devScore, final: nil)
+                                initialDev: initialDev, bestDev: best.devScore, final: nil)
         if !stopReason.hasPrefix("budget") {
             progress("final: the initial and the best prompt on \(test.count) test examples")
             let before = try await evaluate(initial, test, "final: initial prompt on test")
@@ -224,6 +240,8 @@ public final class Tuner {
             store.log("finished", ["test_initial": .double(Metrics(before).score), "test_best": .double(Metrics(after).score),
                                    "gain": .double(gain.mean), "gain_lower": .double(gain.lower), "gain_upper": .double(gain.upper)])
         }
+        // The printed table's numbers, from the same ledger, so the two cannot disagree.
+        try store.write("summary.json", json: TuneSummary.json(pack: runtime.spec.name, result: result, ledger: ledger))
         return result
     }
 
@@ -241,29 +259,7 @@ public final class Tuner {
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }
 
     func tokensAndCost() -> String {
-        let u = hub.ledger.totalUsage
-        return "; live tokens so far \(u.total)" + (hub.ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
-    }
-
-    /// What the optimizer reads at the start of a round: bounded, whatever the round number.
-    func roundContext(round: Int, best: Incumbent, history: [String], reports: [DiagnosticReport]) -> String {
-        let spec = runtime.spec
-        var out = "# Round \(round) of at most \(settings.rounds)\n\nTask: \(spec.description)\n"
-        out += "Replies must be \(spec.output == .json ? "JSON" : "text") that the task's parser reads"
-        out += spec.contract.isEmpty ? ".\n" : "; every prompt must keep: " + spec.contract.map { "\"\($0)\"" }.joined(separator: ", ") + ".\n"
-        out += String(format: "\n## Current best prompt (dev score %.3f, from round %d), by section\n", best.devScore, best.round)
-        out += "### system\n\(best.program.system)\n"
-        for s in best.program.sections { out += "### \(s.id)\(s.frozen ? " (frozen: kept as it is)" : "")\n\(s.text)\n" }
-        out += "\n## History\n" + (history.isEmpty ? "No candidates yet.\n" : history.suffix(12).joined(separator: "\n") + "\n")
-        out += "\n## Latest reports (most recent last)\n\n" + reports.map { $0.text() }.joined(separator: "\n")
-        out += "\n## Your move\n"
-        if let top = reports.last?.shown.first {
-            out += "The costliest failure mode now is '\(top.id)': \(top.definition). Start with rules that prevent it.\n"
-        }
-        out += "Propose up to \(settings.candidatesPerRound) candidates this round, each with one edit_section call, or call stop. "
-            + "A good edit adds a section of guidance (or rewrites an open section): a few short rules in full sentences, "
-            + "in general terms, that would have prevented the failures above. Example call:\n"
-            + #"{"tool": "edit_section", "arguments": {"section": "guidance", "text": "Rules:\n- <a rule>\n- <another rule>", "modes": ["<a failure mode>"]}}"#
-        return out
+        let u = ledger.totalUsage
+        return "; live tokens so far \(u.total)" + (ledger.totalCost.map { String(format: ", $%.4f", $0) } ?? "")
     }
 }

@@ -127,7 +127,7 @@ struct Tune: AsyncParsableCommand {
                                cacheAllTemperatures: true, cacheRequired: true)
         let notices = Notices(interval: 2)
         hub.onNotice { notices.say($0) }
-        let tuner = try Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data)
+        let tuner = Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s), runtime: runtime, data: data)
         let steps = StepProgress()
         tuner.progress = { line in steps.finish(); FileHandle.standardError.write(Data((line + "\n").utf8)) }
         tuner.onResult = { step, result, total in steps.add(step, result, total) }

@@ -32,18 +32,49 @@ struct TuneFixture {
         return s
     }
 
-    func run(_ world: ScriptedWorld, folder: URL? = nil, _ configure: (inout TuneSettings) -> Void = { _ in }) async throws
-        -> (result: TuneResult, store: RunStore, server: MockServer, hub: ModelHub) {
-        let server = try MockServer { world.reply($0) }
+    typealias Script = @Sendable (_ round: Int, _ step: Int) -> [ScriptedWorld.Step]
+
+    /// How a run reaches its models: scripted clients in memory (no socket), or the same script
+    /// behind the mock server through a hub (HTTP, the run's cache, retries, the ledger).
+    enum Wire: CaseIterable, Sendable { case memory, server }
+
+    /// What a test reads after a run: the result, the run folder, and what the optimizer was sent.
+    struct Run {
+        let result: TuneResult
+        let store: RunStore
+        /// The tool results in each optimizer request, in order.
+        let toolResults: [[String]]
+        /// The temperature of each optimizer request, in order.
+        let temperatures: [Double]
+        /// The hub's ledger through the server; in memory, an empty one (the clients do not fill it).
+        let ledger: UsageLedger
+    }
+
+    func run(_ script: @escaping Script, over wire: Wire = .memory, _ configure: (inout TuneSettings) -> Void = { _ in }) async throws -> Run {
         let s = settings(configure)
-        let store = try RunStore(folder: folder ?? Scratch.url("tune"))
+        let store = try RunStore(folder: Scratch.url("tune"))
         try store.write("config.json", json: s.json)
-        var config = ModelConfig.builtIn
-        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
-        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: try ResponseCache(path: store.cachePath),
-                               cacheAllTemperatures: true, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.01))
-        let result = try await Tuner(settings: s, store: store, hub: hub, runtime: runtime, data: data).run()
-        return (result, store, server, hub)
+        switch wire {
+        case .memory:
+            let world = ScriptedModels(labels: labels, tokenBudget: s.budget.maxTokens, script: script)
+            let models = world.models()
+            let result = try await Tuner(settings: s, store: store, models: models, runtime: runtime, data: data).run()
+            let requests = world.optimizerRequests
+            return Run(result: result, store: store, toolResults: requests.map { $0.messages.filter { $0.role == .tool }.compactMap(\.content) },
+                       temperatures: requests.compactMap(\.temperature), ledger: models.ledger)
+        case .server:
+            let world = ScriptedWorld(labels: labels, script: script)
+            let server = try MockServer { world.reply($0) }
+            var config = ModelConfig.builtIn
+            config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
+            let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: try ResponseCache(path: store.cachePath),
+                                   cacheAllTemperatures: true, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.01))
+            let result = try await Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s), runtime: runtime, data: data).run()
+            let requests = server.requests.compactMap(\.json).filter { $0["tools"] != nil }
+            return Run(result: result, store: store,
+                       toolResults: requests.map { $0["messages"]?.array?.filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? [] },
+                       temperatures: requests.compactMap { $0["temperature"]?.number }, ledger: hub.ledger)
+        }
     }
 
     static func call(_ name: String, _ args: LuaValue) -> ScriptedWorld.Step { (name, args) }
@@ -58,10 +89,12 @@ struct TuneFixture {
 }
 
 @Suite struct TunerTests {
-    @Test func theBestDevCandidateIsKeptAndTestReportsTheGain() async throws {
+    /// Run both ways: the same script in memory and through the mock server gives the same run.
+    @Test(arguments: TuneFixture.Wire.allCases)
+    func theBestDevCandidateIsKeptAndTestReportsTheGain(over wire: TuneFixture.Wire) async throws {
         let f = try TuneFixture()
         let (good, same) = (f.good, f.same)
-        let world = ScriptedWorld(labels: f.labels) { round, step in
+        let script: TuneFixture.Script = { round, step in
             switch (round, step) {
             case (1, 0): return [TuneFixture.call("evaluate_edit", ["section": "guidance", "text": .string(good)])]
             case (1, 1): return [TuneFixture.call("show_failures", ["mode": "wrong_intent", "count": 2])]
@@ -70,8 +103,8 @@ struct TuneFixture {
             default: return [TuneFixture.stop("the failures left look like noise")]
             }
         }
-        let (r, store, server, _) = try await f.run(world)
-        defer { server.stop() }
+        let run = try await f.run(script, over: wire)
+        let (r, store) = (run.result, run.store)
         #expect(r.best.section("guidance")?.text == good)
         #expect(r.best.sections.map(\.id) == ["task", "guidance", "labels", "format"])
         #expect(r.best.instruction.hasSuffix(f.runtime.spec.prompt.sections.last!.text))
@@ -97,26 +130,26 @@ struct TuneFixture {
         let final = try JSON.decode(store.read("final.json") ?? "")
         #expect(final["paired_examples"] == .int(200))
         // The report the optimizer got back names failure modes and shows examples.
-        let optimizerTurns = server.requests.compactMap(\.json).filter { $0["tools"] != nil }
-        let toolResults = optimizerTurns.map { $0["messages"]?.array?.filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? [] }
-            .max { $0.count < $1.count } ?? []
+        let toolResults = run.toolResults.max { $0.count < $1.count } ?? []
         #expect(toolResults.first?.contains("### wrong_intent") == true)
         #expect(toolResults.contains { $0.hasPrefix("Examples of wrong_intent") })
+        // Each model is accounted under its role (TuneModels from a hub).
+        if wire == .server { #expect(run.ledger.lines.map(\.role) == ["optimizer", "target"]) }
     }
 
     @Test func aStopAfterACandidateEndsTheRoundNotTheTuning() async throws {
         let f = try TuneFixture()
         let same = f.same
         // What a 1.5B optimizer did: one candidate, then stop, in round 1.
-        let world = ScriptedWorld(labels: f.labels) { round, step in
+        let script: TuneFixture.Script = { round, step in
             switch (round, step) {
             case (1, 0): return [TuneFixture.submit(same)]
             case (1, _): return [TuneFixture.stop("done with this round")]
             default: return [TuneFixture.stop("nothing left")]
             }
         }
-        let (r, store, server, _) = try await f.run(world)
-        defer { server.stop() }
+        let run = try await f.run(script)
+        let (r, store) = (run.result, run.store)
         #expect(r.stopReason == "optimizer stopped: nothing left")
         let rounds = TuneFixture.events(store).filter { $0["type"] == "optimizer_round" }.compactMap { $0["round"]?.number }
         #expect(rounds == [1, 2])
@@ -125,9 +158,9 @@ struct TuneFixture {
     @Test func iterationLimit() async throws {
         let f = try TuneFixture()
         let same = f.same
-        let world = ScriptedWorld(labels: f.labels) { _, step in step == 0 ? [TuneFixture.submit(same + " \(step)")] : [] }
-        let (r, _, server, _) = try await f.run(world) { $0.rounds = 2; $0.patience = 5; $0.candidatesPerRound = 1 }
-        defer { server.stop() }
+        let script: TuneFixture.Script = { _, step in step == 0 ? [TuneFixture.submit(same + " \(step)")] : [] }
+        let run = try await f.run(script) { $0.rounds = 2; $0.patience = 5; $0.candidatesPerRound = 1 }
+        let r = run.result
         #expect(r.stopReason == "iteration limit (2 rounds)")
         #expect(r.best.instruction == f.initial)
     }
@@ -135,19 +168,21 @@ struct TuneFixture {
     @Test func patience() async throws {
         let f = try TuneFixture()
         let same = f.same
-        let world = ScriptedWorld(labels: f.labels) { round, _ in [TuneFixture.submit(same + " Round \(round).")] }
-        let (r, store, server, _) = try await f.run(world) { $0.rounds = 10; $0.patience = 2; $0.candidatesPerRound = 1 }
-        defer { server.stop() }
+        let script: TuneFixture.Script = { round, _ in [TuneFixture.submit(same + " Round \(round).")] }
+        let run = try await f.run(script) { $0.rounds = 10; $0.patience = 2; $0.candidatesPerRound = 1 }
+        let (r, store) = (run.result, run.store)
         #expect(r.stopReason == "patience: no dev gain in 2 rounds")
         #expect(TuneFixture.events(store).filter { $0["type"] == "candidate_scored" }.count == 2)
     }
 
-    @Test func budgetStopsCleanlyWithEverythingWritten() async throws {
+    /// Both ways: the hub's ledger (through the server) and the scripted budget stop alike.
+    @Test(arguments: TuneFixture.Wire.allCases)
+    func budgetStopsCleanlyWithEverythingWritten(over wire: TuneFixture.Wire) async throws {
         let f = try TuneFixture()
         let good = f.good
-        let world = ScriptedWorld(labels: f.labels) { _, step in step == 0 ? [TuneFixture.submit(good)] : [TuneFixture.submit(good + " Again.")] }
-        let (r, store, server, _) = try await f.run(world) { $0.budget = Budget(maxTokens: 300_000) }
-        defer { server.stop() }
+        let script: TuneFixture.Script = { _, step in step == 0 ? [TuneFixture.submit(good)] : [TuneFixture.submit(good + " Again.")] }
+        let run = try await f.run(script, over: wire) { $0.budget = Budget(maxTokens: 300_000) }
+        let (r, store) = (run.result, run.store)
         #expect(r.stopReason.hasPrefix("budget: the token budget (300000) is spent"))
         #expect(r.final == nil)
         let events = TuneFixture.events(store)
@@ -161,22 +196,21 @@ struct TuneFixture {
         let f = try TuneFixture()
         let ex = f.data[.test][0]
         let leak = "Example: \(ex.fields["text"]!.string!) -> {\"intent\": \"\(ex.fields["label"]!.string!)\"}"
-        let world = ScriptedWorld(labels: f.labels) { round, step in
+        let script: TuneFixture.Script = { round, step in
             switch step {
             case 0: return [TuneFixture.submit(leak)]
             case 1: return [TuneFixture.submit("Reply in prose.", section: "format")]
             default: return [TuneFixture.stop()]
             }
         }
-        let (r, store, server, _) = try await f.run(world)
-        defer { server.stop() }
+        let run = try await f.run(script)
+        let (r, store) = (run.result, run.store)
         #expect(r.best.instruction == f.initial)
         let rejected = TuneFixture.events(store).filter { $0["type"] == "candidate_rejected" }
         try #require(rejected.count == 2)
         #expect(rejected[0]["reason"]?.string?.contains("pastes") == true)
         #expect(rejected[1]["reason"]?.string?.hasPrefix("the text of section 'format-notes' is too short") == true)
-        let replies = server.requests.compactMap(\.json).filter { $0["tools"] != nil }.last?["messages"]?.array?
-            .filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? []
+        let replies = run.toolResults.last ?? []
         #expect(replies.first?.hasPrefix("Rejected: it pastes") == true)
     }
 
@@ -184,15 +218,15 @@ struct TuneFixture {
         let f = try TuneFixture()
         let good = f.good
         let frozen = TuneFixture.submit("Reply in prose.", section: "format")
-        let world = ScriptedWorld(labels: f.labels) { round, step in
+        let script: TuneFixture.Script = { round, step in
             switch (round, step) {
             case (1, 0), (1, 1), (1, 2): return [frozen]
             case (1, 3): return [TuneFixture.submit(good)]
             default: return [TuneFixture.stop()]
             }
         }
-        let (r, store, server, _) = try await f.run(world) { $0.toolCallsPerRound = 2; $0.candidatesPerRound = 1 }
-        defer { server.stop() }
+        let run = try await f.run(script) { $0.toolCallsPerRound = 2; $0.candidatesPerRound = 1 }
+        let (r, store) = (run.result, run.store)
         #expect(r.best.section("guidance")?.text == good)
         let round = TuneFixture.events(store).first { $0["type"] == "optimizer_round" }
         #expect(round?["duplicates"] == .int(2) && round?["rejected"] == .int(1) && round?["candidates"] == .int(1))
@@ -206,13 +240,13 @@ struct TuneFixture {
     @Test func anOptimizerThatRepeatsItselfEndsTheRoundAfterThreeRepeats() async throws {
         let f = try TuneFixture()
         let same = f.same
-        let world = ScriptedWorld(labels: f.labels) { round, _ in round == 1 ? [TuneFixture.submit(same)] : [TuneFixture.stop()] }
-        let (_, store, server, _) = try await f.run(world) { $0.toolCallsPerRound = 12; $0.candidatesPerRound = 2 }
-        defer { server.stop() }
+        let script: TuneFixture.Script = { round, _ in round == 1 ? [TuneFixture.submit(same)] : [TuneFixture.stop()] }
+        let run = try await f.run(script) { $0.toolCallsPerRound = 12; $0.candidatesPerRound = 2 }
+        let store = run.store
         let round = TuneFixture.events(store).first { $0["type"] == "optimizer_round" }
         #expect(round?["model_calls"] == .int(4) && round?["duplicates"] == .int(3) && round?["candidates"] == .int(1))
         // Each repeat is asked with more randomness.
-        let temperatures = server.requests.compactMap(\.json).filter { $0["tools"] != nil }.prefix(4).compactMap { $0["temperature"]?.number }
+        let temperatures = Array(run.temperatures.prefix(4))
         #expect(temperatures.count == 4 && temperatures[3] > temperatures[0])
     }
 

@@ -1,0 +1,33 @@
+import ModelClient
+
+/// The models a tuning run talks to, and the ledger that counts what they spend.
+///
+/// The Tuner takes these instead of a hub so that it depends only on the `ModelClient`
+/// protocol: the CLI gives it clients from a hub (HTTP, cache, retries, budgets), tests give
+/// it scripted in-memory ones, and neither changes the loop.
+public struct TuneModels: Sendable {
+    /// The model whose prompt is tuned.
+    public var target: any ModelClient
+    /// The model that diagnoses and proposes prompts, through tool calls.
+    public var optimizer: any ModelClient
+    /// Labels the failures the pack's taxonomy leaves generic; nil: no critic.
+    public var critic: (any ModelClient)?
+    /// Where the clients' calls, tokens and cost are counted (progress lines, summary.json).
+    public var ledger: UsageLedger
+
+    public init(target: any ModelClient, optimizer: any ModelClient, critic: (any ModelClient)? = nil, ledger: UsageLedger) {
+        self.target = target
+        self.optimizer = optimizer
+        self.critic = critic
+        self.ledger = ledger
+    }
+
+    /// The settings' models from one hub, each accounted under its role. Fails before any
+    /// call when a provider is unknown or its key is missing (a local model's server starts here).
+    public init(hub: ModelHub, settings: TuneSettings) throws {
+        self.init(target: try hub.client(settings.target, role: "target"),
+                  optimizer: try hub.client(settings.optimizer, role: "optimizer"),
+                  critic: try settings.critic.map { try hub.client($0, role: "critic") },
+                  ledger: hub.ledger)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import LuaHost
+import MockServer
+import ModelClient
+import StableHash
+import Synchronization
+import Tuning
+
+/// The scripted world of the tuning tests in memory: a target and an optimizer that answer
+/// through the `ModelClient` protocol, so the Tuner runs with no socket, server or cache.
+///
+/// They answer as `ScriptedWorld` does behind the mock server (which the end-to-end tests keep):
+/// the target gets a banking77 message right by a hash of its text, 60% of the time, or 90% when
+/// the prompt holds `ScriptedWorld.magic`; the optimizer follows `script(round, step)`, where
+/// `step` counts the tool results already in its conversation. Tokens are counted as the
+/// server's replies report them, and a token budget stops calls the way the hub's ledger does.
+final class ScriptedModels: Sendable {
+    let labels: [String: String]
+    let script: @Sendable (_ round: Int, _ step: Int) -> [ScriptedWorld.Step]
+    /// Calls fail with a budget error once this many tokens were spent (checked before a call).
+    let tokenBudget: Int?
+    private let state = Mutex(State())
+
+    private struct State {
+        var tokens = 0
+        var optimizerRequests: [ChatRequest] = []
+    }
+
+    init(labels: [String: String], tokenBudget: Int? = nil, script: @escaping @Sendable (Int, Int) -> [ScriptedWorld.Step]) {
+        self.labels = labels
+        self.tokenBudget = tokenBudget
+        self.script = script
+    }
+
+    /// The requests the optimizer got, in order.
+    var optimizerRequests: [ChatRequest] { state.withLock { $0.optimizerRequests } }
+
+    /// The clients for a Tuner; `ledger` is the one the run reports (these clients do not fill it).
+    func models(ledger: UsageLedger = UsageLedger()) -> TuneModels {
+        TuneModels(target: Client(world: self, optimizer: false), optimizer: Client(world: self, optimizer: true), ledger: ledger)
+    }
+
+    struct Client: ModelClient {
+        let world: ScriptedModels
+        let optimizer: Bool
+        func complete(_ request: ChatRequest) async throws -> ChatResponse {
+            try world.spend(request, optimizer: optimizer)
+            return optimizer ? world.optimize(request) : world.answer(request)
+        }
+    }
+
+    /// The budget check before a call (as the hub does), and the record of optimizer requests.
+    private func spend(_ request: ChatRequest, optimizer: Bool) throws {
+        try state.withLock { s in
+            if let max = tokenBudget, s.tokens >= max { throw ModelError(.budget, "the token budget (\(max)) is spent") }
+            if optimizer { s.optimizerRequests.append(request) }
+        }
+    }
+
+    private func charge(_ response: ChatResponse) -> ChatResponse {
+        state.withLock { $0.tokens += response.usage.total }
+        return response
+    }
+
+    private func answer(_ request: ChatRequest) -> ChatResponse {
+        let user = request.messages.last?.content ?? ""
+        let text = user.components(separatedBy: "Customer message: ").last ?? ""
+        let good = user.contains(ScriptedWorld.magic) || (request.messages.first?.content ?? "").contains(ScriptedWorld.magic)
+        let right = FNV1a.hash(text) % 10 < (good ? 9 : 6)
+        let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
+        return charge(ChatResponse(content: #"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#,
+                                   usage: Usage(inputTokens: 900, outputTokens: 12), finishReason: "stop"))
+    }
+
+    private func optimize(_ request: ChatRequest) -> ChatResponse {
+        let context = request.messages.first { $0.role == .user }?.content ?? ""
+        let round = Int(context.components(separatedBy: "# Round ").dropFirst().first?.prefix { $0.isNumber } ?? "0") ?? 0
+        let calls = script(round, request.messages.filter { $0.role == .tool }.count)
+        if calls.isEmpty {
+            return charge(ChatResponse(content: "I have nothing more to try.", usage: Usage(inputTokens: 3000, outputTokens: 20), finishReason: "stop"))
+        }
+        let toolCalls = calls.enumerated().map { i, c in ToolCall(id: "call_\(i)", name: c.name, arguments: c.arguments) }
+        return charge(ChatResponse(content: nil, toolCalls: toolCalls, usage: Usage(inputTokens: 3000, outputTokens: 200), finishReason: "tool_calls"))
+    }
+}
+
+/// A client that answers every request with the text `reply` makes of it: for the parts of the
+/// loop that need one model and no script (the critic).
+struct ReplyingClient: ModelClient {
+    let reply: @Sendable (ChatRequest) -> String
+    func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        ChatResponse(content: reply(request), usage: Usage(inputTokens: 20, outputTokens: 5), finishReason: "stop")
+    }
+}
