@@ -68,10 +68,11 @@ public enum EvalFolderReport {
     static func modes(_ rows: [Row], total: Int) -> String {
         let counts = failureCounts(rows)
         guard let top = counts.first?.1 else { return "<p>No failures.</p>\n" }
-        var p = SVGPlot(x: -0.6...(Double(counts.count) - 0.4), y: 0...Double(top) * 1.1)
+        let (yTop, ticks) = SVGPlot.countAxis(top)
+        var p = SVGPlot(x: -0.6...(Double(counts.count) - 0.4), y: 0...yTop)
         p.right = 20
         p.height = 260
-        p.axes(xTicks: counts.enumerated().map { (Double($0.offset), String($0.element.0.prefix(18))) }, xLabel: "failure mode", yLabel: "examples")
+        p.axes(xTicks: counts.enumerated().map { (Double($0.offset), String($0.element.0.prefix(18))) }, xLabel: "failure mode", yLabel: "examples", yTicks: ticks, yFormat: "%.0f")
         for (i, (m, n)) in counts.enumerated() {
             p.bar(Double(i), width: 0.6, Double(n), color: SVGPlot.palette[i % SVGPlot.palette.count], title: "\(m): \(n)")
         }

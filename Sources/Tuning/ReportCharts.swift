@@ -30,7 +30,18 @@ struct SVGPlot {
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
 
     /// Axes with ticks: numeric on y, labelled positions on x.
-    mutating func axes(xTicks: [(Double, String)], xLabel: String, yLabel: String, yTicks: Int = 5) {
+    /// A count axis: whole-number ticks (a step of 1, 2, 5, 10, ...) from 0 past the largest count.
+    static func countAxis(_ maxCount: Int) -> (top: Double, ticks: Int) {
+        var step = 1, k = 0
+        while maxCount / step >= 6 {
+            k += 1
+            step = [1, 2, 5][k % 3] * Int(pow(10, Double(k / 3)))
+        }
+        let ticks = maxCount / step + 1
+        return (Double(ticks * step), ticks)
+    }
+
+    mutating func axes(xTicks: [(Double, String)], xLabel: String, yLabel: String, yTicks: Int = 5, yFormat: String? = nil) {
         let x0 = px(xMin), x1 = px(xMax), y0 = py(yMin), y1 = py(yMax)
         var out = "<g class=\"axes\" stroke=\"#8c959f\" stroke-width=\"1\">"
         out += "<line x1=\"\(Self.f(x0))\" y1=\"\(Self.f(y0))\" x2=\"\(Self.f(x1))\" y2=\"\(Self.f(y0))\"/>"
@@ -38,7 +49,7 @@ struct SVGPlot {
         for i in 0...yTicks {
             let v = yMin + (yMax - yMin) * Double(i) / Double(yTicks), y = py(v)
             out += "<line x1=\"\(Self.f(x0))\" y1=\"\(Self.f(y))\" x2=\"\(Self.f(x1))\" y2=\"\(Self.f(y))\" stroke=\"#eaeef2\"/>"
-            out += "<text x=\"\(Self.f(x0 - 6))\" y=\"\(Self.f(y + 4))\" text-anchor=\"end\">\(String(format: yMax - yMin < 0.1 ? "%.3f" : "%.2f", v))</text>\n"
+            out += "<text x=\"\(Self.f(x0 - 6))\" y=\"\(Self.f(y + 4))\" text-anchor=\"end\">\(String(format: yFormat ?? (yMax - yMin < 0.1 ? "%.3f" : "%.2f"), v))</text>\n"
         }
         for (v, label) in xTicks {
             out += "<text x=\"\(Self.f(px(v)))\" y=\"\(Self.f(y0 + 16))\" text-anchor=\"middle\">\(ReportHTML.esc(label))</text>\n"

@@ -34,10 +34,10 @@ public enum ReportHTML {
     }
 
     /// A table whose cells are already HTML (callers escape what came from the run).
-    public static func table(_ head: [String], _ rows: [[String]], numericFrom: Int = 1) -> String {
+    public static func table(_ head: [String], _ rows: [[String]], numericFrom: Int = 1, numericTo: Int = .max) -> String {
         var out = "<table><thead><tr>" + head.map { "<th>\(esc($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for r in rows {
-            out += "<tr>" + r.enumerated().map { i, c in i >= numericFrom ? "<td class=\"n\">\(c)</td>" : "<td>\(c)</td>" }.joined() + "</tr>\n"
+            out += "<tr>" + r.enumerated().map { i, c in (numericFrom...numericTo).contains(i) ? "<td class=\"n\">\(c)</td>" : "<td>\(c)</td>" }.joined() + "</tr>\n"
         }
         return out + "</tbody></table>\n"
     }

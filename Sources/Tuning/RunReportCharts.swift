@@ -66,9 +66,10 @@ enum RunReportCharts {
             (byRound[0][$0] ?? 0, $1) > (byRound[0][$1] ?? 0, $0)
         }
         guard !modes.isEmpty else { return "<p>No failures on dev in any round.</p>\n" }
-        let maxCount = Double(byRound.flatMap(\.values).max() ?? 1)
-        var p = SVGPlot(x: -0.3...(Double(byRound.count - 1) + 0.3), y: 0...max(1, maxCount * 1.1))
-        p.axes(xTicks: byRound.indices.map { (Double($0), $0 == 0 ? "initial" : "round \($0)") }, xLabel: "best prompt after", yLabel: "failures on dev")
+        let (top, ticks) = SVGPlot.countAxis(byRound.flatMap(\.values).max() ?? 1)
+        var p = SVGPlot(x: -0.3...(Double(byRound.count - 1) + 0.3), y: 0...top)
+        p.axes(xTicks: byRound.indices.map { (Double($0), $0 == 0 ? "initial" : "round \($0)") }, xLabel: "best prompt after",
+               yLabel: "failures on dev", yTicks: ticks, yFormat: "%.0f")
         var legend: [(label: String, color: String, filled: Bool)] = []
         for (i, m) in modes.enumerated() {
             let color = SVGPlot.palette[i % SVGPlot.palette.count]
@@ -81,7 +82,8 @@ enum RunReportCharts {
         var out = p.svg(label: "failure modes over rounds")
         let devN = byRound[0].values.reduce(0, +)
         out += h.table(["mode"] + byRound.indices.map { $0 == 0 ? "initial" : "after round \($0)" } + ["definition"],
-                       modes.map { m in [h.esc(m)] + byRound.map { String($0[m] ?? 0) } + [h.esc(r.definitions[m] ?? "")] })
+                       modes.map { m in [h.esc(m)] + byRound.map { String($0[m] ?? 0) } + [h.esc(r.definitions[m] ?? "")] },
+                       numericTo: byRound.count)
         out += "<p class=\"muted\">Counts of the best prompt's failures on dev (the initial prompt had \(devN) in all). "
             + "Prevalence per mode is in each report's JSON under rounds/.</p>\n"
         let scored = r.candidates.filter { $0.index != nil }

@@ -48,6 +48,8 @@ import TestSupport
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("report: \(folder)/report.html\n"))
         let html = try Self.read(folder + "/report.html")
+        // make report-check renders this run's report in headless Chromium.
+        if let keep = ProcessInfo.processInfo.environment["RPT_REPORT_KEEP"] { try html.write(toFile: keep, atomically: true, encoding: .utf8) }
         Self.expectSelfContained(html)
         Self.expectChartsHaveMarks(html)
 
