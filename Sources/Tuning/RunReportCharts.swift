@@ -40,6 +40,7 @@ enum RunReportCharts {
         }
         var legend: [(label: String, color: String, filled: Bool)] = [("initial (dev)", "#0969da", true), ("kept candidate", "#1a7f37", true),
                                                                        ("not kept", "#cf222e", false), ("best so far", "#1a7f37", true)]
+        if r.baselineTrain != nil { legend.insert(("initial (opt. sample)", "#8c959f", false), at: 1) }
         if let f = r.final {
             p.point(testX - 0.12, f.initialScore, color: "#0969da", filled: true, title: "initial prompt on test: \(h.num(f.initialScore))")
             p.interval(testX + 0.12, f.initialScore + f.lower, f.initialScore + f.upper, color: "#1a7f37",
