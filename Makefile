@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := liblua5.4-dev libcurl4-openssl-dev pkg-config python3
 
-.PHONY: deps build release test bench bench-tune demo check-packs local-model smoke clean
+.PHONY: deps build release test bench bench-tune demo check-packs local-model smoke report-check clean
 
 # Debian packages the build needs, installed only when missing (as root, or with sudo).
 deps:
@@ -72,6 +72,16 @@ smoke: release local-model
 	  --out $$(.build/release/rpt run-folder smoke eval banking77)
 	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 --rounds 1 --candidates 1 \
 	  --tool-calls 2 --train-sample 8 --dev-limit 10 --test-limit 10 --max-tokens 48 --run $$(.build/release/rpt run-folder smoke tune banking77)
+
+# The report of a small tuning run on the loopback mock server, rendered by headless Chromium (Debian's
+# chromium, installed when missing) to a PNG; fails on a blank or broken page or a chart with no marks.
+REPORT_CHECK_DIR := .build/report-check
+report-check: deps
+	@command -v chromium >/dev/null 2>&1 || $(MAKE) --no-print-directory deps APT_PACKAGES=chromium
+	@mkdir -p $(REPORT_CHECK_DIR)
+	$(SWIFT) build --build-tests
+	RPT_REPORT_KEEP=$(CURDIR)/$(REPORT_CHECK_DIR)/report.html $(SWIFT) test --skip-build $(TEST_FLAGS) --filter ReportCLITests.tuneWritesTheReportWithTheFoldersNumbers
+	python3 scripts/report-check.py $(CURDIR)/$(REPORT_CHECK_DIR)/report.html $(CURDIR)/$(REPORT_CHECK_DIR)/report.png
 
 clean:
 	rm -rf .build

@@ -151,6 +151,7 @@ struct Tune: AsyncParsableCommand {
         }
         if let reason = work.reason { throw Refusal(reason) }
         print(TuneSummary.table(pack: runtime.spec.name, result: result, ledger: hub.ledger, folder: folder), terminator: "")
+        print(RunReport.writeAfterTune(folder: folder, initial: PromptProgram(runtime.spec.prompt)))
     }
 }
 
