@@ -66,8 +66,13 @@ public struct PackIndex: Codable, Sendable {
             return old
         }
         do {
-            let data = try Data(contentsOf: archive)
-            try AtomicFile.write(data, to: dir.appendingPathComponent(entry.file))
+            let copied = dir.appendingPathComponent(entry.file)
+            try AtomicFile.copy(archive, to: copied)
+            // The copy is what installers get: it must be the archive that was verified.
+            guard try ArchiveReader.digest(copied).1 == sha else {
+                try? FileManager.default.removeItem(at: copied)
+                throw PackStoreError("\(archive.path) changed while it was published: publish again")
+            }
             index.packs.append(entry)
             index.packs.sort { ($0.name, SemVer($0.version)!) < ($1.name, SemVer($1.version)!) }
             let e = JSONEncoder()

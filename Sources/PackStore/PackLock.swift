@@ -49,4 +49,16 @@ enum AtomicFile {
             throw error
         }
     }
+
+    /// A copy of `source` (streamed, not read whole) that appears in one rename.
+    static func copy(_ source: URL, to file: URL) throws {
+        let tmp = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            try FileManager.default.copyItem(at: source, to: tmp)
+            guard rename(tmp.path, file.path) == 0 else { throw PackStoreError(String(cString: strerror(errno))) }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
+        }
+    }
 }
