@@ -26,10 +26,11 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "Tuning", dependencies: ["TaskPack", "ModelClient", "StableHash"]),
+        .target(name: "PackStore", dependencies: ["TaskPack", "StableHash"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(name: "MockServer", dependencies: ["LuaHost", "StableHash", "TestSupport"], path: "Tests/MockServer"),
         .executableTarget(name: "rpt", dependencies: [
-            "TaskPack", "ModelClient", "Tuning",
+            "TaskPack", "ModelClient", "Tuning", "PackStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "RptBench", dependencies: ["TaskPack", "ModelClient", "Tuning", "MockServer", "TestSupport"]),
@@ -37,7 +38,8 @@ let package = Package(
         .testTarget(name: "TaskPackTests", dependencies: ["TaskPack", "TestSupport"]),
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "MockServer", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TaskPack", "ModelClient", "MockServer", "TestSupport"]),
+        .testTarget(name: "PackStoreTests", dependencies: ["PackStore", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["PackStore", "TaskPack", "ModelClient", "MockServer", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

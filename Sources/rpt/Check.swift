@@ -6,7 +6,7 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a task pack without any model: its table, data, own tests and gold replies.")
 
-    @Argument(help: "The task pack folder (the one holding task.lua).")
+    @Argument(help: "The task pack folder (the one holding task.lua), or NAME[@VERSION] of an installed pack.")
     var pack: String
 
     @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr, each line with its hook and example.")
@@ -16,15 +16,12 @@ struct Check: ParsableCommand {
     var all = false
 
     func validate() throws {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: pack, isDirectory: &isDir), isDir.boolValue else {
-            throw ValidationError("'\(pack)' is not a folder: give the task pack folder, e.g. tasks/banking77")
-        }
+        _ = try PackArgument.folder(pack)
     }
 
     func run() throws {
         let status = StatusLine()
-        let check = PackCheck.run(directory: URL(fileURLWithPath: pack), progress: status.report,
+        let check = PackCheck.run(directory: try PackArgument.folder(pack), progress: status.report,
                                   log: verbose ? HookLog(echo: true) : nil)
         status.finish()
         print(check.render(pack: pack, all: all), terminator: "")

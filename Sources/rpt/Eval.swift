@@ -14,7 +14,7 @@ struct Eval: AsyncParsableCommand {
             Per-example results go to a JSONL file in the output folder.
             """)
 
-    @Argument(help: "The task pack folder.") var pack: String
+    @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Option(help: "The model to evaluate, provider:model.") var target: String
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
@@ -66,7 +66,7 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let dir = URL(fileURLWithPath: pack)
+        let dir = try PackArgument.folder(pack)
         let runtime: PackRuntime
         let hookLog = HookLog(echo: verbose)
         do { runtime = try PackRuntime(directory: dir, log: hookLog) } catch {

@@ -15,7 +15,7 @@ struct Try: AsyncParsableCommand {
             lines (print, rpt.log) are shown under it. Exits 1 when a hook or the model call fails.
             """)
 
-    @Argument(help: "The task pack folder.") var pack: String
+    @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Option(help: "The id of the example (default: the first example of the split).") var example: String?
     @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: String?
     @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
@@ -42,7 +42,7 @@ struct Try: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let dir = URL(fileURLWithPath: pack)
+        let dir = try PackArgument.folder(pack)
         let log = HookLog(echo: verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
         let runtime: PackRuntime
         do { runtime = try PackRuntime(directory: dir, log: log) } catch {

@@ -14,7 +14,7 @@ struct Tune: AsyncParsableCommand {
             the gain with a 95% interval. Everything goes to a run folder; a killed run continues with --resume.
             """)
 
-    @Argument(help: "The task pack folder (not needed with --resume).") var pack: String?
+    @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack (not needed with --resume).") var pack: String?
     @Option(help: "The model whose prompt is tuned, provider:model.") var target: String?
     @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
     @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
@@ -78,7 +78,8 @@ struct Tune: AsyncParsableCommand {
             }
             return s
         }
-        var s = commandLineSettings(pack: pack!, target: target!, optimizer: optimizer ?? target!)
+        // An installed pack is recorded by its folder, so --resume finds the same files.
+        var s = commandLineSettings(pack: try PackArgument.folder(pack!).path, target: target!, optimizer: optimizer ?? target!)
         if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }
         return s
     }

@@ -1,0 +1,18 @@
+import ArgumentParser
+import Foundation
+import PackStore
+
+/// The PACK argument of check, try, eval and tune: a folder as before, or the name of an
+/// installed pack (`NAME` or `NAME@VERSION`, a range picks the highest installed match).
+enum PackArgument {
+    static func folder(_ pack: String) throws -> URL {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: pack, isDirectory: &isDir), isDir.boolValue { return URL(fileURLWithPath: pack) }
+        guard !pack.contains("/"), let request = PackRequest(pack) else {
+            throw ValidationError("'\(pack)' is not a folder: give the task pack folder, e.g. tasks/banking77, or NAME[@VERSION] of an installed pack (rpt list)")
+        }
+        do { return try PackStore.standard().find(request).folder } catch {
+            throw ValidationError("'\(pack)' is not a folder, and \(error)")
+        }
+    }
+}
