@@ -72,6 +72,8 @@ public enum LuaAnnotations {
 ---@field gold? fun(ex: rpt.Example): string The reply a perfect model would give
 ---@field limits? rpt.Limits
 ---@field contract? string[] Words every tuned prompt must keep (default { "JSON" } for JSON output)
+---@field regression? rpt.DataFiles Must-pass examples (rows like the data's): tuning may not break one the best prompt passes
+---@field protect? string[] Failure modes tuning may not make more frequent on dev, e.g. { "format" }
 
 ---@class rpt.json
 ---@field null lightuserdata JSON's null, distinct from nil

@@ -33,7 +33,7 @@ public struct PackCheck: Sendable {
         }
         check.checkData(data, spec: spec)
 
-        let all = Split.allCases.flatMap { data[$0] }
+        let all = Split.allCases.flatMap { data[$0] } + data.regression
         let render = eachExample("render", all, progress) { ex throws(HookError) in _ = try runtime.render(ex); return nil }
         if render.problems.isEmpty { check.ok("render", "\(all.count) examples render") }
         else { check.fail("render", render.stopped ?? "\(render.problems.count) of \(all.count) examples fail", render.problems) }
@@ -96,6 +96,16 @@ public struct PackCheck: Sendable {
                 } else {
                     seen[ex.id] = ex.source
                 }
+            }
+        }
+        if !spec.regression.isEmpty {
+            // Must-pass cases are named by id in every verdict: unique within their files (a case may copy a dev row).
+            counts.append("regression \(data.regression.count) (\(DataFile.names(spec.regression)))")
+            if data.regression.isEmpty { problems.append(PackError(DataFile.names(spec.regression), "the regression file has no examples")) }
+            var cases: [String: String] = [:]
+            for ex in data.regression {
+                if let first = cases[ex.id] { problems.append(PackError(ex.source, "regression case id '\(ex.id)' is used again (first at \(first))")) }
+                else { cases[ex.id] = ex.source }
             }
         }
         if problems.isEmpty { ok("data", counts.joined(separator: ", ") + "; ids unique") }

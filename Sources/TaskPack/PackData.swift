@@ -7,6 +7,8 @@ public struct PackData: Sendable {
     public var splits: [Split: [Example]]
     /// One line per split: where it came from ("data/dev.jsonl", or carved from a file).
     public var provenance: [Split: String]
+    /// The pack's must-pass examples (`regression`), apart from the splits: never sampled, never carved.
+    public var regression: [Example] = []
 
     public subscript(split: Split) -> [Example] { splits[split] ?? [] }
 
@@ -28,7 +30,9 @@ public struct PackData: Sendable {
                 provenance[split] = "carved from \(DataFile.names(carve.pool)) (\(Int((share * 100).rounded()))%, seed \(carve.seed))"
             }
         }
-        return PackData(splits: splits, provenance: provenance)
+        var out = PackData(splits: splits, provenance: provenance)
+        out.regression = try read(spec.regression, in: directory, idField: spec.idField)
+        return out
     }
 
     /// The rows of several files, in order, each checked by `PackFiles` and reshaped by its `set`/`map`.

@@ -22,6 +22,11 @@ public struct TaskSpec: Sendable, Equatable {
     public var hasGold: Bool
     /// The field holding each example's class (`label = "intent"`): samples are stratified by it.
     public var labelField: String? = nil
+    /// Must-pass examples (`regression = "data/regression.jsonl"`): tuning rejects a candidate
+    /// that fails one the best prompt passes; `rpt eval --regression` runs them for CI.
+    public var regression: [DataFile] = []
+    /// Failure modes a candidate may not make more frequent on dev (`protect = { "format" }`).
+    public var protected: [String] = []
 
     /// A starting prompt: system text and the instruction as named sections, joined by a blank
     /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label

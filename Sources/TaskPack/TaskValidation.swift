@@ -24,6 +24,8 @@ enum TaskValidation {
         "gold": "function(example) returning the reply a perfect model would give",
         "limits": "per-hook limits: { instructions = ..., memory_mb = ..., seconds = ... }",
         "contract": "words every tuned prompt must keep, e.g. { \"JSON\", \"intent\" }",
+        "regression": "must-pass examples, rows like the data's: \"data/regression.jsonl\" (a file or a list, as in data)",
+        "protect": "failure modes tuning may not make more frequent, e.g. { \"format\" }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
@@ -104,6 +106,21 @@ enum TaskValidation {
         allFailures[TaskSpec.formatMode] = allFailures[TaskSpec.formatMode] ?? "The reply could not be parsed"
         if classify == nil { allFailures[TaskSpec.wrongMode] = allFailures[TaskSpec.wrongMode] ?? "The answer was wrong" }
 
+        let regression = entries["regression"].flatMap { entry -> [DataFile]? in
+            guard case .value(let v) = entry else { problem("'regression' must be \(keys["regression"]!)"); return nil }
+            return DataFile.list(v, at: "regression", problem: problem)
+        } ?? []
+        var protected: [String] = []
+        if let p = entries["protect"] {
+            if case .value(.array(let items)) = p, items.allSatisfy({ $0.string != nil }) { protected = items.compactMap(\.string) }
+            else if case .value(.object(let o)) = p, o.isEmpty { protected = [] }
+            else { problem("'protect' must be a list of failure modes, e.g. { \"format\" }") }
+            for mode in protected where allFailures[mode] == nil {
+                problem("'protect' names '\(mode)', which is not a failure mode of this pack"
+                        + suggestion(for: mode, among: Array(allFailures.keys)) + " (modes: \(allFailures.keys.sorted().joined(separator: ", ")))")
+            }
+        }
+
         guard problems.isEmpty, let render, let extract, let score, let prompt, let data else {
             return .failure(PackLoadError(problems: problems))
         }
@@ -111,6 +128,8 @@ enum TaskValidation {
                             output: output, data: data, failures: allFailures, idField: idField, contract: contract, limits: limits,
                             hasClassify: classify != nil, hasGold: gold != nil, labelField: labelField)
         spec.maxTokens = maxTokens
+        spec.regression = regression
+        spec.protected = protected
         return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
     }
 

@@ -9,6 +9,7 @@ public enum PackFingerprint {
     public static func files(of spec: TaskSpec, directory: URL) throws -> [String: String] {
         var paths = Set(spec.data.files.values.joined().map(\.path))
         if let carve = spec.data.carve { paths.formUnion(carve.pool.map(\.path)) }
+        paths.formUnion(spec.regression.map(\.path))
         let root = directory.standardizedFileURL.path
         if let walk = FileManager.default.enumerator(atPath: root) {
             while let rel = walk.nextObject() as? String {

@@ -11,6 +11,8 @@ extension Tuner {
         var devScore: Double
         var train: [ExampleResult]
         var round: Int
+        /// Its results on the pack's regression cases (empty without them): what a candidate may not break.
+        var regression: [ExampleResult] = []
     }
 
     /// What one round hands the next: the best prompt so far, the optimizer's bounded memory

@@ -12,6 +12,17 @@ public struct TuneModels: Sendable {
     public var optimizer: any ModelClient
     /// Labels the failures the pack's taxonomy leaves generic; nil: no critic.
     public var critic: (any ModelClient)?
+    /// More targets the initial and the best prompt are scored on at the end (`--also-target`):
+    /// the transfer of the tuned prompt to models it was not tuned on.
+    public var alsoTargets: [Named] = []
+    public struct Named: Sendable {
+        public var name: String
+        public var client: any ModelClient
+        public init(name: String, client: any ModelClient) {
+            self.name = name
+            self.client = client
+        }
+    }
     /// Where the clients' calls, tokens and cost are counted (progress lines, summary.json).
     public var ledger: UsageLedger
 
@@ -29,5 +40,6 @@ public struct TuneModels: Sendable {
                   optimizer: try hub.client(settings.optimizer, role: "optimizer"),
                   critic: try settings.critic.map { try hub.client($0, role: "critic") },
                   ledger: hub.ledger)
+        alsoTargets = try settings.alsoTargets.map { Named(name: $0, client: try hub.client($0, role: "also-target")) }
     }
 }

@@ -17,8 +17,13 @@ public enum TuneSummary {
                 out += "  test ECE       \(f(a.ece))     \(f(b.ece))\n"
             }
             out += "  format errors  \(f(fin.initialTest.formatErrorRate))     \(f(fin.bestTest.formatErrorRate))\n"
+            for t in fin.transfer { out += t.line }
         } else {
             out += "  test           not run (the budget was spent)\n"
+        }
+        if !r.safeguardRejections.isEmpty {
+            out += "  safeguards     \(r.safeguardRejections.count) candidate(s) with a dev gain rejected:\n"
+            for line in r.safeguardRejections.prefix(5) { out += "                 \(line)\n" }
         }
         for l in ledger.lines {
             out += "  \(l.role.padding(toLength: 13, withPad: " ", startingAt: 0)) \(l.model): \(l.tokensText)"
@@ -38,8 +43,10 @@ public enum TuneSummary {
         ]
         if let fin = r.final {
             o["test"] = ["initial": num(fin.initialTest.score), "best": num(fin.bestTest.score), "gain": .double(fin.gain.mean),
-                         "gain_ci95": [.double(fin.gain.lower), .double(fin.gain.upper)], "paired_examples": .int(Int64(fin.gain.n))]
+                         "gain_ci95": [.double(fin.gain.lower), .double(fin.gain.upper)], "paired_examples": .int(Int64(fin.gain.n)),
+                         "transfer": .array(fin.transfer.map(\.json))]
         }
+        o["safeguard_rejections"] = .array(r.safeguardRejections.map(JSONValue.string))
         return .object(o)
     }
 

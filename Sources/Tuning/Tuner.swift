@@ -13,6 +13,8 @@ public struct TuneResult: Sendable {
     public var initialDev: Double
     public var bestDev: Double
     public var final: FinalResult?
+    /// Candidates dev would have kept that a safeguard rejected, each as "round R candidate C: why".
+    public var safeguardRejections: [String] = []
 }
 
 /// The initial and the best prompt, once each on the untouched test split.
@@ -21,6 +23,8 @@ public struct FinalResult: Sendable {
     public var bestTest: Metrics
     /// Paired bootstrap 95% interval of best - initial.
     public var gain: Selection.Interval
+    /// The same on each `--also-target` model.
+    public var transfer: [TransferResult] = []
 }
 
 /// Reflective Prompt Tuning: diagnose, let the optimizer patch, keep what dev says is better.
@@ -35,8 +39,11 @@ public final class Tuner {
     let test: [Example]
     let guardrails: Guardrails
     let target: any ModelClient
+    let alsoTargets: [TuneModels.Named]
     let session: OptimizerSession
     let critic: Critic?
+    /// Candidates a safeguard (regression case, protected mode) rejected, for the summary.
+    var safeguardRejections: [String] = []
     public var progress: (String) -> Void = { _ in }
 
     /// The models come as clients (`TuneModels`), not as a hub: the loop only asks and counts.
@@ -51,13 +58,14 @@ public final class Tuner {
         train = settings.trainSample > 0 ? Array(shuffled.prefix(settings.trainSample)) : shuffled
         dev = PackData.sample(data[.dev], n: settings.devLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         test = PackData.sample(data[.test], n: settings.testLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
-        let all = Split.allCases.flatMap { data[$0] }
+        let all = Split.allCases.flatMap { data[$0] } + data.regression      // regression cases may not be pasted either
         let rendered = all.compactMap { try? runtime.render($0) }
         let golds = all.compactMap { (try? runtime.gold($0)) ?? nil }
         let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
         guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
         target = models.target
+        alsoTargets = models.alsoTargets
         session = OptimizerSession(client: models.optimizer, temperature: settings.optimizerTemperature,
                                    maxTokens: settings.optimizerMaxTokens, toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
         critic = models.critic.map { Critic(client: $0) }
@@ -77,8 +85,9 @@ public final class Tuner {
     /// Each example's result as it comes, with what is being evaluated and how many in all.
     public var onResult: @Sendable (_ step: String, _ result: ExampleResult, _ total: Int) -> Void = { _, _, _ in }
 
-    func evaluate(_ program: PromptProgram, _ examples: [Example], _ step: String) async throws -> [ExampleResult] {
-        var evaluator = Evaluator(client: target)
+    func evaluate(_ program: PromptProgram, _ examples: [Example], _ step: String,
+                  client: (any ModelClient)? = nil) async throws -> [ExampleResult] {
+        var evaluator = Evaluator(client: client ?? target)
         evaluator.maxTokens = runtime.spec.replyTokens(settings.targetMaxTokens)
         let report = onResult
         let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { report(step, $0, examples.count) }
@@ -120,7 +129,8 @@ public final class Tuner {
         try store.write("rounds/00/initial-train.json", json: report.json)
         let initialDev = try await evaluate(initial, dev, "initial prompt on dev")
         let devMetrics = Metrics(initialDev)
-        let best = Incumbent(program: initial, dev: initialDev, devScore: devMetrics.score, train: initialTrain, round: 0)
+        let best = Incumbent(program: initial, dev: initialDev, devScore: devMetrics.score, train: initialTrain, round: 0,
+                             regression: try await baselineRegression(initial))
         try store.write("rounds/00/initial-dev.json", json: DiagnosticReport.build(label: "initial prompt on dev", results: initialDev,
                                                                                     examples: dev, runtime: runtime).json)
         store.log("baseline", ["dev_score": .double(devMetrics.score), "train_score": .double(report.metrics.score)])
@@ -183,7 +193,11 @@ public final class Tuner {
             let (real, interval) = Selection.isRealGain(Selection.differences(best.dev, results), level: settings.level,
                                                         seed: settings.seed &+ UInt64(round * 100 + i))
             let shorter = metrics.score == best.devScore && tokens(c.program) < tokens(best.program)
-            let kept = real || shorter
+            // Whatever its dev score, a candidate may not break a regression case or raise a protected mode.
+            let guarded = real || shorter ? try await safeguard(c.program, dev: results, best: best, round: round, candidate: i + 1)
+                                          : (reason: nil, record: [:], regression: [])
+            let kept = (real || shorter) && guarded.reason == nil
+            if let why = guarded.reason { safeguardRejections.append("round \(round) candidate \(i + 1): \(why)") }
             let report = DiagnosticReport.build(label: "round \(round) candidate \(i + 1) on dev", results: results, examples: dev,
                                                 runtime: runtime, best: best.dev)
             let effects = report.modes.filter { ($0.fixed ?? 0) + ($0.broke ?? 0) > 0 }
@@ -191,14 +205,14 @@ public final class Tuner {
             try store.write(String(format: "rounds/%02d/candidate-%d.json", round, i + 1),
                             json: ["prompt": c.program.json, "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
                                    "rationale": .string(c.rationale), "kept": .bool(kept), "report": report.json])
-            store.log("candidate_scored", ["round": .int(Int64(round)), "candidate": .int(Int64(i + 1)), "dev_score": .double(metrics.score),
+            store.log("candidate_scored", guarded.record.merging(["round": .int(Int64(round)), "candidate": .int(Int64(i + 1)), "dev_score": .double(metrics.score),
                                            "section": .string(c.section), "modes": .array(c.modes.map(JSONValue.string)),
                                            "effects": .object(Dictionary(uniqueKeysWithValues: effects.map {
                                                ($0.id, ["fixed": .int(Int64($0.fixed ?? 0)), "broke": .int(Int64($0.broke ?? 0))])
                                            })),
                                            "gain": .double(interval.mean), "gain_lower": .double(interval.lower), "kept": .bool(kept),
-                                           "why": .string(real ? "dev gain is real" : shorter ? "same dev score, fewer tokens" : "no real dev gain")])
-            let verdict = kept ? "kept" : "not kept (no real dev gain)"
+                                           "why": .string(guarded.reason ?? (real ? "dev gain is real" : shorter ? "same dev score, fewer tokens" : "no real dev gain"))]) { a, _ in a })
+            let verdict = kept ? "kept" : "not kept (\(guarded.reason ?? "no real dev gain"))"
             state.tried[c.program] = String(format: "round %d: dev %.3f, %@", round, metrics.score, verdict)
             state.history.append(String(format: "round %d: edit of section '%@' for %@: dev %.3f (best was %.3f) — %@", round, c.section,
                                         c.modes.isEmpty ? "no named mode" : c.modes.joined(separator: ", "), metrics.score, best.devScore, verdict)
@@ -206,7 +220,8 @@ public final class Tuner {
             if kept {
                 let trainResults = try await evaluate(c.program, train, "round \(round): the new best on the optimization sample")
                 improved = improved || real
-                state.best = Incumbent(program: c.program, dev: results, devScore: metrics.score, train: trainResults, round: round)
+                state.best = Incumbent(program: c.program, dev: results, devScore: metrics.score, train: trainResults, round: round,
+                                       regression: guarded.regression.isEmpty ? best.regression : guarded.regression)
                 try store.write("best_prompt.json", json: state.best.program.json)
                 store.log("best_changed", ["round": .int(Int64(round)), "dev_score": .double(metrics.score)])
             }
@@ -229,13 +244,14 @@ public final class Tuner {
         try store.write("best_prompt.md", best.program.markdown)
         store.log("stopped", ["reason": .string(stopReason), "best_round": .int(Int64(best.round))])
         var result = TuneResult(stopReason: stopReason, initial: initial, best: best.program, bestRound: best.round,
-                                initialDev: initialDev, bestDev: best.devScore, final: nil)
+                                initialDev: initialDev, bestDev: best.devScore, final: nil, safeguardRejections: safeguardRejections)
         if !stopReason.hasPrefix("budget") {
             progress("final: the initial and the best prompt on \(test.count) test examples")
             let before = try await evaluate(initial, test, "final: initial prompt on test")
             let after = best.program == initial ? before : try await evaluate(best.program, test, "final: best prompt on test")
             let gain = Selection.bootstrap(Selection.differences(before, after), level: 0.95, seed: settings.seed)
-            result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain)
+            result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain,
+                                       transfer: try await transfer(initial: initial, best: best.program))
             try store.write("final.json", json: finalJSON(result.final!, best: best))
             store.log("finished", ["test_initial": .double(Metrics(before).score), "test_best": .double(Metrics(after).score),
                                    "gain": .double(gain.mean), "gain_lower": .double(gain.lower), "gain_upper": .double(gain.upper)])
@@ -253,7 +269,7 @@ public final class Tuner {
         return ["test_examples": .int(Int64(test.count)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
                 "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
                 "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
-                "best_round": .int(Int64(best.round)), "best_prompt": best.program.json]
+                "best_round": .int(Int64(best.round)), "best_prompt": best.program.json, "transfer": .array(f.transfer.map(\.json))]
     }
 
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }

@@ -15,7 +15,10 @@ struct Eval: AsyncParsableCommand {
             """)
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
-    @Option(help: "The model to evaluate, provider:model.") var target: String
+    @Option(help: "The model to evaluate, provider:model; repeat it to score the prompt on several models over the same sample (a table, each model's results in its own subfolder).")
+    var target: [String] = []
+    @Flag(help: "Run only the pack's regression cases (its `regression` file): exit 1 naming each case that fails, for CI.")
+    var regression = false
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
     @Option(help: "The split: train, dev or test.") var split: String = "dev"
@@ -40,6 +43,8 @@ struct Eval: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
+        guard !target.isEmpty else { throw ValidationError("--target is required: the model to evaluate, e.g. openai:gpt-4.1-mini") }
+        if Set(target).count < target.count { throw ValidationError("--target names a model twice") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
             throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
         }
@@ -73,63 +78,72 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
-        try TuneData.refuseRepeatedIDs(data[Split(rawValue: split)!], pack: pack, scope: "the \(split) split")
-        let examples = PackData.sample(data[Split(rawValue: split)!], n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
+        let scope = regression ? "regression" : split
+        if regression, runtime.spec.regression.isEmpty {
+            throw Refusal("\(pack) names no regression cases: add regression = \"data/regression.jsonl\" to task.lua (rows like its data)")
+        }
+        let pool = regression ? data.regression : data[Split(rawValue: split)!]
+        try TuneData.refuseRepeatedIDs(pool, pack: pack, scope: regression ? "the regression cases" : "the \(split) split")
+        // Every regression case runs: they are few and each one must pass.
+        let examples = regression ? pool : PackData.sample(pool, n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
         var config = try ModelConfig.load(packDirectory: dir)
-        let name = try ModelName(parsing: target)
-        if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
-        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target]) } catch let e as ModelError { throw Refusal(e.message) }
+        for name in try target.map(ModelName.init(parsing:)) { if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) } }
+        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: target) } catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let runCache = noCache ? nil : try runCacheBesidePrompt()
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
                                cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
-        // Before the client: a local model's server starts with it, logs into this folder and says so.
-        let folder = out ?? RunStore.defaultFolder(["eval", runtime.spec.name, split])
+        let folder = out ?? RunStore.defaultFolder(["eval", runtime.spec.name, scope])
+        // Before the clients: a local model's server starts with one, logs into this folder and says so.
         LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
-        let progress = Progress(total: examples.count)
-        hub.onNotice { progress.note($0) }
-        var evaluator = Evaluator(client: try hub.client(target, role: "target"))
-        evaluator.temperature = temperature
-        evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)
-        evaluator.jsonMode = jsonMode
-        evaluator.failFast = 5
+        try hookLog.attach(path: folder + "/" + HookLog.fileName)
+        defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
         let base = PromptProgram(runtime.spec.prompt)
         let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
 
-        let results = try ResultsFile(path: folder + "/results.jsonl")
-        try hookLog.attach(path: folder + "/" + HookLog.fileName)
-        defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
-
-        let work = Task { try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
-            try results.append(r)
-            progress.add(r)
-        } }
+        let (targets, settings) = (target, EvalTargets.Settings(pack: pack, temperature: temperature, maxTokens: maxTokens, jsonMode: jsonMode))
+        let work = Task {
+            var runs: [EvalTargets.Run] = []
+            for model in targets {
+                // One model: its files in the folder, as always; several: a subfolder each, and a table.
+                let sub = targets.count == 1 ? folder : folder + "/" + EvalTargets.folderName(model)
+                runs.append(try await EvalTargets.evaluate(model, hub: hub, runtime: runtime, examples: examples, program: program, folder: sub,
+                                                           settings: settings, scope: scope))
+            }
+            return runs
+        }
         let interrupt = Interrupt { work.cancel() }
         defer { interrupt.cancel() }
-        let (done, stop): ([ExampleResult], ModelError?)
-        do { (done, stop) = try await work.value } catch is CancellationError {
-            progress.finish()
-            FileHandle.standardError.write(Data("interrupted: results so far are in \(results.path)\n".utf8))
+        let runs: [EvalTargets.Run]
+        do { runs = try await work.value } catch is CancellationError {
+            FileHandle.standardError.write(Data("interrupted: results so far are in \(folder)\n".utf8))
             throw ExitCode(130)
-        } catch let failing as PackFailing {
-            progress.finish()
-            FileHandle.standardError.write(Data("stopped: \(failing)\nfix the pack (rpt check \(pack) runs its hooks without a model); results so far are in \(results.path)\n".utf8))
-            throw ExitCode.failure
         }
-        progress.finish()
-        let report = EvalReport(pack: runtime.spec.name, split: split, model: target, metrics: Metrics(done),
-                                ledger: hub.ledger.lines, cost: hub.ledger.totalCost, resultsFile: results.path,
-                                stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first,
-                                firstPackError: done.lazy.compactMap(\.packError).first)
-        try (JSON.encode(report.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
-        print(json ? JSON.encode(report.json) : report.text, terminator: json ? "\n" : "")
-        if report.metrics.scored == 0 && report.metrics.examples > 0 {
-            FileHandle.standardError.write(Data("no example was scored: see the API errors above\n".utf8))
-            throw ExitCode.failure
+        if let run = runs.first, target.count == 1 { print(json ? JSON.encode(run.report.json) : run.report.text, terminator: json ? "\n" : "") }
+        if target.count > 1 {
+            let table = EvalTargets.table(runs, pack: runtime.spec.name, scope: scope, modes: runtime.spec.failureModes)
+            try (JSON.encode(table.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
+            print(json ? JSON.encode(table.json) : table.text, terminator: json ? "\n" : "")
         }
-        if let minScore, report.metrics.score < minScore {
-            FileHandle.standardError.write(Data(String(format: "score %.3f is below --min-score %.3f\n", report.metrics.score, minScore).utf8))
-            throw ExitCode.failure
+        var failed = false
+        for run in runs {
+            let m = run.report.metrics
+            let who = target.count > 1 ? "\(run.model): " : ""
+            if m.scored == 0 && m.examples > 0 {
+                FileHandle.standardError.write(Data("\(who)no example was scored: see the API errors above\n".utf8))
+                failed = true
+            }
+            if let minScore, m.score < minScore {
+                FileHandle.standardError.write(Data(String(format: "%@score %.3f is below --min-score %.3f\n", who, m.score, minScore).utf8))
+                failed = true
+            }
+            if regression {
+                let broken = run.results.filter { !Safeguards.passes($0) }
+                for r in broken { FileHandle.standardError.write(Data("\(who)regression case \(r.id) failed: \(EvalTargets.why(r))\n".utf8)) }
+                FileHandle.standardError.write(Data("\(who)regression: \(run.results.count - broken.count) of \(run.results.count) cases pass\n".utf8))
+                failed = failed || !broken.isEmpty
+            }
         }
+        if failed { throw ExitCode.failure }
     }
 }

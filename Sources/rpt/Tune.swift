@@ -17,6 +17,8 @@ struct Tune: AsyncParsableCommand {
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack (not needed with --resume).") var pack: String?
     @Option(help: "The model whose prompt is tuned, provider:model.") var target: String?
     @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
+    @Option(name: .customLong("also-target"), help: "Also score the initial and the best prompt on this model's test sample at the end (the transfer gain); repeatable.")
+    var alsoTargets: [String] = []
     @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
     // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag.
     @Option(parsing: .unconditional, help: "Rounds at most.") var rounds: Int = 10
@@ -56,6 +58,7 @@ struct Tune: AsyncParsableCommand {
     func commandLineSettings(pack: String, target: String, optimizer: String) -> TuneSettings {
         var s = TuneSettings(pack: pack, target: target, optimizer: optimizer)
         s.critic = critic
+        s.alsoTargets = alsoTargets
         s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
         s.seed = UInt64(truncatingIfNeeded: seed); s.targetMaxTokens = maxTokens
@@ -103,7 +106,7 @@ struct Tune: AsyncParsableCommand {
         s.packFiles = files
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
-        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + (s.critic.map { [$0] } ?? [])) }
+        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + (s.critic.map { [$0] } ?? []) + s.alsoTargets) }
         catch let e as ModelError { throw Refusal(e.message) }
 
         if dryRun {

@@ -62,12 +62,32 @@ public final class ScriptedWorld: Sendable {
             if calls.isEmpty { return .chat("I have nothing more to try.", promptTokens: 3000, completionTokens: 20) }
             return .chat(nil, toolCalls: calls.map { ($0.name, .string(JSON.encode($0.arguments))) }, promptTokens: 3000, completionTokens: 200)
         }
+        let prompt = messages.compactMap { $0["content"]?.string }.joined(separator: "\n")
         let user = messages.last?["content"]?.string ?? ""
+        return .chat(ScriptedWorld.answer(prompt: prompt, user: user, model: body["model"]?.string ?? "", labels: labels),
+                     promptTokens: 900, completionTokens: 12)
+    }
+
+    /// A guidance text that lifts the target to 80% but turns wrong the messages whose hash is 0,
+    /// which it got right before: a gain on dev that breaks some regression cases.
+    public static let risky = "Commit to the first intent that comes to mind."
+    /// A guidance text that lifts the target to 80% but answers the rest in prose (a format
+    /// failure) instead of a wrong intent: a gain that raises the format mode.
+    public static let prose = "When unsure, explain your doubt in words instead."
+
+    /// The scripted target's reply to a banking77 request: right on a share of messages (by a
+    /// hash of the text) that the prompt decides; a model whose name ends in "-weak" is right
+    /// on 2 in 10 fewer. The in-memory ScriptedModels answer with the same function.
+    public static func answer(prompt: String, user: String, model: String, labels: [String: String]) -> String {
         let text = user.components(separatedBy: "Customer message: ").last ?? ""
-        let good = user.contains(ScriptedWorld.magic) || (messages.first?["content"]?.string ?? "").contains(ScriptedWorld.magic)
-        let h = FNV1a.hash(text) % 10
-        let right = h < (good ? 9 : 6)
+        let h = Int(FNV1a.hash(text) % 10) + (model.hasSuffix("-weak") ? 2 : 0)
+        let right: Bool
+        if prompt.contains(risky) { right = h >= 1 && h < 9 }
+        else if prompt.contains(prose) {
+            if h >= 8 { return "I am not sure which intent this is." }
+            right = true
+        } else { right = h < (prompt.contains(magic) ? 9 : 6) }
         let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
-        return .chat(#"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#, promptTokens: 900, completionTokens: 12)
+        return #"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#
     }
 }

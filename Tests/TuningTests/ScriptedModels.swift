@@ -2,7 +2,6 @@ import Foundation
 import LuaHost
 import MockServer
 import ModelClient
-import StableHash
 import Synchronization
 import Tuning
 
@@ -36,16 +35,20 @@ final class ScriptedModels: Sendable {
     var optimizerRequests: [ChatRequest] { state.withLock { $0.optimizerRequests } }
 
     /// The clients for a Tuner; `ledger` is the one the run reports (these clients do not fill it).
-    func models(ledger: UsageLedger = UsageLedger()) -> TuneModels {
-        TuneModels(target: Client(world: self, optimizer: false), optimizer: Client(world: self, optimizer: true), ledger: ledger)
+    /// `alsoTargets` are more targets by name (one ending in "-weak" is right less often).
+    func models(ledger: UsageLedger = UsageLedger(), alsoTargets: [String] = []) -> TuneModels {
+        var models = TuneModels(target: Client(world: self, optimizer: false), optimizer: Client(world: self, optimizer: true), ledger: ledger)
+        models.alsoTargets = alsoTargets.map { TuneModels.Named(name: $0, client: Client(world: self, optimizer: false, model: $0)) }
+        return models
     }
 
     struct Client: ModelClient {
         let world: ScriptedModels
         let optimizer: Bool
+        var model = "t"
         func complete(_ request: ChatRequest) async throws -> ChatResponse {
             try world.spend(request, optimizer: optimizer)
-            return optimizer ? world.optimize(request) : world.answer(request)
+            return optimizer ? world.optimize(request) : world.answer(request, model: model)
         }
     }
 
@@ -62,14 +65,10 @@ final class ScriptedModels: Sendable {
         return response
     }
 
-    private func answer(_ request: ChatRequest) -> ChatResponse {
-        let user = request.messages.last?.content ?? ""
-        let text = user.components(separatedBy: "Customer message: ").last ?? ""
-        let good = user.contains(ScriptedWorld.magic) || (request.messages.first?.content ?? "").contains(ScriptedWorld.magic)
-        let right = FNV1a.hash(text) % 10 < (good ? 9 : 6)
-        let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
-        return charge(ChatResponse(content: #"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#,
-                                   usage: Usage(inputTokens: 900, outputTokens: 12), finishReason: "stop"))
+    private func answer(_ request: ChatRequest, model: String) -> ChatResponse {
+        let reply = ScriptedWorld.answer(prompt: request.messages.compactMap(\.content).joined(separator: "\n"),
+                                         user: request.messages.last?.content ?? "", model: model, labels: labels)
+        return charge(ChatResponse(content: reply, usage: Usage(inputTokens: 900, outputTokens: 12), finishReason: "stop"))
     }
 
     private func optimize(_ request: ChatRequest) -> ChatResponse {

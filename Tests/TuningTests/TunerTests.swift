@@ -9,6 +9,7 @@ import TestSupport
 
 /// A banking77 tuning run against the scripted world, in a fresh run folder.
 struct TuneFixture {
+    let pack: URL
     let runtime: PackRuntime
     let data: PackData
     let initial: String
@@ -17,8 +18,9 @@ struct TuneFixture {
     var good: String { ScriptedWorld.magic }
     var same: String { "Read the whole message carefully before you answer." }
 
-    init() throws {
-        let pack = repoRoot.appendingPathComponent("tasks/banking77")
+    /// banking77 as shipped, or a copy such as `GuardedPack`'s.
+    init(pack: URL = repoRoot.appendingPathComponent("tasks/banking77")) throws {
+        self.pack = pack
         runtime = try PackRuntime(directory: pack)
         data = try PackData.load(spec: runtime.spec, directory: pack)
         initial = runtime.spec.prompt.instruction
@@ -26,7 +28,7 @@ struct TuneFixture {
     }
 
     func settings(_ configure: (inout TuneSettings) -> Void = { _ in }) -> TuneSettings {
-        var s = TuneSettings(pack: repoRoot.appendingPathComponent("tasks/banking77").path, target: "mock:t", optimizer: "mock:o")
+        var s = TuneSettings(pack: pack.path, target: "mock:t", optimizer: "mock:o")
         s.trainSample = 40; s.devLimit = 200; s.testLimit = 200; s.rounds = 4; s.patience = 3
         configure(&s)
         return s
@@ -57,7 +59,7 @@ struct TuneFixture {
         switch wire {
         case .memory:
             let world = ScriptedModels(labels: labels, tokenBudget: s.budget.maxTokens, script: script)
-            let models = world.models()
+            let models = world.models(alsoTargets: s.alsoTargets)
             let result = try await Tuner(settings: s, store: store, models: models, runtime: runtime, data: data).run()
             let requests = world.optimizerRequests
             return Run(result: result, store: store, toolResults: requests.map { $0.messages.filter { $0.role == .tool }.compactMap(\.content) },
