@@ -28,6 +28,8 @@ public struct RunRecord: Sendable {
         public var gain: Double, lower: Double, upper: Double
         public var paired: Int
         public var initialCalibration: JSONValue?, bestCalibration: JSONValue?
+        /// The per-example results (final/*-test.jsonl); nil in a folder older than them.
+        var initialRows: [EvalFolderReport.Row]?, bestRows: [EvalFolderReport.Row]?
     }
 
     public var folder: URL
@@ -90,7 +92,9 @@ public struct RunRecord: Sendable {
             final = Final(initialScore: i, bestScore: b, gain: f["gain"]?.number ?? b - i,
                           lower: ci.first?.number ?? .nan, upper: ci.last?.number ?? .nan, paired: Self.int(f["paired_examples"]) ?? 0,
                           initialCalibration: f["initial_calibration"].flatMap { $0 == .null ? nil : $0 },
-                          bestCalibration: f["best_calibration"].flatMap { $0 == .null ? nil : $0 })
+                          bestCalibration: f["best_calibration"].flatMap { $0 == .null ? nil : $0 },
+                          initialRows: EvalFolderReport.rows(file: folder.appendingPathComponent(TestRecord.initialFile)),
+                          bestRows: EvalFolderReport.rows(file: folder.appendingPathComponent(TestRecord.bestFile)))
         }
     }
 

@@ -236,6 +236,7 @@ public final class Tuner {
             let after = best.program == initial ? before : try await evaluate(best.program, test, "final: best prompt on test")
             let gain = Selection.bootstrap(Selection.differences(before, after), level: 0.95, seed: settings.seed)
             result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain)
+            try TestRecord.write(store, initial: before, best: after)
             try store.write("final.json", json: finalJSON(result.final!, best: best))
             store.log("finished", ["test_initial": .double(Metrics(before).score), "test_best": .double(Metrics(after).score),
                                    "gain": .double(gain.mean), "gain_lower": .double(gain.lower), "gain_upper": .double(gain.upper)])
@@ -247,8 +248,7 @@ public final class Tuner {
 
     private func finalJSON(_ f: FinalResult, best: Incumbent) -> JSONValue {
         func calib(_ m: Metrics) -> JSONValue {
-            guard let c = m.calibration else { return .null }
-            return ["brier": .double(c.brier), "ece": .double(c.ece), "auroc": c.auroc.map(JSONValue.double) ?? .null]
+            m.calibration?.json ?? .null
         }
         return ["test_examples": .int(Int64(test.count)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
                 "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),

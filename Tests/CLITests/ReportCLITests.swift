@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockServer
 import TestSupport
+import Tuning
 
 /// `report.html` as a user gets it: written at the end of `rpt tune` and by `rpt report`, with
 /// the numbers of the folder it was made from, and nothing from the run unescaped.
@@ -83,9 +84,42 @@ import TestSupport
         }
         // The initial prompt came from the unchanged pack: the diff shows the added guidance.
         #expect(html.contains("<ins>"))
-        #expect(html.contains("does not record per-example test results"))
+        try Self.expectTestSections(html, folder: folder, final: final)
         // The optimizer's hostile text is shown, escaped, never as markup.
         #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"))
+    }
+
+    /// The test split's sections against final/*-test.jsonl and final.json: each score's interval,
+    /// the reliability diagram from the recorded bins, and the examples that changed.
+    static func expectTestSections(_ html: String, folder: String, final: LuaValue) throws {
+        func rows(_ file: String) throws -> [LuaValue] {
+            try Self.read(folder + "/" + file).split(separator: "\n").map { try JSON.decode(String($0)) }
+        }
+        let before = try rows(TestRecord.initialFile), after = try rows(TestRecord.bestFile)
+        #expect(before.count == Int(final["test_examples"]?.number ?? -1) && after.count == before.count)
+        var intervals: [String] = []
+        for (rs, key) in [(before, "initial_score"), (after, "best_score")] {
+            let scores = rs.compactMap { $0["score"]?.number }
+            #expect(abs(scores.reduce(0, +) / Double(scores.count) - (final[key]?.number ?? -1)) < 1e-9)
+            let ci = Selection.bootstrap(scores, level: 0.95, seed: 1)
+            intervals.append("<td class=\"n\">[\(Self.f3(ci.lower)), \(Self.f3(ci.upper))]</td>")
+        }
+        #expect(html.contains("<td>test 95% CI</td>" + intervals.joined()))
+        // The diagram is drawn from final.json's bins: one point per non-empty bin of each prompt.
+        for key in ["initial_calibration", "best_calibration"] {
+            let bins = final[key]?["bins"]?.array ?? []
+            #expect(bins.count == 10)
+            for b in bins where (b["count"]?.number ?? 0) > 0 {
+                #expect(html.contains("answers, confidence \(Self.f3(b["confidence"]?.number)), accuracy \(Self.f3(b["accuracy"]?.number))"))
+            }
+        }
+        #expect(html.components(separatedBy: "aria-label=\"reliability diagram\"").count == 2)
+        let old = Dictionary(uniqueKeysWithValues: before.map { ($0["id"]!.string!, $0["score"]?.number) })
+        let changed = after.filter { old[$0["id"]!.string!] != $0["score"]?.number }
+        let fixed = changed.filter { ($0["score"]?.number ?? 0) > (old[$0["id"]!.string!]! ?? 0) }
+        #expect(!changed.isEmpty)
+        #expect(html.contains("<p>\(changed.count) of \(after.count) test examples changed: \(fixed.count) better with the best prompt, \(changed.count - fixed.count) worse"))
+        for r in changed { #expect(html.contains("<details><summary>\(r["id"]!.string!) · ")) }
     }
 
     @Test func reportOfAnEvalFolderHasItsScoreCalibrationAndFailures() async throws {
