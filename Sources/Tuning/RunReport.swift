@@ -78,7 +78,7 @@ public enum RunReport {
         let times = r.roundSeconds.keys.sorted().map { ["round \($0)", String(format: "%.0f s", r.roundSeconds[$0]!)] }
             + (r.testSeconds.map { [["final test", String(format: "%.0f s", $0)]] } ?? [])
         out += "<h3>Time per round</h3>\n" + (times.isEmpty ? h.missing("The event log has no times.") : h.table(["", "wall time"], times))
-        out += "<p class=\"muted\">Tokens per round are not recorded in the run folder; the totals above are the run's.</p>\n"
+        out += "<h3>Tokens per round, by role</h3>\n" + RoundTokens.html(r)
         return out
     }
 }

@@ -98,8 +98,11 @@ public final class Tuner {
         do {
             var state = try await baseline(initial)
             initialDev = state.best.devScore
+            store.log("round_tokens", RoundTokens.fields(round: 0, ledger: ledger))
             for n in 1...max(1, settings.rounds) {
-                if let reason = try await round(n, &state) { stopReason = reason; break }
+                let reason = try await round(n, &state)
+                store.log("round_tokens", RoundTokens.fields(round: n, ledger: ledger))
+                if let reason { stopReason = reason; break }
             }
             best = state.best
         } catch let stop as BudgetStop {

@@ -82,6 +82,7 @@ import Tuning
             let live = ["calls", "input_tokens", "output_tokens"].map { String(Int(line["live"]?[$0]?.number ?? -1)) }
             #expect(html.contains("<td>\(line["role"]!.string!)</td><td>\(line["model"]!.string!)</td>" + live.map { "<td class=\"n\">\($0)</td>" }.joined()))
         }
+        try Self.expectTokensPerRound(html, events: events, summary: try Self.json(folder + "/summary.json"))
         // The initial prompt came from the unchanged pack: the diff shows the added guidance.
         #expect(html.contains("<ins>"))
         try Self.expectTestSections(html, folder: folder, final: final)
@@ -120,6 +121,37 @@ import Tuning
         #expect(!changed.isEmpty)
         #expect(html.contains("<p>\(changed.count) of \(after.count) test examples changed: \(fixed.count) better with the best prompt, \(changed.count - fixed.count) worse"))
         for r in changed { #expect(html.contains("<details><summary>\(r["id"]!.string!) · ")) }
+    }
+
+    /// Each round's row is the difference of the logged totals so far, and the rows add up to summary.json's totals.
+    static func expectTokensPerRound(_ html: String, events: [LuaValue], summary: LuaValue) throws {
+        let marks = events.filter { $0["type"]?.string == "round_tokens" }
+        #expect(marks.map { Int($0["round"]?.number ?? -1) } == Array(0..<marks.count))
+        let roles = (marks.last?["tokens_so_far"]?.object ?? [:]).keys.sorted()
+        #expect(roles == ["optimizer", "target"])
+        func n(_ e: LuaValue?, _ role: String, _ key: String) -> Int { Int(e?["tokens_so_far"]?[role]?[key]?.number ?? 0) }
+        var sums: [String: Int] = [:]
+        for (i, m) in marks.enumerated() {
+            let prev = i > 0 ? marks[i - 1] : nil
+            let cells = roles.map { role in
+                let (c, a, b) = (n(m, role, "calls") - n(prev, role, "calls"), n(m, role, "input_tokens") - n(prev, role, "input_tokens"),
+                                 n(m, role, "output_tokens") - n(prev, role, "output_tokens"))
+                sums[role, default: 0] += a + b
+                return "<td class=\"n\">\(c) calls · \(a) in · \(b) out</td>"
+            }
+            #expect(html.contains("<tr><td>\(i == 0 ? "initial prompt" : "round \(i)")</td>" + cells.joined()))
+        }
+        // The final test row holds the rest of summary.json's totals (live and cached together).
+        let lines = Dictionary(uniqueKeysWithValues: (summary["tokens"]?.array ?? []).map { ($0["role"]!.string!, $0) })
+        let rest = roles.map { role in
+            let k = ["calls", "input_tokens", "output_tokens"].map { key in
+                ["live", "cached"].map { Int(lines[role]?[$0]?[key]?.number ?? 0) }.reduce(0, +) - n(marks.last, role, key)
+            }
+            return "<td class=\"n\">\(k[0]) calls · \(k[1]) in · \(k[2]) out</td>"
+        }
+        #expect(html.contains("<tr><td>final test</td>" + rest.joined()))
+        #expect(sums.values.allSatisfy { $0 > 0 })
+        #expect(html.contains("aria-label=\"tokens per round\""))
     }
 
     @Test func reportOfAnEvalFolderHasItsScoreCalibrationAndFailures() async throws {
