@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "ModelClientTests", dependencies: ["ModelClient", "MockServer", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "MockServer", "TestSupport"]),
         .testTarget(name: "PackStoreTests", dependencies: ["PackStore", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["PackStore", "TaskPack", "ModelClient", "MockServer", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["PackStore", "TaskPack", "ModelClient", "Tuning", "MockServer", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

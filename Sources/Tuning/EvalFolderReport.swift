@@ -17,8 +17,11 @@ public enum EvalFolderReport {
         var error: String?
     }
 
-    static func rows(_ folder: URL) -> [Row]? {
-        guard let text = try? String(contentsOf: folder.appendingPathComponent("results.jsonl"), encoding: .utf8) else { return nil }
+    static func rows(_ folder: URL) -> [Row]? { rows(file: folder.appendingPathComponent("results.jsonl")) }
+
+    /// A results file of `rpt eval` or a tuning run's final/*-test.jsonl.
+    static func rows(file: URL) -> [Row]? {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
         return text.split(separator: "\n").compactMap { try? JSON.decode(String($0)) }.map { v in
             Row(id: v["id"]?.string ?? "?", score: v["score"]?.number, confidence: v["confidence"]?.number,
                 failure: v["failure"]?.string ?? (v["pack_error"] != nil ? "pack_error" : nil),
@@ -43,8 +46,7 @@ public enum EvalFolderReport {
 
     static func html(rows: [Row], summary: JSONValue?, folder: URL) -> String {
         let h = ReportHTML.self
-        // Scored rows are the ones with a score (pack errors count 0, as in the summary); API errors are apart.
-        let scores = rows.compactMap { $0.error == nil ? ($0.score ?? ($0.failure == "pack_error" ? 0 : nil)) : nil }
+        let scores = Self.scores(rows)
         let ci = Selection.bootstrap(scores, level: 0.95, seed: 1)
         let pack = summary?["pack"]?.string ?? folder.lastPathComponent
         var body = "<section id=\"overview\">" + h.table(["", "value"], [
@@ -58,6 +60,11 @@ public enum EvalFolderReport {
         body += h.section("examples", "Failed examples, by mode", examples(rows))
         let sub = [summary?["split"]?.string.map { "split \($0)" }, summary?["model"]?.string].compactMap { $0 }.joined(separator: " · ")
         return h.page(title: "rpt eval \(pack)", subtitle: sub, body: body)
+    }
+
+    /// Scored rows are the ones with a score (pack errors count 0, as in the summary); API errors are apart.
+    static func scores(_ rows: [Row]) -> [Double] {
+        rows.compactMap { $0.error == nil ? ($0.score ?? ($0.failure == "pack_error" ? 0 : nil)) : nil }
     }
 
     static func failureCounts(_ rows: [Row]) -> [(String, Int)] {

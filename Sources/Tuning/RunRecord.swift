@@ -28,6 +28,8 @@ public struct RunRecord: Sendable {
         public var gain: Double, lower: Double, upper: Double
         public var paired: Int
         public var initialCalibration: JSONValue?, bestCalibration: JSONValue?
+        /// The per-example results (final/*-test.jsonl); nil in a folder older than them.
+        var initialRows: [EvalFolderReport.Row]?, bestRows: [EvalFolderReport.Row]?
     }
 
     public var folder: URL
@@ -48,6 +50,8 @@ public struct RunRecord: Sendable {
     public var totalCost: Double?
     /// Seconds from the end of one round to the end of the next (round 0: from the start to the baseline).
     public var roundSeconds: [Int: Double] = [:]
+    /// By round, the calls and tokens by role so far (the `round_tokens` events; empty in older folders).
+    public var tokensSoFar: [Int: [String: RoundTokens.Count]] = [:]
     /// Seconds from the stop to the end of the final test run.
     public var testSeconds: Double?
     public var rounds: Int { max(candidates.map(\.round).max() ?? 0, roundSeconds.keys.max() ?? 0) }
@@ -90,7 +94,9 @@ public struct RunRecord: Sendable {
             final = Final(initialScore: i, bestScore: b, gain: f["gain"]?.number ?? b - i,
                           lower: ci.first?.number ?? .nan, upper: ci.last?.number ?? .nan, paired: Self.int(f["paired_examples"]) ?? 0,
                           initialCalibration: f["initial_calibration"].flatMap { $0 == .null ? nil : $0 },
-                          bestCalibration: f["best_calibration"].flatMap { $0 == .null ? nil : $0 })
+                          bestCalibration: f["best_calibration"].flatMap { $0 == .null ? nil : $0 },
+                          initialRows: EvalFolderReport.rows(file: folder.appendingPathComponent(TestRecord.initialFile)),
+                          bestRows: EvalFolderReport.rows(file: folder.appendingPathComponent(TestRecord.bestFile)))
         }
     }
 
@@ -123,6 +129,8 @@ public struct RunRecord: Sendable {
                                             kept: e["kept"] == .bool(true), why: e["why"]?.string ?? "", rationale: file?["rationale"]?.string ?? "",
                                             prompt: file?["prompt"].flatMap { PromptProgram.from(json: $0) },
                                             failures: Self.counts(file?["report"]?["failures"]), effects: effects))
+            case "round_tokens":
+                if let r { tokensSoFar[r] = RoundTokens.counts(e["tokens_so_far"]) }
             case "stopped":
                 stopReason = e["reason"]?.string
                 bestRound = Self.int(e["best_round"])

@@ -31,13 +31,10 @@ public enum RunReport {
         var body = overview(r)
         body += h.section("score", "Score by round", RunReportCharts.scoreByRound(r))
         body += h.section("modes", "Failure modes over rounds", RunReportCharts.modesOverRounds(r))
-        body += h.section("calibration", "Calibration", calibration(r))
+        body += h.section("calibration", "Calibration on test", RunReportTest.calibration(r))
         body += h.section("cost", "Cost and time", cost(r))
         body += h.section("prompt", "The prompt", RunReportPrompts.html(r, initial: initial))
-        body += h.section("examples", "Examples that changed on test", h.missing(
-            "This run folder does not record per-example test results (final.json keeps the scores, the paired gain and its interval), "
-            + "so the examples whose result changed between the initial and the best prompt cannot be listed. "
-            + "rpt eval --prompt \(r.folder.path)/best_prompt.md --split test writes them to results.jsonl."))
+        body += h.section("examples", "Examples that changed on test", RunReportTest.changed(r))
         return h.page(title: "rpt tune \(r.pack)", subtitle: sub, body: body)
     }
 
@@ -49,6 +46,9 @@ public enum RunReport {
         if let f = r.final {
             rows.append(["test score", h.num(f.initialScore), h.num(f.bestScore), h.signed(f.gain),
                          "95% CI [\(h.signed(f.lower)), \(h.signed(f.upper))] over \(f.paired) paired examples"])
+            let (a, b) = (RunReportTest.interval(f.initialRows), RunReportTest.interval(f.bestRows))
+            rows.append(["test 95% CI", RunReportTest.intervalText(a), RunReportTest.intervalText(b), "",
+                         a == nil && b == nil ? "per-example test results not recorded" : "bootstrap over the examples of each prompt"])
         } else {
             rows.append(["test score", "–", "–", "–", "not run: final.json is missing (a budget stop, or the run did not finish)"])
         }
@@ -56,20 +56,6 @@ public enum RunReport {
         return "<section id=\"overview\"><table><thead><tr><th></th><th>initial</th><th>best</th><th>gain</th><th></th></tr></thead><tbody>"
             + rows.map { "<tr><td>\($0[0])</td><td class=\"n\">\($0[1])</td><td class=\"n\">\($0[2])</td><td class=\"n\">\($0[3])</td><td>\(h.esc($0[4]))</td></tr>" }.joined()
             + "</tbody></table><p>Best prompt from \(h.esc(best)); \(r.candidates.count) candidates over \(r.rounds) rounds.</p></section>\n"
-    }
-
-    static func calibration(_ r: RunRecord) -> String {
-        let h = ReportHTML.self
-        guard let f = r.final else { return h.missing("No test result (final.json), so no calibration.") }
-        guard f.initialCalibration != nil || f.bestCalibration != nil else {
-            return h.missing("The test replies carried no confidence (or too few, under \(Calibration.minimumCount)): final.json has no calibration.")
-        }
-        func row(_ name: String, _ key: String) -> [String] {
-            [name, h.num(f.initialCalibration?[key]?.number), h.num(f.bestCalibration?[key]?.number)]
-        }
-        return h.table(["on test", "initial", "best"], [row("Brier (lower is better)", "brier"), row("ECE, 10 bins", "ece"), row("AUROC", "auroc")])
-            + h.missing("The reliability diagram needs the per-bin counts, which final.json does not record for a tuning run; "
-                        + "rpt report on an rpt eval folder of each prompt draws it.")
     }
 
     static func cost(_ r: RunRecord) -> String {
@@ -92,7 +78,7 @@ public enum RunReport {
         let times = r.roundSeconds.keys.sorted().map { ["round \($0)", String(format: "%.0f s", r.roundSeconds[$0]!)] }
             + (r.testSeconds.map { [["final test", String(format: "%.0f s", $0)]] } ?? [])
         out += "<h3>Time per round</h3>\n" + (times.isEmpty ? h.missing("The event log has no times.") : h.table(["", "wall time"], times))
-        out += "<p class=\"muted\">Tokens per round are not recorded in the run folder; the totals above are the run's.</p>\n"
+        out += "<h3>Tokens per round, by role</h3>\n" + RoundTokens.html(r)
         return out
     }
 }

@@ -16,7 +16,13 @@ enum RunReportCharts {
         }
         let testX = Double(rounds) + 1
         var values = [base] + scored.compactMap(\.devScore)
-        if let f = r.final { values += [f.initialScore, f.bestScore, f.initialScore + f.lower, f.initialScore + f.upper] }
+        // Each test score's own interval (bootstrap over its examples); a folder without the
+        // per-example results has only the paired gain's, drawn from the initial score.
+        let ci = r.final.map { f in (RunReportTest.interval(f.initialRows), RunReportTest.interval(f.bestRows)) }
+        if let f = r.final {
+            values += [f.initialScore, f.bestScore, f.initialScore + f.lower, f.initialScore + f.upper]
+            values += [ci?.0, ci?.1].compactMap { $0 }.flatMap { [$0.lower, $0.upper] }
+        }
         var p = SVGPlot(x: -0.5...(testX + 0.5), y: SVGPlot.scoreRange(values))
         var ticks = (0...rounds).map { (Double($0), $0 == 0 ? "initial" : "round \($0)") }
         if r.final != nil { ticks.append((testX, "test")) }
@@ -42,17 +48,24 @@ enum RunReportCharts {
                                                                        ("not kept", "#cf222e", false), ("best so far", "#1a7f37", true)]
         if r.baselineTrain != nil { legend.insert(("initial (opt. sample)", "#8c959f", false), at: 1) }
         if let f = r.final {
+            if let a = ci?.0, let b = ci?.1 {
+                p.interval(testX - 0.12, a.lower, a.upper, color: "#0969da", title: "initial prompt on test, 95% CI \(RunReportTest.intervalText(a))")
+                p.interval(testX + 0.12, b.lower, b.upper, color: "#1a7f37", title: "best prompt on test, 95% CI \(RunReportTest.intervalText(b))")
+            } else {
+                p.interval(testX + 0.12, f.initialScore + f.lower, f.initialScore + f.upper, color: "#1a7f37",
+                           title: "initial + 95% CI of the paired gain: [\(h.num(f.initialScore + f.lower)), \(h.num(f.initialScore + f.upper))]")
+            }
             p.point(testX - 0.12, f.initialScore, color: "#0969da", filled: true, title: "initial prompt on test: \(h.num(f.initialScore))")
-            p.interval(testX + 0.12, f.initialScore + f.lower, f.initialScore + f.upper, color: "#1a7f37",
-                       title: "initial + 95% CI of the paired gain: [\(h.num(f.initialScore + f.lower)), \(h.num(f.initialScore + f.upper))]")
             p.point(testX + 0.12, f.bestScore, color: "#1a7f37", filled: true, title: "best prompt on test: \(h.num(f.bestScore))")
             legend.append(("test, with 95% CI", "#1a7f37", true))
         }
         p.legend(legend)
         var out = p.svg(label: "score by round")
-        out += "<p class=\"muted\">Points are candidates' dev scores (hover for the section and verdict). On test, the bar on the best "
-            + "prompt is the initial score plus the 95% paired-bootstrap interval of the gain"
-            + (r.final.map { " (\(h.signed($0.lower)) to \(h.signed($0.upper)) over \($0.paired) examples)" } ?? "") + ". "
+        let testNote = ci.map { $0.0 != nil && $0.1 != nil } == true
+            ? "On test, each prompt's bar is the 95% bootstrap interval of its score over the test examples; the paired gain's interval is in the table above. "
+            : "On test, the bar on the best prompt is the initial score plus the 95% paired-bootstrap interval of the gain"
+                + (r.final.map { " (\(h.signed($0.lower)) to \(h.signed($0.upper)) over \($0.paired) examples)" } ?? "") + ". "
+        out += "<p class=\"muted\">Points are candidates' dev scores (hover for the section and verdict). " + testNote
             + "Scores of edits tried on the optimization sample during a round are in rounds/NN/optimizer.json, not drawn here.</p>\n"
         return out
     }

@@ -107,8 +107,11 @@ public final class Tuner {
         do {
             var state = try await baseline(initial)
             initialDev = state.best.devScore
+            store.log("round_tokens", RoundTokens.fields(round: 0, ledger: ledger))
             for n in 1...max(1, settings.rounds) {
-                if let reason = try await round(n, &state) { stopReason = reason; break }
+                let reason = try await round(n, &state)
+                store.log("round_tokens", RoundTokens.fields(round: n, ledger: ledger))
+                if let reason { stopReason = reason; break }
             }
             best = state.best
         } catch let stop as BudgetStop {
@@ -252,6 +255,7 @@ public final class Tuner {
             let gain = Selection.bootstrap(Selection.differences(before, after), level: 0.95, seed: settings.seed)
             result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain,
                                        transfer: try await transfer(initial: initial, best: best.program))
+            try TestRecord.write(store, initial: before, best: after)
             try store.write("final.json", json: finalJSON(result.final!, best: best))
             store.log("finished", ["test_initial": .double(Metrics(before).score), "test_best": .double(Metrics(after).score),
                                    "gain": .double(gain.mean), "gain_lower": .double(gain.lower), "gain_upper": .double(gain.upper)])
@@ -263,8 +267,7 @@ public final class Tuner {
 
     private func finalJSON(_ f: FinalResult, best: Incumbent) -> JSONValue {
         func calib(_ m: Metrics) -> JSONValue {
-            guard let c = m.calibration else { return .null }
-            return ["brier": .double(c.brier), "ece": .double(c.ece), "auroc": c.auroc.map(JSONValue.double) ?? .null]
+            m.calibration?.json ?? .null
         }
         return ["test_examples": .int(Int64(test.count)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
                 "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),

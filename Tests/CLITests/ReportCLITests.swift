@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockServer
 import TestSupport
+import Tuning
 
 /// `report.html` as a user gets it: written at the end of `rpt tune` and by `rpt report`, with
 /// the numbers of the folder it was made from, and nothing from the run unescaped.
@@ -81,11 +82,76 @@ import TestSupport
             let live = ["calls", "input_tokens", "output_tokens"].map { String(Int(line["live"]?[$0]?.number ?? -1)) }
             #expect(html.contains("<td>\(line["role"]!.string!)</td><td>\(line["model"]!.string!)</td>" + live.map { "<td class=\"n\">\($0)</td>" }.joined()))
         }
+        try Self.expectTokensPerRound(html, events: events, summary: try Self.json(folder + "/summary.json"))
         // The initial prompt came from the unchanged pack: the diff shows the added guidance.
         #expect(html.contains("<ins>"))
-        #expect(html.contains("does not record per-example test results"))
+        try Self.expectTestSections(html, folder: folder, final: final)
         // The optimizer's hostile text is shown, escaped, never as markup.
         #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"))
+    }
+
+    /// The test split's sections against final/*-test.jsonl and final.json: each score's interval,
+    /// the reliability diagram from the recorded bins, and the examples that changed.
+    static func expectTestSections(_ html: String, folder: String, final: LuaValue) throws {
+        func rows(_ file: String) throws -> [LuaValue] {
+            try Self.read(folder + "/" + file).split(separator: "\n").map { try JSON.decode(String($0)) }
+        }
+        let before = try rows(TestRecord.initialFile), after = try rows(TestRecord.bestFile)
+        #expect(before.count == Int(final["test_examples"]?.number ?? -1) && after.count == before.count)
+        var intervals: [String] = []
+        for (rs, key) in [(before, "initial_score"), (after, "best_score")] {
+            let scores = rs.compactMap { $0["score"]?.number }
+            #expect(abs(scores.reduce(0, +) / Double(scores.count) - (final[key]?.number ?? -1)) < 1e-9)
+            let ci = Selection.bootstrap(scores, level: 0.95, seed: 1)
+            intervals.append("<td class=\"n\">[\(Self.f3(ci.lower)), \(Self.f3(ci.upper))]</td>")
+        }
+        #expect(html.contains("<td>test 95% CI</td>" + intervals.joined()))
+        // The diagram is drawn from final.json's bins: one point per non-empty bin of each prompt.
+        for key in ["initial_calibration", "best_calibration"] {
+            let bins = final[key]?["bins"]?.array ?? []
+            #expect(bins.count == 10)
+            for b in bins where (b["count"]?.number ?? 0) > 0 {
+                #expect(html.contains("answers, confidence \(Self.f3(b["confidence"]?.number)), accuracy \(Self.f3(b["accuracy"]?.number))"))
+            }
+        }
+        #expect(html.components(separatedBy: "aria-label=\"reliability diagram\"").count == 2)
+        let old = Dictionary(uniqueKeysWithValues: before.map { ($0["id"]!.string!, $0["score"]?.number) })
+        let changed = after.filter { old[$0["id"]!.string!] != $0["score"]?.number }
+        let fixed = changed.filter { ($0["score"]?.number ?? 0) > (old[$0["id"]!.string!]! ?? 0) }
+        #expect(!changed.isEmpty)
+        #expect(html.contains("<p>\(changed.count) of \(after.count) test examples changed: \(fixed.count) better with the best prompt, \(changed.count - fixed.count) worse"))
+        for r in changed { #expect(html.contains("<details><summary>\(r["id"]!.string!) · ")) }
+    }
+
+    /// Each round's row is the difference of the logged totals so far, and the rows add up to summary.json's totals.
+    static func expectTokensPerRound(_ html: String, events: [LuaValue], summary: LuaValue) throws {
+        let marks = events.filter { $0["type"]?.string == "round_tokens" }
+        #expect(marks.map { Int($0["round"]?.number ?? -1) } == Array(0..<marks.count))
+        let roles = (marks.last?["tokens_so_far"]?.object ?? [:]).keys.sorted()
+        #expect(roles == ["optimizer", "target"])
+        func n(_ e: LuaValue?, _ role: String, _ key: String) -> Int { Int(e?["tokens_so_far"]?[role]?[key]?.number ?? 0) }
+        var sums: [String: Int] = [:]
+        for (i, m) in marks.enumerated() {
+            let prev = i > 0 ? marks[i - 1] : nil
+            let cells = roles.map { role in
+                let (c, a, b) = (n(m, role, "calls") - n(prev, role, "calls"), n(m, role, "input_tokens") - n(prev, role, "input_tokens"),
+                                 n(m, role, "output_tokens") - n(prev, role, "output_tokens"))
+                sums[role, default: 0] += a + b
+                return "<td class=\"n\">\(c) calls · \(a) in · \(b) out</td>"
+            }
+            #expect(html.contains("<tr><td>\(i == 0 ? "initial prompt" : "round \(i)")</td>" + cells.joined()))
+        }
+        // The final test row holds the rest of summary.json's totals (live and cached together).
+        let lines = Dictionary(uniqueKeysWithValues: (summary["tokens"]?.array ?? []).map { ($0["role"]!.string!, $0) })
+        let rest = roles.map { role in
+            let k = ["calls", "input_tokens", "output_tokens"].map { key in
+                ["live", "cached"].map { Int(lines[role]?[$0]?[key]?.number ?? 0) }.reduce(0, +) - n(marks.last, role, key)
+            }
+            return "<td class=\"n\">\(k[0]) calls · \(k[1]) in · \(k[2]) out</td>"
+        }
+        #expect(html.contains("<tr><td>final test</td>" + rest.joined()))
+        #expect(sums.values.allSatisfy { $0 > 0 })
+        #expect(html.contains("aria-label=\"tokens per round\""))
     }
 
     @Test func reportOfAnEvalFolderHasItsScoreCalibrationAndFailures() async throws {

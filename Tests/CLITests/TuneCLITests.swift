@@ -155,7 +155,7 @@ import TestSupport
         let repeated = s3.requests.filter { answeredBefore.contains(String(decoding: $0.body, as: UTF8.self)) }
         #expect(repeated.count == 0)
         #expect(cut + s3.requestCount == total)
-        for file in ["final.json", "best_prompt.json"] {
+        for file in ["final.json", "best_prompt.json", "final/initial-test.jsonl", "final/best-test.jsonl"] {
             #expect(try String(contentsOfFile: folder + "/" + file, encoding: .utf8) == (try String(contentsOfFile: ref + "/" + file, encoding: .utf8)))
         }
         let events = try String(contentsOfFile: folder + "/events.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
