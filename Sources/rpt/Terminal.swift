@@ -16,10 +16,34 @@ final class Progress: Sendable {
     private let started = Date().timeIntervalSince1970
     private let state = Mutex<Counts>((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: Date().timeIntervalSince1970, note: ""))
     private let notices = Notices()
+    private let beat = Mutex<Task<Void, Never>?>(nil)
 
+    /// Starts the heartbeat: while a slow reply is awaited the line still comes (a 20-minute eval
+    /// printed nothing until its first result), saying how long it has waited.
     init(total: Int, title: String = "") {
         self.total = total
         self.title = title.isEmpty ? "" : title + ": "
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                guard let self else { return }
+                self.tick()
+            }
+        }
+        beat.withLock { $0 = task }
+    }
+
+    deinit { beat.withLock { $0?.cancel() } }
+
+    /// The line again when nothing was drawn for a while (every second on a terminal).
+    private func tick() {
+        let line: String? = state.withLock { s in
+            let now = Date().timeIntervalSince1970
+            guard s.done < total, now - s.lastDraw >= (enabled ? 1 : max(every, 1)) else { return nil }
+            s.lastDraw = now
+            return enabled ? bar(s) : plain(s, now, waiting: true)
+        }
+        if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }
 
     func add(_ r: ExampleResult) {
@@ -38,8 +62,9 @@ final class Progress: Sendable {
 
     private func score(_ s: Counts) -> String { s.scored == 0 ? "-" : String(format: "%.3f", s.scoreSum / Double(s.scored)) }
 
-    private func plain(_ s: Counts, _ now: Double) -> String {
-        "\(title)\(s.done)/\(total) examples, score \(score(s)), API errors \(s.apiErrors), \(Int(now - started)) s\n"
+    private func plain(_ s: Counts, _ now: Double, waiting: Bool = false) -> String {
+        "\(title)\(s.done)/\(total) examples, score \(score(s)), API errors \(s.apiErrors), \(Int(now - started)) s"
+            + (waiting ? ", waiting for replies" : "") + "\n"
     }
 
     /// Says what the run is waiting for.
@@ -56,10 +81,11 @@ final class Progress: Sendable {
         let width = 30, filled = total == 0 ? width : width * s.done / total
         // \u{1B}[K clears what a longer note left behind.
         return "\r\(title)[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-            + "] \(s.done)/\(total)  score \(score(s))  API errors \(s.apiErrors)\(s.note)\u{1B}[K"
+            + "] \(s.done)/\(total)  score \(score(s))  API errors \(s.apiErrors)  \(Int(Date().timeIntervalSince1970 - started)) s\(s.note)\u{1B}[K"
     }
 
     func finish() {
+        beat.withLock { $0?.cancel() }
         if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

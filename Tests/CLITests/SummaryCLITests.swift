@@ -122,4 +122,27 @@ import TestSupport
         p.waitUntilExit()
         #expect(p.terminationStatus == 130)
     }
+    /// Issue 18: with no reply yet (a slow local model), the plain line still comes every few seconds.
+    @Test func evalSaysItIsWaitingBeforeTheFirstReply() async throws {
+        let server = try MockServer { _ in .delayed(120, .chat(#"{"intent": "card_arrival", "confidence": 0.8}"#)) }
+        defer { server.stop() }
+        let log = temp("stderr-wait")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "4", "--no-cache",
+                       "--out", temp("waiting")]
+        p.currentDirectoryURL = CLI.root
+        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "1"]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try p.run()
+        func written() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        let said = await eventually(timeout: 60) { written().contains("0/4 examples, score -, API errors 0") || !p.isRunning }
+        #expect(said && p.isRunning, "\(written())")
+        #expect(written().contains(", waiting for replies"), "\(written())")
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130)
+    }
 }
