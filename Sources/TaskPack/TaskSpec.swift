@@ -22,6 +22,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var hasGold: Bool
     /// The field holding each example's class (`label = "intent"`): samples are stratified by it.
     public var labelField: String? = nil
+    /// How a judge model grades the replies, for packs that declare one.
+    public var judge: JudgeSpec? = nil
 
     /// A starting prompt: system text and the instruction as named sections, joined by a blank
     /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label
@@ -82,6 +84,7 @@ struct TaskHooks {
     var score: LuaRef
     var classify: LuaRef?
     var gold: LuaRef?
+    var reference: LuaRef? = nil
 }
 
 /// One named part of an instruction.

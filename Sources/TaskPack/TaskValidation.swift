@@ -18,16 +18,18 @@ enum TaskValidation {
         "output": "\"json\" or \"text\": the reply format the prompt asks for",
         "render": "function(example) returning the user message",
         "extract": "function(reply, example) returning answer, confidence (or nil, reason)",
-        "score": "function(answer, example) returning a number in [0, 1]",
+        "score": "function(answer, example, verdict) returning a number in [0, 1] (verdict: the judge's, when the pack has a judge)",
         "failures": "the failure taxonomy: { mode = \"what it means\", ... }",
         "classify": "function(answer, example, reply) returning a failure mode and a detail",
         "gold": "function(example) returning the reply a perfect model would give",
         "limits": "per-hook limits: { instructions = ..., memory_mb = ..., seconds = ... }",
         "contract": "words every tuned prompt must keep, e.g. { \"JSON\", \"intent\" }",
+        "judge": "a judge model grades the replies: { rubric = ..., scale = { 1, 5 }, reference = function(example) ... end } or { criteria = { ... } }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
-    static func validate(_ entries: [String: LuaEntry], file: String,
+    /// `judgeFields`: the entries of the `judge` table (it may hold a function, so it is read apart).
+    static func validate(_ entries: [String: LuaEntry], file: String, judgeFields: [String: LuaEntry]? = nil,
                          ceiling: LimitCeiling = .default) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
         var problems: [PackError] = []
         func problem(_ message: String) { problems.append(PackError(file, message)) }
@@ -97,6 +99,7 @@ enum TaskValidation {
 
         let render = function("render"), extract = function("extract"), score = function("score")
         let classify = function("classify"), gold = function("gold")
+        let judge = JudgeSpec.validate(entries["judge"], fields: judgeFields, problem: problem)
         if classify != nil && !hasFailures {
             problem("'classify' needs a 'failures' table naming the modes it may return")
         }
@@ -111,7 +114,8 @@ enum TaskValidation {
                             output: output, data: data, failures: allFailures, idField: idField, contract: contract, limits: limits,
                             hasClassify: classify != nil, hasGold: gold != nil, labelField: labelField)
         spec.maxTokens = maxTokens
-        return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
+        spec.judge = judge?.0
+        return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold, reference: judge?.1)))
     }
 
     static func validatePrompt(_ entry: LuaEntry?, problem: (String) -> Void) -> TaskSpec.Prompt? {

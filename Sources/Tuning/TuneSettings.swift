@@ -9,6 +9,8 @@ public struct TuneSettings: Sendable, Equatable {
     public var target: String
     public var optimizer: String
     public var critic: String?
+    /// The model that grades replies, for a pack with a judge.
+    public var judge: String?
     public var rounds = 10
     public var candidatesPerRound = 2
     /// Rounds without a dev gain before stopping.
@@ -53,7 +55,7 @@ public struct TuneSettings: Sendable, Equatable {
         func opt<T>(_ v: T?, _ f: (T) -> JSONValue) -> JSONValue { v.map(f) ?? .null }
         return [
             "pack": .string(pack), "target": .string(target), "optimizer": .string(optimizer),
-            "critic": opt(critic) { .string($0) },
+            "critic": opt(critic) { .string($0) }, "judge": opt(judge) { .string($0) },
             "rounds": .int(Int64(rounds)), "candidates_per_round": .int(Int64(candidatesPerRound)),
             "patience": .int(Int64(patience)), "train_sample": .int(Int64(trainSample)),
             "dev_limit": opt(devLimit) { .int(Int64($0)) }, "test_limit": opt(testLimit) { .int(Int64($0)) },
@@ -83,6 +85,7 @@ public struct TuneSettings: Sendable, Equatable {
         }
         func number(_ k: String) -> Double? { v[k]?.number }
         critic = v["critic"]?.string
+        judge = v["judge"]?.string
         rounds = try int("rounds") ?? rounds
         candidatesPerRound = try int("candidates_per_round") ?? candidatesPerRound
         patience = try int("patience") ?? patience

@@ -36,6 +36,7 @@ public final class Tuner {
     let target: any ModelClient
     let session: OptimizerSession
     let critic: Critic?
+    let judge: Judge?
     public var progress: (String) -> Void = { _ in }
 
     struct Incumbent {
@@ -59,7 +60,8 @@ public final class Tuner {
         test = PackData.sample(data[.test], n: settings.testLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         let all = Split.allCases.flatMap { data[$0] }
         let rendered = all.compactMap { try? runtime.render($0) }
-        let golds = all.compactMap { (try? runtime.gold($0)) ?? nil }
+        // A judge's reference replies are gold answers too: a prompt may not paste them.
+        let golds = all.compactMap { (try? runtime.gold($0)) ?? nil } + all.compactMap { (try? runtime.reference($0)) ?? nil }
         let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
         guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
@@ -67,6 +69,7 @@ public final class Tuner {
         session = OptimizerSession(client: try hub.client(settings.optimizer, role: "optimizer"), temperature: settings.optimizerTemperature,
                                    maxTokens: settings.optimizerMaxTokens, toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
         critic = try settings.critic.map { Critic(client: try hub.client($0, role: "critic")) }
+        judge = try Tuner.judge(settings.judge, spec: runtime.spec, hub: hub)
     }
 
     /// A report on optimization examples, with the critic's labels when there is a critic.
@@ -86,6 +89,7 @@ public final class Tuner {
     func evaluate(_ program: PromptProgram, _ examples: [Example], _ step: String) async throws -> [ExampleResult] {
         var evaluator = Evaluator(client: target)
         evaluator.maxTokens = runtime.spec.replyTokens(settings.targetMaxTokens)
+        evaluator.judge = judge
         let report = onResult
         let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { report(step, $0, examples.count) }
         if let stop { throw BudgetStop(message: stop.message) }
@@ -233,6 +237,14 @@ public final class Tuner {
                 "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
                 "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
                 "best_round": .int(Int64(best.round)), "best_prompt": best.program.json]
+    }
+
+    /// The judge a pack with a judge needs (the command refuses to start without one, with how to
+    /// give one); none for a pack without.
+    public static func judge(_ model: String?, spec: TaskSpec, hub: ModelHub) throws -> Judge? {
+        guard let judging = spec.judge else { return nil }
+        guard let model else { throw ModelError(.config, "the pack \(spec.name) grades replies with a judge model: give one with --judge MODEL") }
+        return Judge(model: model, spec: judging, client: try hub.client(model, role: "judge"))
     }
 
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }

@@ -16,6 +16,7 @@ struct Eval: AsyncParsableCommand {
 
     @Argument(help: "The task pack folder.") var pack: String
     @Option(help: "The model to evaluate, provider:model.") var target: String
+    @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml).") var judge: String?
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
     @Option(help: "The split: train, dev or test.") var split: String = "dev"
@@ -77,7 +78,9 @@ struct Eval: AsyncParsableCommand {
         var config = try ModelConfig.load(packDirectory: dir)
         let name = try ModelName(parsing: target)
         if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
-        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target]) } catch let e as ModelError { throw Refusal(e.message) }
+        let judgeModel = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: pack)
+        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: [target] + (judgeModel.map { [$0] } ?? [])) }
+        catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let runCache = noCache ? nil : try runCacheBesidePrompt()
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
@@ -92,6 +95,7 @@ struct Eval: AsyncParsableCommand {
         evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)
         evaluator.jsonMode = jsonMode
         evaluator.failFast = 5
+        evaluator.judge = try Tuner.judge(judgeModel, spec: runtime.spec, hub: hub)
         let base = PromptProgram(runtime.spec.prompt)
         let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
 
@@ -119,7 +123,7 @@ struct Eval: AsyncParsableCommand {
         let report = EvalReport(pack: runtime.spec.name, split: split, model: target, metrics: Metrics(done),
                                 ledger: hub.ledger.lines, cost: hub.ledger.totalCost, resultsFile: results.path,
                                 stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first,
-                                firstPackError: done.lazy.compactMap(\.packError).first)
+                                firstPackError: done.lazy.compactMap(\.packError).first, judge: judgeModel)
         try (JSON.encode(report.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
         print(json ? JSON.encode(report.json) : report.text, terminator: json ? "\n" : "")
         if report.metrics.scored == 0 && report.metrics.examples > 0 {

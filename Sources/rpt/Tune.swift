@@ -18,6 +18,8 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "The model whose prompt is tuned, provider:model.") var target: String?
     @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
     @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
+    @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml; a resumed run keeps its own).")
+    var judge: String?
     // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag.
     @Option(parsing: .unconditional, help: "Rounds at most.") var rounds: Int = 10
     @Option(parsing: .unconditional, help: "Candidates the optimizer submits per round.") var candidates: Int = 2
@@ -102,14 +104,22 @@ struct Tune: AsyncParsableCommand {
         s.packFiles = files
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
-        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + (s.critic.map { [$0] } ?? [])) }
+        if resume == nil {
+            s.judge = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: s.pack)
+        } else if let judge, judge != s.judge {
+            throw Refusal("this run was graded by the judge \(s.judge ?? "none"), and a resume keeps it: leave out --judge \(judge)")
+        }
+        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + [s.critic, s.judge].compactMap { $0 }) }
         catch let e as ModelError { throw Refusal(e.message) }
 
         if dryRun {
             let longest = Split.allCases.flatMap { data[$0] }.compactMap { try? runtime.render($0) }.map(\.utf8.count).max() ?? 0
             print(TuneSummary.estimate(settings: s, train: data[.train].count, dev: data[.dev].count, test: data[.test].count,
                                        maxPromptChars: longest + PromptProgram(runtime.spec.prompt).markdown.utf8.count,
-                                       replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config), terminator: "")
+                                       replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config,
+                                       judgeChars: JudgeChoice.requestChars(runtime, Split.allCases.flatMap { data[$0] }),
+                                       judgeTokens: runtime.spec.judge.map(Judge.maxTokens) ?? 0),
+                  terminator: "")
             return
         }
         let folder = resume ?? run ?? RunStore.defaultFolder([runtime.spec.name])
