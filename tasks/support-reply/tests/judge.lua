@@ -13,4 +13,9 @@ return {
     reply = "Please go back to the bank branch tomorrow when it opens and ask them to give you your card back." },
   { name = "answers a different question", example = "banking77-test-3009", verdict = { 0, 3 },
     reply = "You can change your PIN at most ATMs, and view it in the app under Card settings." },
+  -- Two replies qwen2.5-coder-0.5b wrote on dev, which qwen2.5-coder-1.5b as judge passed in full.
+  { name = "echoes the customer's message", example = "banking77-test-1980", verdict = { 0, 2 },
+    reply = "Hello. I checked my transactions and saw I was double charged on my card for a restaurant visit. I would like to get my money back." },
+  { name = "invents an age limit", example = "banking77-test-480", verdict = { 0, 3 },
+    reply = "Hello! How old are you? To get an account for yourself, you need to be at least 18 years old." },
 }
