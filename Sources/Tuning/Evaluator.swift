@@ -126,6 +126,11 @@ public struct Evaluator {
                     group.addTask { .reply(i, try await Self.ask { try await client.complete(req) }) }
                 }
             }
+            func hookFailed(_ error: HookError, _ r: inout ExampleResult) {
+                r.packError = error.description
+                r.outcome = Outcome.packError(error)
+                if armed { firstReplies.append(error) }
+            }
             fill()
             while let item = try await group.next() {
                 let i: Int
@@ -153,11 +158,7 @@ public struct Evaluator {
                         do throws(HookError) {
                             r.outcome = try runtime.score(waiting.extraction, reply: r.reply!, example: examples[i], verdict: v)
                             armed = false
-                        } catch {
-                            r.packError = error.description
-                            r.outcome = Outcome.packError(error)
-                            if armed { firstReplies.append(error) }
-                        }
+                        } catch { hookFailed(error, &r) }
                     }
                 }
                 if let e = failed {
@@ -182,11 +183,7 @@ public struct Evaluator {
                             r.outcome = try runtime.evaluate(reply: r.reply!, example: ex)
                         }
                         armed = false
-                    } catch {
-                        r.packError = error.description
-                        r.outcome = Outcome.packError(error)
-                        if armed { firstReplies.append(error) }
-                    }
+                    } catch { hookFailed(error, &r) }
                 }
                 results[i] = r
                 try onResult(r)
