@@ -5,7 +5,8 @@ import MockServer
 
 /// Packs with a judge, as a user runs them against a scripted judge on a loopback mock server:
 /// verdicts reach score, reruns come from the cache, the judge's tokens and failures are its own.
-@Suite struct JudgeCLITests {
+/// Serialized: a dozen rpt processes at once starve the timing-bound tests on a 2-core machine.
+@Suite(.serialized) struct JudgeCLITests {
     static let pack = "Tests/Fixtures/judge-pack"
 
     func temp(_ name: String) -> String { EvalCLITests().temp(name) }
@@ -19,14 +20,14 @@ import MockServer
         try String(contentsOfFile: folder + "/results.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
     }
 
-    @Test func evalScoresByTheJudgesVerdictsAndARerunComesFromTheCache() throws {
+    @Test func evalScoresByTheJudgesVerdictsAndARerunComesFromTheCache() async throws {
         let world = JudgeWorld()
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let env = ["OPENAI_API_KEY": "k", "RPT_CACHE_DIR": temp("cache")]
         let args = ["eval", Self.pack, "--target", "openai:t", "--judge", "openai:j", "--base-url", server.baseURL]
         let out = temp("judged")
-        let r = try CLI.run(args + ["--out", out], environment: env)
+        let r = try await CLI.detached(args + ["--out", out], environment: env)
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt eval judged · dev · 8 examples · openai:t · judge openai:j\n"))
         // Four replies the judge gives 5 (normalized 1), four it gives 2 (0.25).
@@ -47,7 +48,7 @@ import MockServer
 
         // Again: every reply and every verdict from the cache, the same score, no request.
         let before = server.requestCount
-        let again = try CLI.run(args + ["--out", temp("judged2"), "--json"], environment: env)
+        let again = try await CLI.detached(args + ["--out", temp("judged2"), "--json"], environment: env)
         #expect(again.status == 0, "\(again.err)")
         let summary = try JSON.decode(again.out)
         #expect(summary["score"]?.number == 0.625 && summary["cached"] == .int(8) && summary["judge"] == "openai:j")
@@ -56,12 +57,12 @@ import MockServer
         #expect(server.requestCount == before)
     }
 
-    @Test func aJudgeWithoutToolsIsReadFromItsText() throws {
+    @Test func aJudgeWithoutToolsIsReadFromItsText() async throws {
         let world = JudgeWorld(style: .json)
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let xdg = try userConfig(server, "tools = false\n")
-        let r = try CLI.run(["eval", Self.pack, "--target", "mock:t", "--judge", "mock:j", "--no-cache", "--json", "--out", temp("json")],
+        let r = try await CLI.detached(["eval", Self.pack, "--target", "mock:t", "--judge", "mock:j", "--no-cache", "--json", "--out", temp("json")],
                             environment: ["XDG_CONFIG_HOME": xdg])
         #expect(r.status == 0, "\(r.err)")
         #expect(try JSON.decode(r.out)["score"]?.number == 0.625)
@@ -77,14 +78,14 @@ import MockServer
     ]
 
     @Test(arguments: unusable)
-    func anUnusableVerdictIsAJudgeErrorCountedApartAndNeverCached(_ verdict: LuaValue, _ why: String) throws {
+    func anUnusableVerdictIsAJudgeErrorCountedApartAndNeverCached(_ verdict: LuaValue, _ why: String) async throws {
         let world = JudgeWorld(style: .garbage(verdict))
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let env = ["OPENAI_API_KEY": "k", "RPT_CACHE_DIR": temp("cache")]
         let args = ["eval", Self.pack, "--target", "openai:t", "--judge", "openai:j", "--base-url", server.baseURL, "--limit", "2"]
         let out = temp("garbage")
-        let r = try CLI.run(args + ["--out", out], environment: env)
+        let r = try await CLI.detached(args + ["--out", out], environment: env)
         #expect(r.status == 1)
         #expect(r.out.contains("API errors     100.0%  (2, counted apart and not scored; 2 of them the judge's)"), "\(r.out)")
         #expect(r.out.contains("first: judge openai:j: unreadable response: the judge's verdict cannot be used: \(why)"), "\(r.out)")
@@ -95,12 +96,12 @@ import MockServer
         #expect(r.out.contains("tokens         judge openai:j: live 4 calls, in 2000 · out 160"))
         // Nothing unusable was cached: a rerun asks the judge again (the targets' replies come from the cache).
         let before = server.requestCount
-        _ = try CLI.run(args + ["--out", temp("garbage2")], environment: env)
+        _ = try await CLI.detached(args + ["--out", temp("garbage2")], environment: env)
         #expect(server.requests.dropFirst(before).filter(JudgeWorld.isJudge).count == 4)
         #expect(server.requestCount - before == 4)
     }
 
-    @Test func aJudgingPackRefusesToRunWithoutAJudgeAndTheUsersConfigCanNameOne() throws {
+    @Test func aJudgingPackRefusesToRunWithoutAJudgeAndTheUsersConfigCanNameOne() async throws {
         let world = JudgeWorld()
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
@@ -109,7 +110,7 @@ import MockServer
                         ["tune", Self.pack, "--target", "mock:t", "--run", temp("x")],
                         ["try", Self.pack, "--reply", "A good reply."]]
         for args in commands {
-            let r = try CLI.run(args, environment: ["XDG_CONFIG_HOME": none])
+            let r = try await CLI.detached(args, environment: ["XDG_CONFIG_HOME": none])
             #expect(r.status == 1, "\(args)")
             #expect(r.err.contains("\(Self.pack) grades its replies with a judge model, and none was given: add --judge MODEL"), "\(r.err)")
             #expect(r.err.contains("or set judge_model = \"provider:model\" in your rpt.toml"))
@@ -119,20 +120,20 @@ import MockServer
         let xdg = try userConfig(server, "")
         let named = xdg + "/rpt/rpt.toml"
         try ("judge_model = \"mock:j\"\n" + String(contentsOfFile: named, encoding: .utf8)).write(toFile: named, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["eval", Self.pack, "--target", "mock:t", "--no-cache", "--out", temp("x")], environment: ["XDG_CONFIG_HOME": xdg])
+        let r = try await CLI.detached(["eval", Self.pack, "--target", "mock:t", "--no-cache", "--out", temp("x")], environment: ["XDG_CONFIG_HOME": xdg])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("· judge mock:j"))
         #expect(server.requests.filter(JudgeWorld.isJudge).allSatisfy { $0.json?["model"] == "j" })
 
         // rpt try shows the verdict between extract and score.
-        let t = try CLI.run(["try", Self.pack, "--reply", "A good reply.", "--no-cache"], environment: ["XDG_CONFIG_HOME": xdg])
+        let t = try await CLI.detached(["try", Self.pack, "--reply", "A good reply.", "--no-cache"], environment: ["XDG_CONFIG_HOME": xdg])
         #expect(t.status == 0, "\(t.err)")
         #expect(t.out.contains("--- judge ---\nreference   Thanks for asking."))
         #expect(t.out.contains("score       5 (normalized 1)\nreason      \(JudgeWorld.goodReason)"))
         #expect(t.out.contains("--- result ---\nscore 1"))
     }
 
-    @Test func aPackCannotChooseItsJudge() throws {
+    @Test func aPackCannotChooseItsJudge() async throws {
         let server = try MockServer { _ in .chat("A good reply.") }
         defer { server.stop() }
         let dir = URL(fileURLWithPath: temp("hostile-judge"))
@@ -141,10 +142,10 @@ import MockServer
         let text = try String(contentsOf: task, encoding: .utf8).replacingOccurrences(
             of: "    scale = { 1, 5 },", with: "    scale = { 1, 5 },\n    model = \"openai:gpt-4.1\",\n    base_url = \"\(server.baseURL)\",")
         try text.write(to: task, atomically: true, encoding: .utf8)
-        let c = try CLI.run(["check", dir.path], environment: [:])
+        let c = try await CLI.detached(["check", dir.path], environment: [:])
         #expect(c.status == 1)
         #expect(c.out.contains("task.lua: 'judge.base_url', 'judge.model': a pack may not choose the judge model or its server"), "\(c.out)")
-        let e = try CLI.run(["eval", dir.path, "--target", "openai:t", "--judge", "openai:j", "--base-url", server.baseURL, "--out", temp("x")],
+        let e = try await CLI.detached(["eval", dir.path, "--target", "openai:t", "--judge", "openai:j", "--base-url", server.baseURL, "--out", temp("x")],
                             environment: ["OPENAI_API_KEY": "k"])
         #expect(e.status != 0 && e.err.contains("a pack may not choose the judge model"), "\(e.err)")
 
@@ -152,49 +153,59 @@ import MockServer
         try FileManager.default.removeItem(at: task)
         try FileManager.default.copyItem(at: CLI.root.appendingPathComponent(Self.pack + "/task.lua"), to: task)
         try "judge_model = \"openai:gpt-4.1\"\n".write(to: dir.appendingPathComponent("rpt.toml"), atomically: true, encoding: .utf8)
-        let t = try CLI.run(["eval", dir.path, "--target", "openai:t", "--base-url", server.baseURL, "--out", temp("x")],
+        let t = try await CLI.detached(["eval", dir.path, "--target", "openai:t", "--base-url", server.baseURL, "--out", temp("x")],
                             environment: ["OPENAI_API_KEY": "k", "XDG_CONFIG_HOME": temp("none")])
         #expect(t.status != 0 && t.err.contains("judge_model: a task pack may not set"), "\(t.err)")
         #expect(server.requestCount == 0)
     }
 
-    @Test func checkWithAJudgeReportsAgreementAndEachDisagreement() throws {
+    @Test func checkWithAJudgeReportsAgreementAndEachDisagreement() async throws {
         let world = JudgeWorld()
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let env = ["XDG_CONFIG_HOME": try userConfig(server), "RPT_CACHE_DIR": temp("cache")]
-        let r = try CLI.run(["check", Self.pack, "--judge", "mock:j"], environment: env)
+        let r = try await CLI.detached(["check", Self.pack, "--judge", "mock:j"], environment: env)
         #expect(r.status == 1)
         #expect(r.out.contains("FAIL  agree    2 of 3 judged cases within their range (judge mock:j: live 3, cached 0)"), "\(r.out)")
         #expect(r.out.contains("tests/judge.lua: 'a weak reply the authors call good': the judge gave 2, the case expects 5: \(JudgeWorld.weakReason)"))
-        let again = try CLI.run(["check", Self.pack, "--judge", "mock:j"], environment: env)
+        let again = try await CLI.detached(["check", Self.pack, "--judge", "mock:j"], environment: env)
         #expect(again.out.contains("2 of 3 judged cases within their range (judge mock:j: live 0, cached 3)"), "\(again.out)")
         #expect(server.requestCount == 3)
 
         // The shipped pack's cases: criteria verdicts, one case the scripted judge gets wrong.
-        let s = try CLI.run(["check", "tasks/support-reply", "--judge", "mock:j", "--no-cache"], environment: env)
+        let s = try await CLI.detached(["check", "tasks/support-reply", "--judge", "mock:j", "--no-cache"], environment: env)
         #expect(s.out.contains("agree    7 of 8 judged cases within their range"), "\(s.out)")
         #expect(s.out.contains("'answers a different question': the judge gave 5, the case expects 0 to 3: yes"))
         // Without --judge, check calls no model and says how to run them.
-        let plain = try CLI.run(["check", Self.pack], environment: env)
+        let plain = try await CLI.detached(["check", Self.pack], environment: env)
         #expect(plain.status == 0 && plain.out.contains("3 judged cases in tests/judge.lua (rpt check --judge MODEL puts them to a judge)"))
         #expect(server.requestCount == 11)
     }
 
-    @Test func bothSupportPacksPassCheck() throws {
+    @Test func bothSupportPacksPassCheck() async throws {
         for pack in ["tasks/support-reply", "tasks/support-triage"] {
-            let r = try CLI.run(["check", pack], environment: [:])
+            let r = try await CLI.detached(["check", pack], environment: [:])
             #expect(r.status == 0 && r.out.hasSuffix("passed\n"), "\(pack):\n\(r.out)")
         }
     }
 
-    @Test func dryRunCountsTheJudge() throws {
-        let r = try CLI.run(["tune", Self.pack, "--target", "openai:gpt-4.1-mini", "--judge", "openai:gpt-4.1-nano", "--dry-run", "--rounds", "2"],
+    @Test func dryRunCountsTheJudge() async throws {
+        let r = try await CLI.detached(["tune", Self.pack, "--target", "openai:gpt-4.1-mini", "--judge", "openai:gpt-4.1-nano", "--dry-run", "--rounds", "2"],
                             environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         // 8 + 8 + 2 x (12 x 8 + 2 x 16) + 2 x 8 = 288 target calls; each verdict may be asked for twice.
         #expect(r.out.contains("target     openai:gpt-4.1-mini: 288 calls"), "\(r.out)")
         #expect(r.out.contains("judge      openai:gpt-4.1-nano: 576 calls"))
         #expect(r.out.contains("and 230400 out: $"))               // 576 x 400 tokens, priced
+    }
+}
+
+extension CLI {
+    /// `run` on a thread of its own, so a test waiting for rpt does not hold one of the few threads
+    /// of Swift's concurrency pool (two on a 2-core machine), which the timing-bound tests need.
+    static func detached(_ args: [String], environment: [String: String]) async throws -> (status: Int32, out: String, err: String) {
+        try await withCheckedThrowingContinuation { c in
+            Thread.detachNewThread { c.resume(with: Result { try CLI.run(args, environment: environment) }) }
+        }
     }
 }

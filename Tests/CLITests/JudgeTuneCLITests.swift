@@ -8,7 +8,7 @@ import MockServer
 @Suite struct JudgeTuneCLITests {
     func temp(_ name: String) -> String { EvalCLITests().temp(name) }
 
-    @Test func tuneWithAJudgeShowsTheOptimizerWhyRepliesWereJudgedWeak() throws {
+    @Test func tuneWithAJudgeShowsTheOptimizerWhyRepliesWereJudgedWeak() async throws {
         let magic = ScriptedWorld.magic
         let world = JudgeWorld { round, step in
             switch (round, step) {
@@ -20,7 +20,7 @@ import MockServer
         let server = try MockServer { world.reply($0) }
         defer { server.stop() }
         let folder = temp("judged-tune")
-        let r = try CLI.run(["tune", JudgeCLITests.pack, "--target", "openai:t", "--optimizer", "openai:o", "--judge", "openai:j",
+        let r = try await CLI.detached(["tune", JudgeCLITests.pack, "--target", "openai:t", "--optimizer", "openai:o", "--judge", "openai:j",
                              "--base-url", server.baseURL, "--rounds", "3", "--run", folder], environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("dev score      0.625     1.000"), "\(r.out)")
@@ -37,7 +37,7 @@ import MockServer
         #expect(context.contains("### weak — 4 failures"), "\(context)")
         #expect(context.contains("judge 2, normalized 0.25: \(JudgeWorld.weakReason)"))
         // A resume keeps the run's judge.
-        let other = try CLI.run(["tune", "--resume", folder, "--judge", "openai:other"], environment: ["OPENAI_API_KEY": "k"])
+        let other = try await CLI.detached(["tune", "--resume", folder, "--judge", "openai:other"], environment: ["OPENAI_API_KEY": "k"])
         #expect(other.status == 1 && other.err.contains("this run was graded by the judge openai:j, and a resume keeps it"), "\(other.err)")
     }
 }
