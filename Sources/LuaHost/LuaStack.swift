@@ -180,6 +180,21 @@ extension LuaEngine {
         return out
     }
 
+    /// The fields of the table at `key` of the table `ref`, or nil when either is not a table:
+    /// a nested table that holds a function (a judge's `reference`) does not convert to a value.
+    public func entries(of ref: LuaRef, field key: String) -> [String: LuaEntry]? {
+        let top = lua_gettop(L)
+        defer { lua_settop(L, top) }
+        rpt_getref(L, ref.id)
+        guard lua_type(L, -1) == LUA_TTABLE else { return nil }
+        pushString(key)
+        lua_rawget(L, -2)
+        guard lua_type(L, -1) == LUA_TTABLE else { return nil }
+        let nested = LuaRef(id: rpt_ref(L))
+        defer { release(nested) }
+        return entries(of: nested)
+    }
+
     /// Where a function was defined, as `file.lua:LINE`.
     public func definition(of ref: LuaRef) -> String? {
         let top = lua_gettop(L)

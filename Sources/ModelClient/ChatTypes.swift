@@ -121,4 +121,19 @@ public struct ChatResponse: Sendable, Equatable {
 /// that adds retries, caching and accounting around one.
 public protocol ModelClient: Sendable {
     func complete(_ request: ChatRequest) async throws -> ChatResponse
+    /// A reply `accept` cannot use (it says why) is asked for again, `attempts` times in all, then
+    /// a `badResponse` error gives the last reason. Such a reply is never cached; its tokens count.
+    func complete(_ request: ChatRequest, attempts: Int, accept: @Sendable (ChatResponse) -> String?) async throws -> ChatResponse
+}
+
+extension ModelClient {
+    public func complete(_ request: ChatRequest, attempts: Int, accept: @Sendable (ChatResponse) -> String?) async throws -> ChatResponse {
+        var why = ""
+        for _ in 0..<max(1, attempts) {
+            let response = try await complete(request)
+            guard let problem = accept(response) else { return response }
+            why = problem
+        }
+        throw ModelError(.badResponse, why)
+    }
 }

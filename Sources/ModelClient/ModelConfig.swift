@@ -69,6 +69,9 @@ public struct ModelConfig: Sendable {
     public var prices: [String: Price]
     /// The rpt.toml files read, in order.
     public var files: [String] = []
+    /// The model that grades replies for packs with a judge, when no --judge is given
+    /// (`judge_model`): the user's choice, never a pack's.
+    public var judgeModel: String?
 
     public static let builtIn = ModelConfig(
         endpoints: [
@@ -146,8 +149,15 @@ public struct ModelConfig: Sendable {
 
     mutating func merge(toml: TOMLTable, file: String) throws {
         func fail(_ key: String, _ message: String) -> ModelError { ModelError(.config, "\(file): \(key): \(message)") }
-        for key in toml.keys where key != "providers" && key != "prices" {
-            throw fail(key, "unknown section" + Spelling.suggestion(for: key, among: ["providers", "prices"]) + "; rpt.toml has [providers.NAME] and [prices.\"provider:model\"]")
+        for key in toml.keys where !["providers", "prices", "judge_model"].contains(key) {
+            throw fail(key, "unknown section" + Spelling.suggestion(for: key, among: ["providers", "prices", "judge_model"])
+                       + "; rpt.toml has judge_model = \"provider:model\", [providers.NAME] and [prices.\"provider:model\"]")
+        }
+        if let v = toml["judge_model"] {
+            guard let name = v.string, (try? ModelName(parsing: name)) != nil else {
+                throw fail("judge_model", "must be a model name \"provider:model\", e.g. \"openai:gpt-4.1-mini\"")
+            }
+            judgeModel = name
         }
         if let providers = toml["providers"]?.table {
             for name in providers.keys {

@@ -145,6 +145,12 @@ struct ModelHandle: ModelClient {
     let hub: ModelHub
 
     func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        try await complete(request, attempts: 1) { _ in nil }
+    }
+
+    /// `accept` sees each reply as the caller will (a tool call read from its text included): a
+    /// reply it refuses is neither saved nor taken from the cache, and is asked for again.
+    func complete(_ request: ChatRequest, attempts: Int, accept: @Sendable (ChatResponse) -> String?) async throws -> ChatResponse {
         var req = request
         req.model = name.model
         if req.toolChoice == .required && hub.has(.noRequiredChoice, endpoint.name) { req.toolChoice = .auto }
@@ -153,28 +159,37 @@ struct ModelHandle: ModelClient {
         // Keyed by provider name, not URL: a resumed run may reach the same server at a new address.
         let cacheKey = endpoint.name + "\n" + RequestKey.text(sent)
         let cacheable = hub.cache != nil && (sent.temperature == 0 || hub.cacheAllTemperatures)
+        // Tools asked for, none called, but the text names one: read it as a call.
+        let tools = req.tools
+        func read(_ r: ChatResponse) -> ChatResponse {
+            !tools.isEmpty && r.toolCalls.isEmpty ? ToolFallback.read(r, tools: tools, callIndex: 0) : r
+        }
 
-        var response: ChatResponse
-        if cacheable, let hit = try await cached(cacheKey) {
-            response = hit
-            response.cached = true
+        if cacheable, var hit = try await cached(cacheKey), accept(read(hit)) == nil {
+            hit.cached = true
             hub.ledger.add(model: name.description, role: role, usage: hit.usage, price: price, cached: true)
-        } else {
+            hub.record(req, hit)
+            return read(hit)
+        }
+        var why = ""
+        for attempt in 1...max(1, attempts) {
+            let response: ChatResponse
             do {
                 response = try await withDeadline(hub.ledger.deadline, expired: hub.ledger.timeBudgetSpent) { [self] in try await send(sent) }
             } catch let e as ModelError where e.kind == .badRequest && adaptsAfter(e, request: req, fallback: fallback) {
-                return try await complete(request)       // the quirk is noted; try again the other way
+                return try await complete(request, attempts: attempts, accept: accept)   // the quirk is noted; try again the other way
             }
-            // Only a reply the transport and the adapter accepted gets here, so only those are kept.
-            if cacheable { try await save(cacheKey, response) }
+            // Only a reply the transport, the adapter and the caller accepted is kept.
+            let problem = accept(read(response))
+            if problem == nil, cacheable { try await save(cacheKey, response) }
             hub.ledger.add(model: name.description, role: role, usage: response.usage, price: price, cached: false)
+            hub.record(req, response)
+            guard let problem else { return read(response) }
+            hub.ledger.record(model: name.description, role: role) { $0.failures += 1 }
+            why = problem
+            if attempt < attempts { hub.notice("\(name): \(problem); asking again") }
         }
-        hub.record(req, response)
-        // Tools asked for, none called, but the text names one: read it as a call.
-        if !req.tools.isEmpty && response.toolCalls.isEmpty {
-            response = ToolFallback.read(response, tools: req.tools, callIndex: 0)
-        }
-        return response
+        throw ModelError(.badResponse, why)
     }
 
     var price: Price? { hub.config.price(for: name.description) }

@@ -57,7 +57,7 @@ enum LoopBench {
         config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: "http://127.0.0.1:\(mock.port)/v1", apiKeyEnv: nil)
         let hub = try ModelHub(config: config, cache: try ResponseCache(path: store.cachePath), cacheAllTemperatures: true)
         let start = DispatchTime.now()
-        _ = try await Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s), runtime: runtime, data: data).run()
+        _ = try await Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s, spec: runtime.spec), runtime: runtime, data: data).run()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return (seconds, hub.ledger.lines.reduce(0) { $0 + $1.calls })
     }

@@ -5,9 +5,11 @@ import LuaHost
 /// `{ name = "chatty reply", example = {...}, reply = "...", answer = "x", score = 1 }`.
 /// A case may also check `confidence`, `failure` (a mode, `format` for an unreadable reply),
 /// `detail` (the failure's detail: extract's reason or classify's second value, exactly) and
-/// `rendered` (the exact user message for `example`).
+/// `rendered` (the exact user message for `example`). In a pack with a judge, `verdict` is what
+/// the judge is taken to have said (default: the best verdict); `tests/judge.lua` holds the
+/// judged cases instead (`JudgeCases`).
 enum PackCases {
-    static let keys = ["name", "example", "reply", "answer", "confidence", "score", "failure", "detail", "rendered"]
+    static let keys = ["name", "example", "reply", "answer", "confidence", "score", "failure", "detail", "rendered", "verdict"]
 
     struct Summary {
         var files: [String] = []
@@ -31,7 +33,7 @@ enum PackCases {
         var summary = Summary()
         let dir = runtime.directory.appendingPathComponent("tests")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
-            .filter { $0.hasSuffix(".lua") }.sorted()
+            .filter { $0.hasSuffix(".lua") && "tests/\($0)" != JudgeCases.file }.sorted()
         for name in names {
             let file = "tests/\(name)"
             summary.files.append(file)
@@ -100,8 +102,17 @@ enum PackCases {
             return problems
         }
         guard let replyText = reply.string else { return problems + ["'reply' must be a string"] }
+        var verdict: Verdict?
+        if let judge = runtime.spec.judge {
+            switch fields["verdict"].map(judge.verdict(from:)) ?? .success(judge.perfect) {
+            case .success(let v): verdict = v
+            case .failure(let e): return problems + ["'verdict' is not one the judge could give: \(e.message)"]
+            }
+        } else if fields["verdict"] != nil {
+            problems.append("'verdict' is for packs with a judge")
+        }
         let outcome: Outcome
-        do { outcome = try runtime.evaluate(reply: replyText, example: example) } catch { return problems + [error.message] }
+        do { outcome = try runtime.evaluate(reply: replyText, example: example, verdict: verdict) } catch { return problems + [error.message] }
         if let want = fields["answer"], !same(outcome.answer, want) {
             problems.append("answer \(outcome.answer.map { "\($0)" } ?? "nil (\(outcome.detail ?? ""))"), expected \(want)")
         }

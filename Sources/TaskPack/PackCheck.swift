@@ -9,6 +9,8 @@ public struct PackCheck: Sendable {
     /// What is worth fixing but does not fail the check (a data file sorted by label).
     public var warnings: [PackError] = []
     public var passed: Bool { problems.isEmpty }
+    /// The judged cases of tests/judge.lua, for `rpt check --judge` to put to the judge.
+    public var judgeCases: [JudgeCase] = []
 
     public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil) -> PackCheck {
         var check = PackCheck()
@@ -40,12 +42,15 @@ public struct PackCheck: Sendable {
 
         let cases = PackCases.run(runtime)
         if cases.files.isEmpty {
-            check.note("tests", "no tests/*.lua: add cases that pin down extract, score and classify")
+            check.note("tests", "no tests/*.lua" + (JudgeCases.exists(in: directory) ? " besides judge.lua" : "")
+                       + ": add cases that pin down extract, score and classify")
         } else if cases.problems.isEmpty {
             check.ok("tests", "\(cases.cases) cases in \(cases.files.joined(separator: ", "))")
         } else {
             check.fail("tests", cases.verdict, cases.problems)
         }
+
+        if spec.judge != nil || JudgeCases.exists(in: directory) { check.checkJudge(runtime, all, progress) }
 
         guard spec.hasGold else {
             check.note("gold", "no gold(example): add it so rpt check can run extract and score on every example")
@@ -132,7 +137,7 @@ public struct PackCheck: Sendable {
         var total = 0.0
         let run = PackCheck.eachExample("gold", examples, progress) { ex throws(HookError) -> PackError? in
             guard let reply = try runtime.gold(ex) else { return nil }
-            let outcome = try runtime.evaluate(reply: reply, example: ex)
+            let outcome = try runtime.evaluate(reply: reply, example: ex, verdict: runtime.spec.judge?.perfect)
             total += outcome.score
             guard outcome.score < 1 else { return nil }
             let got = outcome.answer.map { "answer \($0)" } ?? "no answer (\(outcome.detail ?? "extract returned nil"))"
@@ -145,9 +150,9 @@ public struct PackCheck: Sendable {
         else { fail("gold", detail + ", \(run.problems.count) below 1 (must all be 1: extract or score disagrees with gold)", run.problems) }
     }
 
-    mutating func ok(_ step: String, _ detail: String) { steps.append(("ok", step, detail)) }
-    mutating func note(_ step: String, _ detail: String) { steps.append(("note", step, detail)) }
-    mutating func fail(_ step: String, _ detail: String, _ found: [PackError]) {
+    public mutating func ok(_ step: String, _ detail: String) { steps.append(("ok", step, detail)) }
+    public mutating func note(_ step: String, _ detail: String) { steps.append(("note", step, detail)) }
+    public mutating func fail(_ step: String, _ detail: String, _ found: [PackError]) {
         steps.append(("FAIL", step, detail))
         problems += found
     }
@@ -171,5 +176,41 @@ public struct PackCheck: Sendable {
         for p in problems.prefix(shown) { out += "  \(p)\n" }
         if problems.count > shown { out += "  ... and \(problems.count - shown) more (rpt check --all \(pack) lists them all)\n" }
         return out + "failed\n"
+    }
+}
+
+extension PackCheck {
+    /// The judge's part, without a model: the judge table, `reference` on every example, and the
+    /// judged cases of tests/judge.lua (which `rpt check --judge MODEL` then puts to a judge).
+    mutating func checkJudge(_ runtime: PackRuntime, _ examples: [Example], _ progress: CheckProgress?) {
+        guard let judge = runtime.spec.judge else {
+            fail("judge", "\(JudgeCases.file) without a judge in task.lua", JudgeCases.load(runtime, examples: examples).problems)
+            return
+        }
+        let grading = switch judge.grading {
+        case .scale(let low, let high): "scale \(low) to \(high)"
+        case .criteria(let items): "\(items.count) yes/no criteria"
+        }
+        var referenced = 0
+        let run = PackCheck.eachExample("reference", examples, progress) { ex throws(HookError) -> PackError? in
+            if try runtime.reference(ex) != nil { referenced += 1 }
+            return nil
+        }
+        if let stopped = run.stopped { fail("judge", stopped, run.problems); return }
+        var detail = grading + (judge.hasReference ? ", a reference for \(referenced) of \(examples.count) examples" : ", no reference")
+        let cases = JudgeCases.exists(in: runtime.directory) ? JudgeCases.load(runtime, examples: examples) : nil
+        judgeCases = cases?.cases ?? []
+        let problems = run.problems + (cases?.problems ?? [])
+        if let cases {
+            detail += "; \(cases.cases.count) judged cases in \(JudgeCases.file)"
+            if problems.isEmpty { detail += " (rpt check --judge MODEL puts them to a judge)" }
+        }
+        if !problems.isEmpty { fail("judge", detail, problems); return }
+        if cases == nil {
+            note("judge", detail + "; no \(JudgeCases.file): add judged cases (an example, a reply, the verdict it must get) "
+                 + "so rpt check --judge MODEL can show whether the judge agrees with you")
+        } else {
+            ok("judge", detail)
+        }
     }
 }

@@ -15,6 +15,14 @@ public struct Outcome: Sendable, Equatable {
     /// The failure mode when the score is below 1 (`format` when the reply could not be read).
     public var failure: String?
     public var detail: String?
+    /// The judge's verdict on the reply, for a pack with a judge.
+    public var verdict: Verdict? = nil
+}
+
+/// What extract made of a reply: an answer (and its confidence), or why it could not be read.
+public enum Extraction: Sendable, Equatable {
+    case answer(LuaValue, confidence: Double?)
+    case unreadable(String)
 }
 
 /// What one hook of `evaluate` returned.
@@ -24,6 +32,8 @@ public enum HookStep: Sendable, Equatable {
     case scored(Double)
     /// classify's mode (the generic one for a pack without classify) and detail.
     case classified(mode: String, detail: String?)
+    /// The judge's verdict on what extract read, and the reference it was shown (a pack with a judge).
+    case judged(Verdict, reference: String?)
 }
 
 /// A loaded task pack in one Lua engine: the hooks, callable from Swift. One per worker thread.
@@ -65,7 +75,7 @@ public final class PackRuntime {
             guard let entries = engine.entries(of: table) else {
                 throw PackLoadError(problems: [PackError("task.lua", "must return the task table (return { api = 1, name = ..., ... })")])
             }
-            switch TaskValidation.validate(entries, file: "task.lua", ceiling: ceiling) {
+            switch TaskValidation.validate(entries, file: "task.lua", judgeFields: engine.entries(of: table, field: "judge"), ceiling: ceiling) {
             case .success(let (spec, hooks)):
                 var spec = spec
                 if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
@@ -107,17 +117,42 @@ public final class PackRuntime {
     /// extract, then score, then (below a full score) classify: one reply to one example. Each
     /// hook gets its own copy of the example, so one cannot edit what the next one sees: extract a
     /// copy of the pinned example, score the pinned one itself, classify one made afresh.
+    /// `verdict` is the judge's, for a pack with a judge: score and classify receive it.
     /// `onStep` sees what each hook returned as soon as it returns (`rpt try` shows them even
     /// when a later hook fails).
-    public func evaluate(reply: String, example: Example, onStep: (HookStep) -> Void = { _ in }) throws(HookError) -> Outcome {
-        let pinned: LuaRef
-        do { pinned = try engine.pin(example.value) } catch { throw HookError(hook: "extract", example: example, error) }
+    public func evaluate(reply: String, example: Example, verdict: Verdict? = nil,
+                         onStep: (HookStep) -> Void = { _ in }) throws(HookError) -> Outcome {
+        let pinned = try pin(example, for: "extract")
         defer { engine.release(pinned) }
+        let extraction = try extract(reply, example, pinned, onStep)
+        return try score(extraction, reply, example, verdict, pinned, onStep)
+    }
+
+    /// extract alone: a judged reply goes to the judge between extract and score.
+    public func extract(reply: String, example: Example, onStep: (HookStep) -> Void = { _ in }) throws(HookError) -> Extraction {
+        let pinned = try pin(example, for: "extract")
+        defer { engine.release(pinned) }
+        return try extract(reply, example, pinned, onStep)
+    }
+
+    /// score, then (below a full score) classify, of what extract made of `reply`, with the judge's verdict.
+    public func score(_ extraction: Extraction, reply: String, example: Example, verdict: Verdict?,
+                      onStep: (HookStep) -> Void = { _ in }) throws(HookError) -> Outcome {
+        let pinned = try pin(example, for: "score")
+        defer { engine.release(pinned) }
+        return try score(extraction, reply, example, verdict, pinned, onStep)
+    }
+
+    private func pin(_ example: Example, for hook: String) throws(HookError) -> LuaRef {
+        do { return try engine.pin(example.value) } catch { throw HookError(hook: hook, example: example, error) }
+    }
+
+    private func extract(_ reply: String, _ example: Example, _ pinned: LuaRef, _ onStep: (HookStep) -> Void) throws(HookError) -> Extraction {
         let extracted = try call("extract", hooks.extract, [.value(.string(reply)), .copy(pinned)], example, results: 2)
         guard let answer = extracted[0] else {
             let why = extracted[1]?.string ?? "extract returned nil"
             onStep(.extracted(answer: nil, confidence: nil, reason: why))
-            return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
+            return .unreadable(why)
         }
         var confidence: Double?
         if let c = extracted[1] {
@@ -127,7 +162,17 @@ public final class PackRuntime {
             confidence = n
         }
         onStep(.extracted(answer: answer, confidence: confidence, reason: nil))
-        let s = try call("score", hooks.score, [.value(answer), .ref(pinned)], example)[0]
+        return .answer(answer, confidence: confidence)
+    }
+
+    private func score(_ extraction: Extraction, _ reply: String, _ example: Example, _ verdict: Verdict?, _ pinned: LuaRef,
+                       _ onStep: (HookStep) -> Void) throws(HookError) -> Outcome {
+        guard case .answer(let answer, let confidence) = extraction else {
+            let why = if case .unreadable(let w) = extraction { w } else { "" }
+            return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
+        }
+        let judged: [LuaArg] = verdict.map { [.value($0.lua)] } ?? []
+        let s = try call("score", hooks.score, [.value(answer), .ref(pinned)] + judged, example)[0]
         let score: Double
         switch s {
         case .bool(let b)?: score = b ? 1 : 0
@@ -135,17 +180,29 @@ public final class PackRuntime {
         default: throw hookError("score", example, "returned \(s.map { "\($0)" } ?? "nil"); a score must be a number in [0, 1]")
         }
         onStep(.scored(score))
-        var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil)
+        var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil, verdict: verdict)
         if score < 1 {
-            (outcome.failure, outcome.detail) = try classify(answer: answer, reply: reply, example: example)
+            (outcome.failure, outcome.detail) = try classify(answer: answer, reply: reply, example: example, verdict: verdict)
             onStep(.classified(mode: outcome.failure!, detail: outcome.detail))
         }
         return outcome
     }
 
-    private func classify(answer: LuaValue, reply: String, example: Example) throws(HookError) -> (String, String?) {
+    /// The judge's reference reply for an example: nil when the pack gives none.
+    public func reference(_ example: Example) throws(HookError) -> String? {
+        guard let fn = hooks.reference else { return nil }
+        let v = try call("reference", fn, [.value(example.value)], example)[0]
+        switch v {
+        case nil: return nil
+        case .string(let s)?: return s
+        case let v?: throw hookError("reference", example, "must return a reference reply (a string) or nil, returned \(v.typeName)")
+        }
+    }
+
+    private func classify(answer: LuaValue, reply: String, example: Example, verdict: Verdict?) throws(HookError) -> (String, String?) {
         guard let fn = hooks.classify else { return (TaskSpec.wrongMode, nil) }
-        let r = try call("classify", fn, [.value(answer), .value(example.value), .value(.string(reply))], example, results: 2)
+        let judged: [LuaArg] = verdict.map { [.value($0.lua)] } ?? []
+        let r = try call("classify", fn, [.value(answer), .value(example.value), .value(.string(reply))] + judged, example, results: 2)
         let mode: String
         switch r[0] {
         case nil: mode = "other"
@@ -178,6 +235,7 @@ public final class PackRuntime {
         case "extract": hooks.extract
         case "score": hooks.score
         case "classify": hooks.classify
+        case "reference": hooks.reference
         default: hooks.gold
         }
         let at = fn.flatMap { engine.definition(of: $0) }

@@ -27,6 +27,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var regression: [DataFile] = []
     /// Failure modes a candidate may not make more frequent on dev (`protect = { "format" }`).
     public var protected: [String] = []
+    /// How a judge model grades the replies, for packs that declare one.
+    public var judge: JudgeSpec? = nil
 
     /// A starting prompt: system text and the instruction as named sections, joined by a blank
     /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label
@@ -88,6 +90,7 @@ struct TaskHooks {
     var score: LuaRef
     var classify: LuaRef?
     var gold: LuaRef?
+    var reference: LuaRef? = nil
 }
 
 /// One named part of an instruction.

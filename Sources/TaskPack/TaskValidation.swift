@@ -18,7 +18,7 @@ enum TaskValidation {
         "output": "\"json\" or \"text\": the reply format the prompt asks for",
         "render": "function(example) returning the user message",
         "extract": "function(reply, example) returning answer, confidence (or nil, reason)",
-        "score": "function(answer, example) returning a number in [0, 1]",
+        "score": "function(answer, example, verdict) returning a number in [0, 1] (verdict: the judge's, when the pack has a judge)",
         "failures": "the failure taxonomy: { mode = \"what it means\", ... }",
         "classify": "function(answer, example, reply) returning a failure mode and a detail",
         "gold": "function(example) returning the reply a perfect model would give",
@@ -26,10 +26,12 @@ enum TaskValidation {
         "contract": "words every tuned prompt must keep, e.g. { \"JSON\", \"intent\" }",
         "regression": "must-pass examples, rows like the data's: \"data/regression.jsonl\" (a file or a list, as in data)",
         "protect": "failure modes tuning may not make more frequent, e.g. { \"format\" }",
+        "judge": "a judge model grades the replies: { rubric = ..., scale = { 1, 5 }, reference = function(example) ... end } or { criteria = { ... } }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
-    static func validate(_ entries: [String: LuaEntry], file: String,
+    /// `judgeFields`: the entries of the `judge` table (it may hold a function, so it is read apart).
+    static func validate(_ entries: [String: LuaEntry], file: String, judgeFields: [String: LuaEntry]? = nil,
                          ceiling: LimitCeiling = .default) -> Result<(TaskSpec, TaskHooks), PackLoadError> {
         var problems: [PackError] = []
         func problem(_ message: String) { problems.append(PackError(file, message)) }
@@ -99,6 +101,7 @@ enum TaskValidation {
 
         let render = function("render"), extract = function("extract"), score = function("score")
         let classify = function("classify"), gold = function("gold")
+        let judge = JudgeSpec.validate(entries["judge"], fields: judgeFields, problem: problem)
         if classify != nil && !hasFailures {
             problem("'classify' needs a 'failures' table naming the modes it may return")
         }
@@ -130,7 +133,8 @@ enum TaskValidation {
         spec.maxTokens = maxTokens
         spec.regression = regression
         spec.protected = protected
-        return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold)))
+        spec.judge = judge?.0
+        return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold, reference: judge?.1)))
     }
 
     static func validatePrompt(_ entry: LuaEntry?, problem: (String) -> Void) -> TaskSpec.Prompt? {

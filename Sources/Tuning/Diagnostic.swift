@@ -11,6 +11,8 @@ public struct FailureExample: Sendable, Equatable {
     public var answer: String
     public var expected: String
     public var detail: String?
+    /// The judge's verdict and reason, for a pack with a judge: why the reply was judged weak.
+    public var verdict: String? = nil
 }
 
 /// A recurring way of failing. `id` is stable across rounds: the taxonomy's mode name, or
@@ -84,7 +86,8 @@ public struct DiagnosticReport: Sendable {
             if entry.ex.count < examplesPerMode {
                 let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
                 entry.ex.append(FailureExample(id: ex.id, input: (try? runtime.render(ex)) ?? "", reply: r.reply ?? "",
-                                               answer: o.answer.map { JSON.encode($0) } ?? "(none)", expected: expected, detail: o.detail))
+                                               answer: o.answer.map { JSON.encode($0) } ?? "(none)", expected: expected, detail: o.detail,
+                                               verdict: o.verdict?.summary))
             }
             counts[mode] = entry
         }
@@ -139,6 +142,7 @@ public struct DiagnosticReport: Sendable {
             for e in mode.examples.prefix(examples) {
                 out += "- input: \(clip(e.input, 400))\n  reply: \(clip(e.reply, 300))\n  answer: \(clip(e.answer, 120)); expected: \(clip(e.expected, 200))"
                 out += (e.detail.map { "; \(clip($0, 120))" } ?? "") + "\n"
+                if let v = e.verdict { out += "  \(clip(v, 400))\n" }
             }
         }
         let rest = modes.filter { m in m.count > 0 && !shown.contains { $0.id == m.id } }
@@ -158,7 +162,7 @@ public struct DiagnosticReport: Sendable {
                                           "examples": .array(m.examples.map { e in
                                               ["id": .string(e.id), "input": .string(e.input), "reply": .string(e.reply),
                                                "answer": .string(e.answer), "expected": .string(e.expected),
-                                               "detail": e.detail.map(JSONValue.string) ?? .null]
+                                               "detail": e.detail.map(JSONValue.string) ?? .null, "verdict": e.verdict.map(JSONValue.string) ?? .null]
                                           })]
             if let f = m.fixed { v["fixed"] = .int(Int64(f)) }
             if let b = m.broke { v["broke"] = .int(Int64(b)) }

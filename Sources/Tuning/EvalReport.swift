@@ -15,9 +15,12 @@ public struct EvalReport: Sendable {
     /// The first API error and the first pack error, so the summary says why.
     public var firstAPIError: String?
     public var firstPackError: String?
+    /// The judge model, for a pack with a judge.
+    public var judge: String?
 
     public init(pack: String, split: String, model: String, metrics: Metrics, ledger: [UsageLedger.Line],
-                cost: Double?, resultsFile: String?, stoppedBy: String?, firstAPIError: String? = nil, firstPackError: String? = nil) {
+                cost: Double?, resultsFile: String?, stoppedBy: String?, firstAPIError: String? = nil, firstPackError: String? = nil,
+                judge: String? = nil) {
         self.pack = pack
         self.split = split
         self.model = model
@@ -28,17 +31,19 @@ public struct EvalReport: Sendable {
         self.stoppedBy = stoppedBy
         self.firstAPIError = firstAPIError
         self.firstPackError = firstPackError
+        self.judge = judge
     }
 
     public var text: String {
         let m = metrics
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
-        var out = "rpt eval \(pack) · \(split) · \(m.examples) examples · \(model)\n"
+        var out = "rpt eval \(pack) · \(split) · \(m.examples) examples · \(model)" + (judge.map { " · judge \($0)" } ?? "") + "\n"
         out += "  score          \(String(format: "%.3f", m.score))  (\(m.scored) of \(m.examples) scored; \(m.packErrors) pack errors counted as 0)\n"
         out += "  format errors  \(pct(m.formatErrorRate))  (\(m.formatErrors))\n"
         out += "  pack errors    \(pct(m.packErrorRate))  (\(m.packErrors), a hook of the pack failed: scored 0 as pack_error)\n"
         if let e = firstPackError { out += "                 first: \(e)\n" }
-        out += "  API errors     \(pct(m.apiErrorRate))  (\(m.apiErrors), counted apart and not scored)\n"
+        out += "  API errors     \(pct(m.apiErrorRate))  (\(m.apiErrors), counted apart and not scored"
+            + (judge == nil ? ")\n" : "; \(m.judgeErrors) of them the judge's)\n")
         if let e = firstAPIError { out += "                 first: \(e)\n" }
         if let c = m.calibration {
             let auroc = c.auroc.map { String(format: "%.3f", $0) } ?? "n/a"
@@ -49,7 +54,9 @@ public struct EvalReport: Sendable {
         let fails = m.failures.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         out += "  failures       " + (fails.isEmpty ? "none" : fails.map { "\($0.key) \($0.value)" }.joined(separator: " · ")) + "\n"
         for l in ledger { out += "  tokens         \(l.role) \(l.model): \(l.tokensText)\n" }
-        out += "  cost           " + (cost.map { String(format: "$%.4f", $0) } ?? "unknown (no price for this model: add [prices.\"\(model)\"] to rpt.toml)") + "\n"
+        let unpriced = ledger.filter { $0.cost == nil }.map(\.model)
+        out += "  cost           " + (cost.map { String(format: "$%.4f", $0) }
+            ?? "unknown (no price for \(unpriced.isEmpty ? "this model" : unpriced.joined(separator: ", ")): add [prices.\"\(unpriced.first ?? model)\"] to rpt.toml)") + "\n"
         let rate = m.examples == 0 ? 0 : Double(m.cached) / Double(m.examples)
         out += "  cache          \(m.cached) of \(m.examples) replies from the cache (\(pct(rate)))\n"
         if let s = stoppedBy { out += "  stopped        \(s)\n" }
@@ -63,7 +70,7 @@ public struct EvalReport: Sendable {
             "pack": .string(pack), "split": .string(split), "model": .string(model),
             "examples": .int(Int64(m.examples)), "scored": .int(Int64(m.scored)), "score": .double(m.score),
             "format_errors": .int(Int64(m.formatErrors)), "format_error_rate": .double(m.formatErrorRate),
-            "api_errors": .int(Int64(m.apiErrors)), "api_error_rate": .double(m.apiErrorRate),
+            "api_errors": .int(Int64(m.apiErrors)), "api_error_rate": .double(m.apiErrorRate), "judge_errors": .int(Int64(m.judgeErrors)),
             "pack_errors": .int(Int64(m.packErrors)), "pack_error_rate": .double(m.packErrorRate),
             "failures": .object(m.failures.mapValues { .int(Int64($0)) }),
             "tokens": .array(ledger.map(\.json)), "cached": .int(Int64(m.cached)), "cost": cost.map(JSONValue.double) ?? .null,
@@ -76,6 +83,7 @@ public struct EvalReport: Sendable {
         }
         if let f = resultsFile { o["results_file"] = .string(f) }
         if let s = stoppedBy { o["stopped_by"] = .string(s) }
+        if let j = judge { o["judge"] = .string(j) }
         if let e = firstAPIError { o["first_api_error"] = .string(e) }
         if let e = firstPackError { o["first_pack_error"] = .string(e) }
         return .object(o)

@@ -9,6 +9,8 @@ public struct Metrics: Sendable, Equatable {
     public var scored = 0
     /// Failed calls (after retries): the server's fault, reported apart and left out of the score.
     public var apiErrors = 0
+    /// The API errors that were the judge's (its call failed or its verdict could not be used).
+    public var judgeErrors = 0
     /// Examples a hook failed on: in `scored` as 0 and in `failures` as `pack_error`, so a pack
     /// that breaks can never raise a score.
     public var packErrors = 0
@@ -33,7 +35,7 @@ public struct Metrics: Sendable, Equatable {
         var parsed = 0
         for r in results {
             if r.cached { cached += 1 }
-            if r.apiError != nil { apiErrors += 1; continue }
+            if r.apiError != nil { apiErrors += 1; judgeErrors += r.judgeError ? 1 : 0; continue }
             if r.packError != nil {
                 packErrors += 1
                 scored += 1

@@ -187,7 +187,7 @@ struct OptimizerSession {
             let n = min(asked ?? 5, pool.count)
             return (OptimizerSession.ignored("count", args, asked) + "Examples of \(m.id) (\(m.count) in all):\n" + pool.prefix(n).map { e in
                 "- input: \(clip(e.input, 600))\n  reply: \(clip(e.reply, 400))\n  answer: \(clip(e.answer, 200)); expected: \(clip(e.expected, 300))"
-                    + (e.detail.map { "; \(clip($0, 200))" } ?? "")
+                    + (e.detail.map { "; \(clip($0, 200))" } ?? "") + (e.verdict.map { "\n  \(clip($0, 600))" } ?? "")
             }.joined(separator: "\n"), true)
         case "stop":
             outcome.stop = args["reason"]?.string ?? "the optimizer stopped"

@@ -1,4 +1,5 @@
 import ModelClient
+import TaskPack
 
 /// The models a tuning run talks to, and the ledger that counts what they spend.
 ///
@@ -23,6 +24,8 @@ public struct TuneModels: Sendable {
             self.client = client
         }
     }
+    /// Grades the target's replies, for a pack with a judge (the user's `--judge` model).
+    public var judge: Judge?
     /// Where the clients' calls, tokens and cost are counted (progress lines, summary.json).
     public var ledger: UsageLedger
 
@@ -35,11 +38,12 @@ public struct TuneModels: Sendable {
 
     /// The settings' models from one hub, each accounted under its role. Fails before any
     /// call when a provider is unknown or its key is missing (a local model's server starts here).
-    public init(hub: ModelHub, settings: TuneSettings) throws {
+    public init(hub: ModelHub, settings: TuneSettings, spec: TaskSpec) throws {
         self.init(target: try hub.client(settings.target, role: "target"),
                   optimizer: try hub.client(settings.optimizer, role: "optimizer"),
                   critic: try settings.critic.map { try hub.client($0, role: "critic") },
                   ledger: hub.ledger)
         alsoTargets = try settings.alsoTargets.map { Named(name: $0, client: try hub.client($0, role: "also-target")) }
+        judge = try Tuner.judge(settings.judge, spec: spec, hub: hub)
     }
 }

@@ -11,6 +11,8 @@ public struct TuneSettings: Sendable, Equatable {
     public var critic: String?
     /// Models the initial and the best prompt are also scored on, on test, at the end (`--also-target`).
     public var alsoTargets: [String] = []
+    /// The model that grades replies, for a pack with a judge.
+    public var judge: String?
     public var rounds = 10
     public var candidatesPerRound = 2
     /// Rounds without a dev gain before stopping.
@@ -55,7 +57,7 @@ public struct TuneSettings: Sendable, Equatable {
         func opt<T>(_ v: T?, _ f: (T) -> JSONValue) -> JSONValue { v.map(f) ?? .null }
         return [
             "pack": .string(pack), "target": .string(target), "optimizer": .string(optimizer),
-            "critic": opt(critic) { .string($0) }, "also_targets": .array(alsoTargets.map(JSONValue.string)),
+            "critic": opt(critic) { .string($0) }, "also_targets": .array(alsoTargets.map(JSONValue.string)), "judge": opt(judge) { .string($0) },
             "rounds": .int(Int64(rounds)), "candidates_per_round": .int(Int64(candidatesPerRound)),
             "patience": .int(Int64(patience)), "train_sample": .int(Int64(trainSample)),
             "dev_limit": opt(devLimit) { .int(Int64($0)) }, "test_limit": opt(testLimit) { .int(Int64($0)) },
@@ -86,6 +88,7 @@ public struct TuneSettings: Sendable, Equatable {
         func number(_ k: String) -> Double? { v[k]?.number }
         critic = v["critic"]?.string
         alsoTargets = (v["also_targets"]?.array ?? []).compactMap(\.string)
+        judge = v["judge"]?.string
         rounds = try int("rounds") ?? rounds
         candidatesPerRound = try int("candidates_per_round") ?? candidatesPerRound
         patience = try int("patience") ?? patience

@@ -55,8 +55,10 @@ public enum TuneSummary {
     /// bounds: the optimizer may make twice its tool calls a round (replies that call no tool, the
     /// nudge after them, and duplicates do not use one up), each up to its max tokens; the critic
     /// labels up to `Critic.defaultLabels` failures of every report on optimization examples.
+    /// The judge grades every target reply (twice when a verdict cannot be used): `judgeChars` is
+    /// its longest request before the reply (rubric, input, reference), `judgeTokens` its reply bound.
     public static func estimate(settings s: TuneSettings, train: Int, dev: Int, test: Int, maxPromptChars: Int,
-                                replyTokens: Int, config: ModelConfig) -> String {
+                                replyTokens: Int, config: ModelConfig, judgeChars: Int = 0, judgeTokens: Int = 0) -> String {
         let trainN = s.trainSample > 0 ? min(s.trainSample, train) : train
         let devN = min(s.devLimit ?? dev, dev), testN = min(s.testLimit ?? test, test)
         let perRoundTarget = s.toolCallsPerRound * trainN + s.candidatesPerRound * (devN + trainN)
@@ -85,6 +87,12 @@ public enum TuneSummary {
               optimizer  \(s.optimizer): \(optimizerCalls) calls, up to \(n(optIn)) tokens in and \(n(optOut)) out: \(cost(s.optimizer, optIn, optOut))
 
             """
+        if let judge = s.judge {
+            // A verdict that cannot be used is asked for again, once.
+            let calls = targetCalls * Judge.attempts
+            let judgeIn = Double(calls) * (Double(judgeChars / 3) + Double(replyTokens)), judgeOut = Double(calls) * Double(judgeTokens)
+            out += "  judge      \(judge): \(calls) calls, up to \(n(judgeIn)) tokens in and \(n(judgeOut)) out: \(cost(judge, judgeIn, judgeOut))\n"
+        }
         if let critic = s.critic {
             out += "  critic     \(critic): \(criticCalls) calls, up to \(n(criticIn)) tokens in and \(n(criticOut)) out: \(cost(critic, criticIn, criticOut))\n"
         }

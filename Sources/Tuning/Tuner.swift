@@ -44,6 +44,7 @@ public final class Tuner {
     let critic: Critic?
     /// Candidates a safeguard (regression case, protected mode) rejected, for the summary.
     var safeguardRejections: [String] = []
+    let judge: Judge?
     public var progress: (String) -> Void = { _ in }
 
     /// The models come as clients (`TuneModels`), not as a hub: the loop only asks and counts.
@@ -60,7 +61,8 @@ public final class Tuner {
         test = PackData.sample(data[.test], n: settings.testLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         let all = Split.allCases.flatMap { data[$0] } + data.regression      // regression cases may not be pasted either
         let rendered = all.compactMap { try? runtime.render($0) }
-        let golds = all.compactMap { (try? runtime.gold($0)) ?? nil }
+        // A judge's reference replies are gold answers too: a prompt may not paste them.
+        let golds = all.compactMap { (try? runtime.gold($0)) ?? nil } + all.compactMap { (try? runtime.reference($0)) ?? nil }
         let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
         guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
@@ -69,6 +71,7 @@ public final class Tuner {
         session = OptimizerSession(client: models.optimizer, temperature: settings.optimizerTemperature,
                                    maxTokens: settings.optimizerMaxTokens, toolCalls: settings.toolCallsPerRound, candidates: settings.candidatesPerRound)
         critic = models.critic.map { Critic(client: $0) }
+        judge = models.judge
     }
 
     /// A report on optimization examples, with the critic's labels when there is a critic.
@@ -89,6 +92,7 @@ public final class Tuner {
                   client: (any ModelClient)? = nil) async throws -> [ExampleResult] {
         var evaluator = Evaluator(client: client ?? target)
         evaluator.maxTokens = runtime.spec.replyTokens(settings.targetMaxTokens)
+        evaluator.judge = judge
         let report = onResult
         let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { report(step, $0, examples.count) }
         if let stop { throw BudgetStop(message: stop.message) }
@@ -273,6 +277,14 @@ public final class Tuner {
                 "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
                 "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
                 "best_round": .int(Int64(best.round)), "best_prompt": best.program.json, "transfer": .array(f.transfer.map(\.json))]
+    }
+
+    /// The judge a pack with a judge needs (the command refuses to start without one, with how to
+    /// give one); none for a pack without.
+    public static func judge(_ model: String?, spec: TaskSpec, hub: ModelHub) throws -> Judge? {
+        guard let judging = spec.judge else { return nil }
+        guard let model else { throw ModelError(.config, "the pack \(spec.name) grades replies with a judge model: give one with --judge MODEL") }
+        return Judge(model: model, spec: judging, client: try hub.client(model, role: "judge"))
     }
 
     func tokens(_ p: PromptProgram) -> Int { (p.system.utf8.count + p.instruction.utf8.count + 3) / 4 }

@@ -17,6 +17,7 @@ struct Eval: AsyncParsableCommand {
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Option(help: "The model to evaluate, provider:model; repeat it to score the prompt on several models over the same sample (a table, each model's results in its own subfolder).")
     var target: [String] = []
+    @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml).") var judge: String?
     @Flag(help: "Run only the pack's regression cases (its `regression` file): exit 1 naming each case that fails, for CI.")
     var regression = false
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
@@ -88,7 +89,9 @@ struct Eval: AsyncParsableCommand {
         let examples = regression ? pool : PackData.sample(pool, n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
         var config = try ModelConfig.load(packDirectory: dir)
         for name in try target.map(ModelName.init(parsing:)) { if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) } }
-        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: target) } catch let e as ModelError { throw Refusal(e.message) }
+        let judgeModel = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: pack)
+        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: target + (judgeModel.map { [$0] } ?? [])) }
+        catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let runCache = noCache ? nil : try runCacheBesidePrompt()
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
@@ -101,7 +104,8 @@ struct Eval: AsyncParsableCommand {
         let base = PromptProgram(runtime.spec.prompt)
         let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
 
-        let (targets, settings) = (target, EvalTargets.Settings(pack: pack, temperature: temperature, maxTokens: maxTokens, jsonMode: jsonMode))
+        let (targets, settings) = (target, EvalTargets.Settings(pack: pack, temperature: temperature, maxTokens: maxTokens, jsonMode: jsonMode,
+                                                                          judgeModel: judgeModel, judge: try Tuner.judge(judgeModel, spec: runtime.spec, hub: hub)))
         let work = Task {
             var runs: [EvalTargets.Run] = []
             for model in targets {

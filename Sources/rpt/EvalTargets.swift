@@ -25,6 +25,9 @@ enum EvalTargets {
         var temperature: Double
         var maxTokens: Int?
         var jsonMode: Bool
+        /// The judge of a pack with one (the same for every model).
+        var judgeModel: String?
+        var judge: Judge?
     }
 
     /// Scores the prompt with one model: results.jsonl as they come, summary.json at the end.
@@ -38,6 +41,7 @@ enum EvalTargets {
         evaluator.maxTokens = runtime.spec.replyTokens(e.maxTokens)
         evaluator.jsonMode = e.jsonMode
         evaluator.failFast = 5
+        evaluator.judge = e.judge
         let results = try ResultsFile(path: folder + "/results.jsonl")
         let (done, stop): ([ExampleResult], ModelError?)
         do {
@@ -55,11 +59,11 @@ enum EvalTargets {
         }
         progress.finish()
         let named = (try? ModelName(parsing: model))?.description ?? model
-        let lines = hub.ledger.lines.filter { $0.model == named }
+        let lines = hub.ledger.lines.filter { $0.model == named || $0.role == "judge" }
         let report = EvalReport(pack: runtime.spec.name, split: scope, model: model, metrics: Metrics(done),
                                 ledger: lines, cost: lines.reduce(Double?(0)) { sum, l in sum.flatMap { s in l.cost.map { s + $0 } } },
                                 resultsFile: results.path, stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first,
-                                firstPackError: done.lazy.compactMap(\.packError).first)
+                                firstPackError: done.lazy.compactMap(\.packError).first, judge: e.judgeModel)
         try (JSON.encode(report.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
         return Run(model: model, results: done, report: report)
     }

@@ -7,14 +7,15 @@ import Tuning
 /// the bar; elsewhere they are lines of their own, at most one every few seconds so a flood of
 /// 429s stays readable.
 final class Progress: Sendable {
-    private typealias Counts = (done: Int, scoreSum: Double, scored: Int, apiErrors: Int, lastDraw: Double, note: String)
+    private typealias Counts = (done: Int, scoreSum: Double, scored: Int, apiErrors: Int, lastDraw: Double, lastResult: Double, note: String)
     private let total: Int
     private let title: String
     private let enabled = isatty(2) == 1
     /// Seconds between plain lines: RPT_PROGRESS_SECONDS (0 to 3600), else 5.
     private let every = Double(ProcessInfo.processInfo.environment["RPT_PROGRESS_SECONDS"] ?? "").flatMap { (0...3600).contains($0) ? $0 : nil } ?? 5
     private let started = Date().timeIntervalSince1970
-    private let state = Mutex<Counts>((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: Date().timeIntervalSince1970, note: ""))
+    private let state = Mutex<Counts>((done: 0, scoreSum: 0.0, scored: 0, apiErrors: 0, lastDraw: Date().timeIntervalSince1970,
+                                        lastResult: Date().timeIntervalSince1970, note: ""))
     private let notices = Notices()
     private let beat = Mutex<Task<Void, Never>?>(nil)
 
@@ -41,7 +42,8 @@ final class Progress: Sendable {
             let now = Date().timeIntervalSince1970
             guard s.done < total, now - s.lastDraw >= (enabled ? 1 : max(every, 1)) else { return nil }
             s.lastDraw = now
-            return enabled ? bar(s) : plain(s, now, waiting: true)
+            // "Waiting" only when no reply came for a while: a slow model, not a slow line.
+            return enabled ? bar(s) : plain(s, now, waiting: now - s.lastResult >= max(every, 1))
         }
         if let line { FileHandle.standardError.write(Data(line.utf8)) }
     }
@@ -53,6 +55,7 @@ final class Progress: Sendable {
             if r.apiError != nil { s.apiErrors += 1 }
             s.note = ""
             let now = Date().timeIntervalSince1970
+            s.lastResult = now
             guard now - s.lastDraw > (enabled ? 0.1 : every) || (enabled && s.done == total) else { return nil }
             s.lastDraw = now
             return enabled ? bar(s) : plain(s, now)

@@ -20,6 +20,7 @@ struct Try: AsyncParsableCommand {
     @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: String?
     @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
     @Option(help: "Send the messages to this model instead, provider:model (as rpt eval).") var target: String?
+    @Option(help: "The model that grades the reply, for a pack with a judge (default: judge_model in your rpt.toml).") var judge: String?
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
     @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
@@ -53,8 +54,13 @@ struct Try: AsyncParsableCommand {
         let (ex, from, note) = try pick(data)
         let base = PromptProgram(runtime.spec.prompt)
         let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
-        // The model is set up before anything runs, so a missing key or unknown provider stops here.
-        let evaluator = try target.map { try makeEvaluator(model: $0, runtime: runtime, directory: dir) }
+        // The models are set up before anything runs, so a missing key or unknown provider stops here.
+        var config = try ModelConfig.load(packDirectory: dir)
+        if let baseURL, let target { config.endpoints[try ModelName(parsing: target).provider]?.setBaseURL(baseURL) }
+        let judgeModel = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: pack)
+        let hub = target != nil || judgeModel != nil ? try makeHub(config) : nil
+        let evaluator = try hub.flatMap { hub in try target.map { try makeEvaluator(model: $0, runtime: runtime, hub: hub) } }
+        let judging = try hub.flatMap { try Tuner.judge(judgeModel, spec: runtime.spec, hub: $0) }
 
         show.header(pack: pack, example: ex, split: from, note: note)
         show.logs(of: "load")
@@ -87,15 +93,29 @@ struct Try: AsyncParsableCommand {
         print(text)
 
         var steps: [HookStep] = []
-        do throws(HookError) {
-            let outcome = try runtime.evaluate(reply: text, example: ex) { steps.append($0) }
-            show.steps(steps, spec: runtime.spec)
-            show.result(outcome)
-        } catch {
+        func failed(_ error: HookError) -> Refusal {
             show.steps(steps, spec: runtime.spec, failed: error.hook)
             show.failure(error)
-            throw Refusal(error.description)
+            return Refusal(error.description)
         }
+        let extraction: Extraction
+        do throws(HookError) { extraction = try runtime.extract(reply: text, example: ex) { steps.append($0) } } catch { throw failed(error) }
+        // A pack with a judge: what extract read goes to the judge, and its verdict to score.
+        var verdict: Verdict?
+        if let judging, case .answer(let answer, _) = extraction {
+            let reference: String?
+            do throws(HookError) { reference = try runtime.reference(ex) } catch { throw failed(error) }
+            do { verdict = try await judging.grade(input: rendered, answer: answer, reference: reference) } catch {
+                show.steps(steps, spec: runtime.spec)
+                throw Refusal("the judge \(judging.model) gave no usable verdict: \(error)")
+            }
+            steps.append(.judged(verdict!, reference: reference))
+        }
+        do throws(HookError) {
+            let outcome = try runtime.score(extraction, reply: text, example: ex, verdict: verdict) { steps.append($0) }
+            show.steps(steps, spec: runtime.spec)
+            show.result(outcome)
+        } catch { throw failed(error) }
     }
 
     /// The example asked for, its split, and a note when rpt chose it.
@@ -125,13 +145,15 @@ struct Try: AsyncParsableCommand {
             .prefix(count).map(\.0)
     }
 
-    func makeEvaluator(model: String, runtime: PackRuntime, directory: URL) throws -> Evaluator {
-        var config = try ModelConfig.load(packDirectory: directory)
-        let name = try ModelName(parsing: model)
-        if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
+    /// The models' hub (the target's and the judge's), with the response cache unless --no-cache.
+    func makeHub(_ config: ModelConfig) throws -> ModelHub {
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let hub = try ModelHub(config: config, cache: cache)
         hub.onNotice { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        return hub
+    }
+
+    func makeEvaluator(model: String, runtime: PackRuntime, hub: ModelHub) throws -> Evaluator {
         var evaluator = Evaluator(client: try hub.client(model, role: "target"))
         evaluator.temperature = temperature
         evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)

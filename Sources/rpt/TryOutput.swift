@@ -75,6 +75,12 @@ struct TryOutput {
                 hookSection("score")
                 line("score", String(format: "%g", score))
                 if score >= 1 { section("classify"); print("not run: a full score") }
+            case .judged(let verdict, let reference):
+                section("judge")
+                line("reference", reference.map { $0.count > 300 ? $0.prefix(300) + "..." : $0 } ?? "none")
+                line("score", "\(verdict.lua["score"]!) (normalized \(String(format: "%g", verdict.normalized)))")
+                for c in verdict.criteria { line(c.met ? "met" : "not met", c.text + (c.reason.isEmpty ? "" : ": \(c.reason)")) }
+                line("reason", verdict.reason)
             case .classified(let mode, let detail):
                 hookSection("classify")
                 if !spec.hasClassify { print("the pack has no classify: a score below 1 is '\(mode)'") }

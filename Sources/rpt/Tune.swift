@@ -20,6 +20,8 @@ struct Tune: AsyncParsableCommand {
     @Option(name: .customLong("also-target"), help: "Also score the initial and the best prompt on this model's test sample at the end (the transfer gain); repeatable.")
     var alsoTargets: [String] = []
     @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
+    @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml; a resumed run keeps its own).")
+    var judge: String?
     // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag.
     @Option(parsing: .unconditional, help: "Rounds at most.") var rounds: Int = 10
     @Option(parsing: .unconditional, help: "Candidates the optimizer submits per round.") var candidates: Int = 2
@@ -106,14 +108,22 @@ struct Tune: AsyncParsableCommand {
         s.packFiles = files
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
-        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + (s.critic.map { [$0] } ?? []) + s.alsoTargets) }
+        if resume == nil {
+            s.judge = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: s.pack)
+        } else if let judge, judge != s.judge {
+            throw Refusal("this run was graded by the judge \(s.judge ?? "none"), and a resume keeps it: leave out --judge \(judge)")
+        }
+        do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + [s.critic, s.judge].compactMap { $0 } + s.alsoTargets) }
         catch let e as ModelError { throw Refusal(e.message) }
 
         if dryRun {
             let longest = Split.allCases.flatMap { data[$0] }.compactMap { try? runtime.render($0) }.map(\.utf8.count).max() ?? 0
             print(TuneSummary.estimate(settings: s, train: data[.train].count, dev: data[.dev].count, test: data[.test].count,
                                        maxPromptChars: longest + PromptProgram(runtime.spec.prompt).markdown.utf8.count,
-                                       replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config), terminator: "")
+                                       replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config,
+                                       judgeChars: JudgeChoice.requestChars(runtime, Split.allCases.flatMap { data[$0] }),
+                                       judgeTokens: runtime.spec.judge.map(Judge.maxTokens) ?? 0),
+                  terminator: "")
             return
         }
         let folder = resume ?? run ?? RunStore.defaultFolder([runtime.spec.name])
@@ -131,7 +141,7 @@ struct Tune: AsyncParsableCommand {
                                cacheAllTemperatures: true, cacheRequired: true)
         let notices = Notices(interval: 2)
         hub.onNotice { notices.say($0) }
-        let tuner = Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s), runtime: runtime, data: data)
+        let tuner = Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s, spec: runtime.spec), runtime: runtime, data: data)
         let steps = StepProgress()
         tuner.progress = { line in steps.finish(); FileHandle.standardError.write(Data((line + "\n").utf8)) }
         tuner.onResult = { step, result, total in steps.add(step, result, total) }

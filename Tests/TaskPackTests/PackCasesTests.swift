@@ -49,7 +49,7 @@ import Testing
     @Test func anUnknownKeyListsTheAllowedOnes() throws {
         let c = try check(["cases.lua": #"return { { example = { text = "x", label = "x" }, reply = "x", detial = "y" } }"#])
         #expect(c.problems.map(\.description) == ["tests/cases.lua: case 1: unknown key 'detial' (did you mean 'detail'?); a case may have "
-            + "name, example, reply, answer, confidence, score, failure, detail, rendered"])
+            + "name, example, reply, answer, confidence, score, failure, detail, rendered, verdict"])
     }
 
     @Test func filesThatGiveNoCasesSayWhy() throws {

@@ -71,7 +71,7 @@ struct TuneFixture {
             config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
             let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: try ResponseCache(path: store.cachePath),
                                    cacheAllTemperatures: true, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.001, maxDelay: 0.01))
-            let result = try await Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s), runtime: runtime, data: data).run()
+            let result = try await Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s, spec: runtime.spec), runtime: runtime, data: data).run()
             let requests = server.requests.compactMap(\.json).filter { $0["tools"] != nil }
             return Run(result: result, store: store,
                        toolResults: requests.map { $0["messages"]?.array?.filter { $0["role"] == "tool" }.compactMap { $0["content"]?.string } ?? [] },

@@ -34,6 +34,20 @@
 ---@field memory_mb? number Memory a hook call may add, in MiB (default 64)
 ---@field seconds? number Wall time per hook call (default 2)
 
+---What the judge model said of a reply (packs with a judge), checked by rpt before score sees it.
+---@class rpt.Verdict
+---@field score number On the judge's scale, or the number of criteria met
+---@field normalized number The score as a share of its range: 0 the worst, 1 the best
+---@field reason string Why (for criteria: the reasons of those not met)
+---@field criteria? { criterion: string, met: boolean, reason: string }[] For a criteria judge, in the pack's order
+
+---How a judge model grades replies. The model is the user's choice (--judge, judge_model in rpt.toml), never the pack's.
+---@class rpt.Judge
+---@field rubric? string What a good reply does (needed with `scale`)
+---@field scale? integer[] { low, high }: whole numbers from 0 to 100, e.g. { 1, 5 }
+---@field criteria? string[] Yes/no questions about a reply, instead of `scale`; the score is how many hold
+---@field reference? fun(ex: rpt.Example): string? A reference reply the judge compares with
+
 ---The table a pack's task.lua returns.
 ---@class rpt.Task
 ---@field api 1 The task pack API version
@@ -49,14 +63,15 @@
 ---@field max_tokens? integer The most tokens a target reply may have (default 512; --max-tokens overrides)
 ---@field render fun(ex: rpt.Example): string The user message for an example
 ---@field extract fun(reply: string, ex: rpt.Example): any, (number|string)? The answer and an optional confidence in [0, 1]; or nil and the reason
----@field score fun(answer: any, ex: rpt.Example): number|boolean A score in [0, 1]
+---@field score fun(answer: any, ex: rpt.Example, verdict?: rpt.Verdict): number|boolean A score in [0, 1] (verdict: the judge's, in a pack with a judge)
 ---@field failures? { [string]: string } The failure taxonomy: mode -> what it means ("format" is added if missing)
----@field classify? fun(answer: any, ex: rpt.Example, reply: string): string?, string? A failure mode and a detail
+---@field classify? fun(answer: any, ex: rpt.Example, reply: string, verdict?: rpt.Verdict): string?, string? A failure mode and a detail
 ---@field gold? fun(ex: rpt.Example): string The reply a perfect model would give
 ---@field limits? rpt.Limits
 ---@field contract? string[] Words every tuned prompt must keep (default { "JSON" } for JSON output)
 ---@field regression? rpt.DataFiles Must-pass examples (rows like the data's): tuning may not break one the best prompt passes
 ---@field protect? string[] Failure modes tuning may not make more frequent on dev, e.g. { "format" }
+---@field judge? rpt.Judge A judge model grades the replies; its verdict goes to score
 
 ---@class rpt.json
 ---@field null lightuserdata JSON's null, distinct from nil
