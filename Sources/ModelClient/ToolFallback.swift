@@ -51,8 +51,8 @@ enum ToolFallback {
     /// Reads a tool call out of a reply written under `instructions`.
     static func read(_ response: ChatResponse, tools: [ToolSpec], callIndex: Int) -> ChatResponse {
         guard let text = response.content, let obj = JSON.extract(text)?.object else { return response }
-        let name = obj["tool"]?.string ?? obj["name"]?.string ?? obj["function"]?.string
-        guard let name, tools.contains(where: { $0.name == name }) else { return response }
+        let named = obj["tool"]?.string ?? obj["name"]?.string ?? obj["function"]?.string
+        guard let name = named.flatMap({ n in tools.contains { $0.name == n } ? n : nil }) ?? unnamed(obj, tools) else { return response }
         // Small models often put the arguments beside the tool's name instead of under "arguments".
         let flat = obj.filter { !["tool", "name", "function"].contains($0.key) }
         let nested = obj["arguments"] ?? obj["parameters"] ?? obj["args"]
@@ -62,5 +62,23 @@ enum ToolFallback {
         out.toolCalls = [ToolCall(id: "call_\(callIndex)", name: name, arguments: args, argumentsError: problem)]
         out.finishReason = "tool_calls"
         return out
+    }
+
+    /// The tool an object without a tool name meant (a 1.5B model sent `{"arguments": {"section":
+    /// ..., "text": ...}}`): the one tool whose required arguments it all has, with the most of its
+    /// keys among that tool's properties; on a tie the first such tool, as the tools are listed.
+    static func unnamed(_ obj: [String: JSONValue], _ tools: [ToolSpec]) -> String? {
+        guard obj["tool"] == nil, obj["name"] == nil, obj["function"] == nil else { return nil }
+        let args = (obj["arguments"] ?? obj["parameters"] ?? obj["args"])?.object ?? obj
+        guard !args.isEmpty else { return nil }
+        var best: (name: String, fit: Int)?
+        for t in tools {
+            let required = (t.parameters["required"]?.array ?? []).compactMap(\.string)
+            let properties = Set(t.parameters["properties"]?.object?.keys.map { $0 } ?? [])
+            guard !required.isEmpty, required.allSatisfy({ args[$0] != nil }) else { continue }
+            let fit = args.keys.filter(properties.contains).count
+            if fit > (best?.fit ?? -1) { best = (t.name, fit) }
+        }
+        return best?.name
     }
 }

@@ -64,6 +64,27 @@ import MockServer
         #expect(ToolFallback.read(nested, tools: Self.tools, callIndex: 3).toolCalls.first?.arguments == ["city": "Rome"])
     }
 
+    @Test func jsonToolProtocolReadsACallThatNamesNoTool() {
+        let edit = ["section": ["type": "string"], "text": ["type": "string"], "modes": ["type": "array"]] as JSONValue
+        let tools = [
+            ToolSpec(name: "edit_section", description: "", parameters: ["type": "object", "required": ["section", "text"], "properties": edit]),
+            ToolSpec(name: "evaluate_edit", description: "", parameters: ["type": "object", "required": ["section", "text"],
+                                                                          "properties": ["section": [:], "text": [:], "sample_size": [:]]]),
+            ToolSpec(name: "stop", description: "", parameters: ["type": "object", "required": ["reason"], "properties": ["reason": [:]]]),
+        ]
+        func read(_ text: String) -> ToolCall? {
+            ToolFallback.read(ChatResponse(content: text, toolCalls: [], usage: Usage(), finishReason: "stop"), tools: tools, callIndex: 0).toolCalls.first
+        }
+        // What a 1.5B optimizer sent after a rejection: the arguments, no tool name.
+        let call = read(#"{"arguments": {"modes": ["invented_value"], "section": "notes", "text": "Use only words of the request."}}"#)
+        #expect(call?.name == "edit_section" && call?.arguments["section"] == "notes")
+        #expect(read(#"{"section": "notes", "text": "Try it.", "sample_size": 8}"#)?.name == "evaluate_edit")
+        #expect(read(#"{"reason": "done"}"#)?.name == "stop")
+        // Nothing that fits a tool's required arguments is not a call; a named unknown tool is not guessed.
+        #expect(read(#"{"intent": "card_arrival", "category": "card"}"#) == nil)
+        #expect(read(#"{"tool": "rewrite", "section": "notes", "text": "x"}"#) == nil)
+    }
+
     @Test func anthropicRequestBody() throws {
         let body = AnthropicMessages().body(Self.conversation)
         let expected = try JSON.decode("""
