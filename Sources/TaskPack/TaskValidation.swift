@@ -26,6 +26,7 @@ enum TaskValidation {
         "contract": "words every tuned prompt must keep, e.g. { \"JSON\", \"intent\" }",
         "regression": "must-pass examples, rows like the data's: \"data/regression.jsonl\" (a file or a list, as in data)",
         "protect": "failure modes tuning may not make more frequent, e.g. { \"format\" }",
+        "parameters": "not a key of the table: declare parameters before it, local params = rpt.parameters { subtask = { default = ..., values = { ... } } }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
@@ -37,6 +38,7 @@ enum TaskValidation {
         for key in entries.keys.sorted() where keys[key] == nil {
             problem("unknown key '\(key)'" + suggestion(for: key, among: Array(keys.keys)))
         }
+        if entries["parameters"] != nil { problem("'parameters' \(keys["parameters"]!), so data and prompt can use the values") }
         for key in required where entries[key] == nil {
             problem("missing '\(key)': \(keys[key]!)")
         }
