@@ -170,11 +170,8 @@ function log.warn(fmt, ...) end
 ---@field choice rpt.choice
 ---@field log rpt.log
 ---@field params { [string]: string } The parameter values (read-only), once rpt.parameters has run
-local rpt = {}
-
 ---Declares the pack's parameters, once, while task.lua loads, and returns their values: each the
 ---user's `--set NAME=VALUE`, else its default. Data files and the prompt may be built from them.
----@param declaration { [string]: rpt.Parameter }
----@return { [string]: string }
-function rpt.parameters(declaration) end
+---@field parameters fun(declaration: { [string]: rpt.Parameter }): { [string]: string }
+local rpt = {}
 return rpt
