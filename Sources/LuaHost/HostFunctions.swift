@@ -128,6 +128,14 @@ extension LuaEngine {
                 logSink(args.string(0) ?? "info", args.string(1) ?? "")
                 return []
             }),
+            ("parameters", { [unowned self] args throws(HostFunctionError) in
+                guard let resolve = parameters else {
+                    throw HostFunctionError("rpt.parameters declares a pack's parameters while task.lua loads, once; "
+                                            + "afterwards read the values from rpt.params")
+                }
+                parameters = nil            // once: a second declaration could contradict the first
+                return [try resolve(try args.value(0))]
+            }),
             ("module_source", { [unowned self] args throws(HostFunctionError) in
                 let name = args.string(0) ?? ""
                 let allowed = name.unicodeScalars.allSatisfy {

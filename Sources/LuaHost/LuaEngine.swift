@@ -26,6 +26,9 @@ public final class LuaEngine {
     public var logSink: @Sendable (String, String) -> Void
     /// Finds a pack module for `require`.
     let moduleSource: (String) -> ModuleLookup
+    /// Answers `rpt.parameters(declaration)` with the values to use; nil once the pack has
+    /// loaded (parameters are declared while task.lua runs, never from a hook).
+    public var parameters: ((LuaValue?) throws(HostFunctionError) -> LuaValue)?
     /// Bytes the state held when it was last settled (after the pack loaded): with the memory
     /// limit it bounds the whole state, see `totalCap`.
     private var baseline = 0

@@ -67,6 +67,18 @@ end
 rpt.text = text
 
 """# + "\n" + RptNumSource.lua + "\n" + RptChoiceSource.lua + "\n" + #"""
+-- rpt.parameters / rpt.params -----------------------------------------------------------
+-- The values come from the host (the declaration's defaults and the user's --set), checked there;
+-- rpt.params is read-only to the pack like the rest of the library.
+local params = {}
+rpt.params = params
+function rpt.parameters(declaration)
+  local ok, values = pcall(host.parameters, declaration)
+  if not ok then error((tostring(values):gsub("^[^:]*:%d+: ", "")), 2) end   -- at the pack's line
+  for name, value in pairs(values) do params[name] = value end
+  return rpt.params
+end
+
 -- rpt.log -------------------------------------------------------------------------------
 local log = {}
 for _, level in ipairs { "debug", "info", "warn" } do

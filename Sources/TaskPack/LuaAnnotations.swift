@@ -190,12 +190,21 @@ function log.info(fmt, ...) end
 ---@param ... any
 function log.warn(fmt, ...) end
 
+---@class rpt.Parameter
+---@field default string The value used when the user gives no --set
+---@field values string[] Every value allowed (letters, digits, '_', '-', '.')
+---@field description? string What it chooses
+
 ---@class rpt
 ---@field json rpt.json
 ---@field text rpt.text
 ---@field num rpt.num
 ---@field choice rpt.choice
 ---@field log rpt.log
+---@field params { [string]: string } The parameter values (read-only), once rpt.parameters has run
+---Declares the pack's parameters, once, while task.lua loads, and returns their values: each the
+---user's `--set NAME=VALUE`, else its default. Data files and the prompt may be built from them.
+---@field parameters fun(declaration: { [string]: rpt.Parameter }): { [string]: string }
 local rpt = {}
 return rpt
 

@@ -12,11 +12,12 @@ public struct PackCheck: Sendable {
     /// The judged cases of tests/judge.lua, for `rpt check --judge` to put to the judge.
     public var judgeCases: [JudgeCase] = []
 
-    public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil) -> PackCheck {
+    public static func run(directory: URL, progress: CheckProgress? = nil, log: HookLog? = nil,
+                           set: [String: String] = [:]) -> PackCheck {
         var check = PackCheck()
         let runtime: PackRuntime
         do {
-            runtime = try PackRuntime(directory: directory, log: log)
+            runtime = try PackRuntime(directory: directory, log: log, set: set)
         } catch {
             check.fail("task.lua", "\(error.problems.count) problem(s)", error.problems)
             return check
@@ -24,6 +25,9 @@ public struct PackCheck: Sendable {
         let spec = runtime.spec
         check.ok("task.lua", "\(spec.name) \(spec.version) (api \(spec.api)), output \(spec.output.rawValue), "
             + "failure modes: \(spec.failureModes.joined(separator: ", "))")
+        for p in runtime.parameters.declared {      // what --set may change, and what this check used
+            check.ok("params", "\(p.name) = \(runtime.parameters.values[p.name]!) (values: \(p.values.joined(separator: ", ")))")
+        }
 
         let data: PackData
         do {

@@ -40,6 +40,8 @@ public enum HookStep: Sendable, Equatable {
 public final class PackRuntime {
     public let spec: TaskSpec
     public let directory: URL
+    /// What `rpt.parameters` declared and the values this load uses (PackParameters).
+    public let parameters: PackParameters
     let engine: LuaEngine
     let hooks: TaskHooks
     private let logContext: HookLogContext
@@ -52,8 +54,9 @@ public final class PackRuntime {
 
     /// Loads `task.lua` from the pack folder and validates its table. `ceiling` bounds the limits
     /// the pack may set for itself (nil: the user's `RPT_MAX_HOOK_LIMITS`, else the default).
-    /// `log` receives what the pack logs, from loading on.
-    public init(directory: URL, ceiling asked: LimitCeiling? = nil, log: HookLog? = nil) throws(PackLoadError) {
+    /// `log` receives what the pack logs, from loading on. `set` holds the user's `--set` values.
+    public init(directory: URL, ceiling asked: LimitCeiling? = nil, log: HookLog? = nil,
+                set: [String: String] = [:]) throws(PackLoadError) {
         self.directory = directory
         let context = HookLogContext(log)
         logContext = context
@@ -63,15 +66,20 @@ public final class PackRuntime {
                 : "task.lua \(error.message)"
             throw PackLoadError(problems: [PackError(directory.appendingPathComponent("task.lua").path, why)])
         }
+        let declared = ParameterBox(set)
         let ceiling: LimitCeiling
         if let asked { ceiling = asked } else {
             do { ceiling = try LimitCeiling.environment() } catch { throw PackLoadError(problems: [error]) }
         }
         do {
             engine = try LuaEngine(logSink: { context.write(level: $0, message: $1) }, moduleSource: { PackFiles.module($0, in: directory) })
+            engine.parameters = declared.resolve
             let (env, freeze) = try engine.newEnvironment()
             let table = try engine.run(source, chunkName: "task.lua", env: env)
             _ = try engine.call(freeze, [], results: 0)
+            engine.parameters = nil
+            parameters = declared.parameters
+            try declared.refuseIgnoredSet()
             guard let entries = engine.entries(of: table) else {
                 throw PackLoadError(problems: [PackError("task.lua", "must return the task table (return { api = 1, name = ..., ... })")])
             }
@@ -89,6 +97,7 @@ public final class PackRuntime {
         } catch let e as PackLoadError {
             throw e
         } catch let e as LuaError {
+            if let wrong = declared.refusedSet { throw PackLoadError(problems: [PackError("--set", wrong)]) }
             throw PackLoadError(problems: [PackError(e.location ?? "task.lua", "\(e.kind.rawValue): \(PackRuntime.strip(e.message))")])
         } catch {
             throw PackLoadError(problems: [PackError("task.lua", "\(error)")])

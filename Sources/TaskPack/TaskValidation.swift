@@ -27,6 +27,7 @@ enum TaskValidation {
         "regression": "must-pass examples, rows like the data's: \"data/regression.jsonl\" (a file or a list, as in data)",
         "protect": "failure modes tuning may not make more frequent, e.g. { \"format\" }",
         "judge": "a judge model grades the replies: { rubric = ..., scale = { 1, 5 }, reference = function(example) ... end } or { criteria = { ... } }",
+        "parameters": "not a key of the table: declare parameters before it, local params = rpt.parameters { subtask = { default = ..., values = { ... } } }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
@@ -39,6 +40,7 @@ enum TaskValidation {
         for key in entries.keys.sorted() where keys[key] == nil {
             problem("unknown key '\(key)'" + suggestion(for: key, among: Array(keys.keys)))
         }
+        if entries["parameters"] != nil { problem("'parameters' \(keys["parameters"]!), so data and prompt can use the values") }
         for key in required where entries[key] == nil {
             problem("missing '\(key)': \(keys[key]!)")
         }

@@ -36,6 +36,8 @@ public struct TuneSettings: Sendable, Equatable {
     /// SHA-256 of each file of the pack the run reads (Lua and data), by path in the pack: a
     /// resume refuses a pack or data that changed. Empty for runs made before it was recorded.
     public var packFiles: [String: String] = [:]
+    /// The pack's parameter values (its defaults and the user's --set): a resume loads the pack with them.
+    public var parameters: [String: String] = [:]
 
     public init(pack: String, target: String, optimizer: String) {
         self.pack = pack
@@ -69,6 +71,7 @@ public struct TuneSettings: Sendable, Equatable {
             "budget_seconds": opt(budget.maxSeconds) { .double($0) },
             "base_urls": .object(baseURLs.mapValues { .string(Redact.url($0)) }),
             "pack_files": .object(packFiles.mapValues { .string($0) }),
+            "parameters": .object(parameters.mapValues { .string($0) }),
         ]
     }
 
@@ -105,6 +108,7 @@ public struct TuneSettings: Sendable, Equatable {
         budget = Budget(maxTokens: try int("budget_tokens"), maxCost: number("budget_cost"), maxSeconds: number("budget_seconds"))
         baseURLs = (v["base_urls"]?.object ?? [:]).compactMapValues(\.string)
         packFiles = (v["pack_files"]?.object ?? [:]).compactMapValues(\.string)
+        parameters = (v["parameters"]?.object ?? [:]).compactMapValues(\.string)
         try check(source: "config.json")
     }
 

@@ -24,20 +24,23 @@ struct Check: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr, each line with its hook and example.")
     var verbose = false
 
+    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
     @Flag(help: "List every problem (by default the first \(PackCheck.listed)).")
     var all = false
 
     func validate() throws {
         _ = try PackArgument.folder(pack)
         if let judge { do { _ = try ModelName(parsing: judge) } catch let e as ModelError { throw ValidationError("--judge: \(e.message)") } }
+        _ = try SetOption.values(parameters)
     }
 
     func run() async throws {
         let status = StatusLine()
         let dir = try PackArgument.folder(pack)
-        var check = PackCheck.run(directory: dir, progress: status.report, log: verbose ? HookLog(echo: true) : nil)
+        var check = PackCheck.run(directory: dir, progress: status.report, log: verbose ? HookLog(echo: true) : nil,
+                                  set: try SetOption.values(parameters))
         status.finish()
-        if let judge, let runtime = try? PackRuntime(directory: dir) {
+        if let judge, let runtime = try? PackRuntime(directory: dir, set: try SetOption.values(parameters)) {
             if runtime.spec.judge == nil {
                 check.note("agree", "the pack has no judge, so --judge \(judge) is not used")
             } else if check.judgeCases.isEmpty {

@@ -19,6 +19,7 @@ struct Compare: AsyncParsableCommand {
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Argument(help: "Prompt files or run folders to compare.") var prompts: [String] = []
     @Option(help: "A model, provider:model; repeat it to compare models.") var target: [String] = []
+    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
     @Option(help: "The split: train, dev or test.") var split: String = "dev"
     @Option(parsing: .unconditional, help: "Compare on a seeded sample of N examples of the split (as rpt eval --limit).") var limit: Int?
     @Option(parsing: .unconditional, help: "Seed of the sample and the bootstrap, an integer of 0 or more.") var seed: Int = 1
@@ -30,6 +31,7 @@ struct Compare: AsyncParsableCommand {
 
     func validate() throws {
         guard !target.isEmpty else { throw ValidationError("--target is required: the model to score with, e.g. openai:gpt-4.1-mini (repeat it to compare models)") }
+        _ = try SetOption.values(parameters)
         guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
@@ -60,7 +62,7 @@ struct Compare: AsyncParsableCommand {
     func run() async throws {
         let dir = try PackArgument.folder(pack)
         let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir, log: HookLog()) } catch {
+        do { runtime = try PackRuntime(directory: dir, log: HookLog(), set: try SetOption.values(parameters)) } catch {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
@@ -82,7 +84,7 @@ struct Compare: AsyncParsableCommand {
             if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
         }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
-        let folder = out ?? RunStore.defaultFolder(["compare", runtime.spec.name, split])
+        let folder = try out ?? RunStore.defaultFolder(["compare", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [split])
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
 

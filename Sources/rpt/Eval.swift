@@ -22,6 +22,7 @@ struct Eval: AsyncParsableCommand {
     var regression = false
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
+    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
     @Option(help: "The split: train, dev or test.") var split: String = "dev"
     // .unconditional: "-3" is read as a value (and refused by validate), not as an unknown flag.
     @Option(parsing: .unconditional, help: "Evaluate a seeded sample of N examples drawn across the split (by the pack's label field when it declares one), kept in file order.")
@@ -49,6 +50,7 @@ struct Eval: AsyncParsableCommand {
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
             throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
         }
+        _ = try SetOption.values(parameters)
         guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
@@ -75,7 +77,7 @@ struct Eval: AsyncParsableCommand {
         let dir = try PackArgument.folder(pack)
         let runtime: PackRuntime
         let hookLog = HookLog(echo: verbose)
-        do { runtime = try PackRuntime(directory: dir, log: hookLog) } catch {
+        do { runtime = try PackRuntime(directory: dir, log: hookLog, set: try SetOption.values(parameters)) } catch {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
@@ -96,7 +98,7 @@ struct Eval: AsyncParsableCommand {
         let runCache = noCache ? nil : try runCacheBesidePrompt()
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
                                cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
-        let folder = out ?? RunStore.defaultFolder(["eval", runtime.spec.name, scope])
+        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [scope])
         // Before the clients: a local model's server starts with one, logs into this folder and says so.
         LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName)

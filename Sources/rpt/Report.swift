@@ -39,7 +39,8 @@ struct Report: ParsableCommand {
               let config = try? JSON.decode(text), let pack = config["pack"]?.string,
               let recorded = config["pack_files"]?.object?.compactMapValues(\.string), !recorded.isEmpty else { return nil }
         let dir = URL(fileURLWithPath: pack)
-        guard let runtime = try? PackRuntime(directory: dir, log: HookLog()),
+        let parameters = config["parameters"]?.object?.compactMapValues(\.string) ?? [:]
+        guard let runtime = try? PackRuntime(directory: dir, log: HookLog(), set: parameters),
               let now = try? PackFingerprint.files(of: runtime.spec, directory: dir),
               PackFingerprint.differences(recorded: recorded, now: now).isEmpty else { return nil }
         return PromptProgram(runtime.spec.prompt)

@@ -18,6 +18,7 @@ struct Try: AsyncParsableCommand {
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Option(help: "The id of the example (default: the first example of the split).") var example: String?
     @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: String?
+    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
     @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
     @Option(help: "Send the messages to this model instead, provider:model (as rpt eval).") var target: String?
     @Option(help: "The model that grades the reply, for a pack with a judge (default: judge_model in your rpt.toml).") var judge: String?
@@ -33,6 +34,7 @@ struct Try: AsyncParsableCommand {
 
     func validate() throws {
         if reply != nil && target != nil { throw ValidationError("give --reply TEXT (no model) or --target MODEL, not both") }
+        _ = try SetOption.values(parameters)
         if let split, Split(rawValue: split) == nil { throw ValidationError("--split must be train, dev or test") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
             throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
@@ -46,7 +48,7 @@ struct Try: AsyncParsableCommand {
         let dir = try PackArgument.folder(pack)
         let log = HookLog(echo: verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
         let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir, log: log) } catch {
+        do { runtime = try PackRuntime(directory: dir, log: log, set: try SetOption.values(parameters)) } catch {
             throw Refusal("\(pack) does not load (rpt check \(pack) lists every problem):\n\(error)")
         }
         let show = TryOutput(log: log)

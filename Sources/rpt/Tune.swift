@@ -19,6 +19,7 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
     @Option(name: .customLong("also-target"), help: "Also score the initial and the best prompt on this model's test sample at the end (the transfer gain); repeatable.")
     var alsoTargets: [String] = []
+    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
     @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
     @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml; a resumed run keeps its own).")
     var judge: String?
@@ -52,6 +53,7 @@ struct Tune: AsyncParsableCommand {
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
             throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
         }
+        _ = try SetOption.values(parameters)
         // The same limits config.json is held to, named as options.
         do { try commandLineSettings(pack: pack ?? "", target: target ?? "", optimizer: optimizer ?? "").check(source: "the command line") }
         catch let e as ModelError { throw ValidationError(e.message) }
@@ -76,6 +78,7 @@ struct Tune: AsyncParsableCommand {
             var s: TuneSettings
             do { s = try TuneSettings(json: v) } catch let e as ModelError { throw Refusal("\(resume)/\(e.message)") }
             if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }   // the server may have moved
+            try Self.refuseOtherParameters(try SetOption.values(parameters), recorded: s.parameters, run: resume)
             // A password is never written down, so a run that had one needs it again.
             for (provider, url) in s.baseURLs where url.contains(":\(Redact.mark)@") {
                 throw Refusal("the base URL of \(provider) for this run had a password, which rpt does not write down: "
@@ -86,6 +89,7 @@ struct Tune: AsyncParsableCommand {
         // An installed pack is recorded by its folder, so --resume finds the same files.
         var s = commandLineSettings(pack: try PackArgument.folder(pack!).path, target: target!, optimizer: optimizer ?? target!)
         if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }
+        s.parameters = try SetOption.values(parameters)
         return s
     }
 
@@ -94,7 +98,7 @@ struct Tune: AsyncParsableCommand {
         let dir = URL(fileURLWithPath: s.pack)
         let runtime: PackRuntime
         let hookLog = HookLog(echo: verbose)
-        do { runtime = try PackRuntime(directory: dir, log: hookLog) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
+        do { runtime = try PackRuntime(directory: dir, log: hookLog, set: s.parameters) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         try TuneData.refuseUnusable(data, pack: s.pack)
         let files = try PackFingerprint.files(of: runtime.spec, directory: dir)
@@ -106,6 +110,7 @@ struct Tune: AsyncParsableCommand {
             }
         }
         s.packFiles = files
+        s.parameters = runtime.parameters.values         // defaults too: the run says what it ran
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
         if resume == nil {
@@ -126,7 +131,7 @@ struct Tune: AsyncParsableCommand {
                   terminator: "")
             return
         }
-        let folder = resume ?? run ?? RunStore.defaultFolder([runtime.spec.name])
+        let folder = try resume ?? run ?? RunStore.defaultFolder([runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)))
         let store = try RunStore(folder: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName, append: resume != nil)    // a resume runs the hooks again
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
@@ -166,6 +171,17 @@ struct Tune: AsyncParsableCommand {
         if let reason = work.reason { throw Refusal(reason) }
         print(TuneSummary.table(pack: runtime.spec.name, result: result, ledger: hub.ledger, folder: folder), terminator: "")
         print(RunReport.writeAfterTune(folder: folder, initial: PromptProgram(runtime.spec.prompt)))
+    }
+}
+
+extension Tune {
+    /// A resumed run keeps its parameters: a --set that says otherwise would mix two tasks in one run.
+    static func refuseOtherParameters(_ set: [String: String], recorded: [String: String], run: String) throws {
+        for name in set.keys.sorted() where recorded[name] != set[name] {
+            let was = recorded[name].map { "\(name)=\($0)" } ?? "no parameter \(name)"
+            throw Refusal("--set \(name)=\(set[name]!) differs from the run's \(was) (\(run)/config.json): a resume keeps "
+                          + "the run's parameters; drop --set, or start a new run")
+        }
     }
 }
 
