@@ -45,7 +45,26 @@ struct Tune: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the run folder.")
     var verbose = false
 
+    /// Settings a resumed run takes from its config.json: given with --resume they would be
+    /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
+    static let fixedOnResume = ["target", "optimizer", "also-target", "critic", "rounds", "candidates", "patience", "train-sample",
+                                "dev-limit", "test-limit", "level", "tool-calls", "seed", "max-tokens", "budget-tokens", "budget-cost",
+                                "budget-seconds", "run"]
+
+    /// The options of `fixedOnResume` among `arguments` (ArgumentParser cannot tell a default from a given value).
+    static func ignoredOnResume(_ arguments: [String]) -> [String] {
+        fixedOnResume.filter { name in arguments.contains { $0 == "--" + name || $0.hasPrefix("--" + name + "=") } }
+    }
+
     func validate() throws {
+        if resume != nil {
+            let ignored = Self.ignoredOnResume(Array(CommandLine.arguments.dropFirst()))
+            if !ignored.isEmpty || pack != nil {
+                let named = (pack != nil ? ["the pack"] : []) + ignored.map { "--" + $0 }
+                throw ValidationError("a resumed run keeps the settings in its config.json, so \(named.joined(separator: ", ")) would be ignored: "
+                                      + "leave \(named.count == 1 ? "it" : "them") out (only --base-url may change: where the server is now)")
+            }
+        }
         if resume == nil {
             guard pack != nil else { throw ValidationError("give the task pack folder (or --resume RUN)") }
             guard target != nil else { throw ValidationError("--target is required: the model whose prompt is tuned, e.g. openai:gpt-4.1-mini") }

@@ -16,6 +16,14 @@ import TestSupport
         ["tune", pack.path, "--target", "openai:t", "--base-url", url, "--rounds", "1", "--run", folder] + more
     }
 
+    @Test func aResumeRefusesSettingsItWouldIgnore() async throws {
+        let r = try await CLI.run(["tune", "--resume", temp("no-run"), "--rounds", "5", "--dev-limit=40"], environment: ["OPENAI_API_KEY": "k"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("a resumed run keeps the settings in its config.json, so --rounds, --dev-limit would be ignored: leave them out"), "\(r.err)")
+        let p = try await CLI.run(["tune", "tasks/banking77", "--resume", temp("no-run")], environment: ["OPENAI_API_KEY": "k"])
+        #expect(p.status != 0 && p.err.contains("so the pack would be ignored: leave it out"), "\(p.err)")
+    }
+
     @Test func numbersOutOfRangeAreRefusedNotTrapped() async throws {
         for (option, value, said) in [("--seed", "-1", "--seed is -1"), ("--budget-seconds", "nan", "--budget-seconds is nan"),
                                       ("--rounds", "0", "--rounds is 0"), ("--train-sample", "-5", "--train-sample is -5")] {
