@@ -20,7 +20,7 @@ struct Compare: AsyncParsableCommand {
     @Argument(help: "Prompt files or run folders to compare.") var prompts: [String] = []
     @Option(help: "A model, provider:model; repeat it to compare models.") var target: [String] = []
     @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
-    @Option(help: "The split: train, dev or test.") var split: String = "dev"
+    @Option(help: "The split.") var split: Split = .dev
     @Option(parsing: .unconditional, help: "Compare on a seeded sample of N examples of the split (as rpt eval --limit).") var limit: Int?
     @Option(parsing: .unconditional, help: "Seed of the sample and the bootstrap, an integer of 0 or more.") var seed: Int = 1
     @Option(help: "The output folder (default runs/compare-PACK-SPLIT-YYYYMMDD-HHMMSS).") var out: String?
@@ -32,7 +32,6 @@ struct Compare: AsyncParsableCommand {
     func validate() throws {
         guard !target.isEmpty else { throw ValidationError("--target is required: the model to score with, e.g. openai:gpt-4.1-mini (repeat it to compare models)") }
         _ = try SetOption.values(parameters)
-        guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
@@ -66,7 +65,7 @@ struct Compare: AsyncParsableCommand {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
-        let splitData = data[Split(rawValue: split)!]
+        let splitData = data[split]
         try TuneData.refuseRepeatedIDs(splitData, pack: pack, scope: "the \(split) split")
         let examples = PackData.sample(splitData, n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
 
@@ -84,7 +83,7 @@ struct Compare: AsyncParsableCommand {
             if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) }
         }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
-        let folder = try out ?? RunStore.defaultFolder(["compare", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [split])
+        let folder = try out ?? RunStore.defaultFolder(["compare", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [split.rawValue])
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
 
@@ -115,7 +114,7 @@ struct Compare: AsyncParsableCommand {
                 contenders.append(Comparison.Contender(prompt: label, model: model, results: done, ledger: hub.ledger.lines, cost: hub.ledger.totalCost))
             }
         }
-        let comparison = Comparison(pack: runtime.spec.name, split: split, contenders: contenders, seed: UInt64(seed))
+        let comparison = Comparison(pack: runtime.spec.name, split: split.rawValue, contenders: contenders, seed: UInt64(seed))
         try (JSON.encode(comparison.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
         let html = folder + "/" + Comparison.fileName
         try comparison.html.write(toFile: html, atomically: true, encoding: .utf8)

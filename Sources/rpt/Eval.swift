@@ -23,7 +23,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
     var prompt: String?
     @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
-    @Option(help: "The split: train, dev or test.") var split: String = "dev"
+    @Option(help: "The split.") var split: Split = .dev
     // .unconditional: "-3" is read as a value (and refused by validate), not as an unknown flag.
     @Option(parsing: .unconditional, help: "Evaluate a seeded sample of N examples drawn across the split (by the pack's label field when it declares one), kept in file order.")
     var limit: Int?
@@ -51,7 +51,6 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
         }
         _ = try SetOption.values(parameters)
-        guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train, dev or test") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
         if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score is a score in [0, 1]") }
@@ -81,11 +80,11 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
-        let scope = regression ? "regression" : split
+        let scope = regression ? "regression" : split.rawValue
         if regression, runtime.spec.regression.isEmpty {
             throw Refusal("\(pack) names no regression cases: add regression = \"data/regression.jsonl\" to task.lua (rows like its data)")
         }
-        let pool = regression ? data.regression : data[Split(rawValue: split)!]
+        let pool = regression ? data.regression : data[split]
         try TuneData.refuseRepeatedIDs(pool, pack: pack, scope: regression ? "the regression cases" : "the \(split) split")
         // Every regression case runs: they are few and each one must pass.
         let examples = regression ? pool : PackData.sample(pool, n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)

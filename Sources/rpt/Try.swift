@@ -17,7 +17,7 @@ struct Try: AsyncParsableCommand {
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Option(help: "The id of the example (default: the first example of the split).") var example: String?
-    @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: String?
+    @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: Split?
     @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
     @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
     @Option(help: "Send the messages to this model instead, provider:model (as rpt eval).") var target: String?
@@ -35,7 +35,6 @@ struct Try: AsyncParsableCommand {
     func validate() throws {
         if reply != nil && target != nil { throw ValidationError("give --reply TEXT (no model) or --target MODEL, not both") }
         _ = try SetOption.values(parameters)
-        if let split, Split(rawValue: split) == nil { throw ValidationError("--split must be train, dev or test") }
         if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
             throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
         }
@@ -122,7 +121,7 @@ struct Try: AsyncParsableCommand {
 
     /// The example asked for, its split, and a note when rpt chose it.
     func pick(_ data: PackData) throws -> (Example, Split, String?) {
-        let asked = split.flatMap(Split.init(rawValue:))
+        let asked = split
         guard let id = example else {
             let s = asked ?? .dev
             guard let first = data[s].first else { throw Refusal("the \(s.rawValue) split of \(pack) has no examples: give --split") }

@@ -71,6 +71,13 @@ import TestSupport
         #expect(!bad.out.contains(Self.secret) && !bad.err.contains(Self.secret))
     }
 
+    @Test func aSplitIsOneOfThreeAndHelpListsThem() async throws {
+        let r = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:t", "--split", "devv"], environment: ["OPENAI_API_KEY": "k"])
+        #expect(r.status != 0 && r.err.contains("Please provide one of 'train', 'dev' or 'test'"), "\(r.err)")
+        let help = try await CLI.run(["eval", "--help"], environment: [:])
+        #expect(help.out.contains("(values: train, dev, test; default: dev)"), "\(help.out)")
+    }
+
     @Test func unknownProviderSuggestsOne() async throws {
         let r = try await CLI.run("eval", "tasks/banking77", "--target", "opneai:gpt-4.1")
         #expect(r.status != 0)
