@@ -58,11 +58,15 @@ public enum TuneSummary {
     /// The judge grades every target reply (twice when a verdict cannot be used): `judgeChars` is
     /// its longest request before the reply (rubric, input, reference), `judgeTokens` its reply bound.
     public static func estimate(settings s: TuneSettings, train: Int, dev: Int, test: Int, maxPromptChars: Int,
-                                replyTokens: Int, config: ModelConfig, judgeChars: Int = 0, judgeTokens: Int = 0) -> String {
+                                replyTokens: Int, config: ModelConfig, judgeChars: Int = 0, judgeTokens: Int = 0,
+                                regression: Int = 0) -> String {
         let trainN = s.trainSample > 0 ? min(s.trainSample, train) : train
         let devN = min(s.devLimit ?? dev, dev), testN = min(s.testLimit ?? test, test)
         let perRoundTarget = s.toolCallsPerRound * trainN + s.candidatesPerRound * (devN + trainN)
-        let targetCalls = trainN + devN + s.rounds * perRoundTarget + 2 * testN
+        // Regression cases: the initial prompt's, then every candidate dev would keep.
+        let targetCalls = trainN + devN + s.rounds * perRoundTarget + 2 * testN + regression * (1 + s.rounds * s.candidatesPerRound)
+        // Each --also-target scores the initial and the best prompt on test.
+        let alsoCalls = 2 * testN
         let perRound = 2 * s.toolCallsPerRound
         let optimizerCalls = s.rounds * perRound
         // A candidate is the prompt with one section rewritten by the optimizer: at most its reply longer.
@@ -89,9 +93,13 @@ public enum TuneSummary {
             """
         if let judge = s.judge {
             // A verdict that cannot be used is asked for again, once.
-            let calls = targetCalls * Judge.attempts
+            let calls = (targetCalls + alsoCalls * s.alsoTargets.count) * Judge.attempts
             let judgeIn = Double(calls) * (Double(judgeChars / 3) + Double(replyTokens)), judgeOut = Double(calls) * Double(judgeTokens)
             out += "  judge      \(judge): \(calls) calls, up to \(n(judgeIn)) tokens in and \(n(judgeOut)) out: \(cost(judge, judgeIn, judgeOut))\n"
+        }
+        for also in s.alsoTargets {
+            let i = Double(alsoCalls) * promptTokens, o = Double(alsoCalls) * Double(replyTokens)
+            out += "  also       \(also): \(alsoCalls) calls, up to \(n(i)) tokens in and \(n(o)) out: \(cost(also, i, o))\n"
         }
         if let critic = s.critic {
             out += "  critic     \(critic): \(criticCalls) calls, up to \(n(criticIn)) tokens in and \(n(criticOut)) out: \(cost(critic, criticIn, criticOut))\n"

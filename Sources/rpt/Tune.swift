@@ -146,7 +146,7 @@ struct Tune: AsyncParsableCommand {
                                        maxPromptChars: longest + PromptProgram(runtime.spec.prompt).markdown.utf8.count,
                                        replyTokens: runtime.spec.replyTokens(s.targetMaxTokens), config: config,
                                        judgeChars: JudgeChoice.requestChars(runtime, Split.allCases.flatMap { data[$0] }),
-                                       judgeTokens: runtime.spec.judge.map(Judge.maxTokens) ?? 0),
+                                       judgeTokens: runtime.spec.judge.map(Judge.maxTokens) ?? 0, regression: data.regression.count),
                   terminator: "")
             return
         }

@@ -194,5 +194,9 @@ import TestSupport
         let flag = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5", "--max-tokens", "100"],
                                      environment: ["OPENAI_API_KEY": "k"])
         #expect(flag.out.contains("and 1460000 out"))             // the user's --max-tokens wins: 14600 x 100
+        // Each --also-target scores the initial and the best prompt on test: 2 x 1000 calls.
+        let also = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5",
+                                      "--also-target", "openai:gpt-4.1-nano"], environment: ["OPENAI_API_KEY": "k"])
+        #expect(also.out.contains("also       openai:gpt-4.1-nano: 2000 calls"), "\(also.out)")
     }
 }
