@@ -47,6 +47,10 @@ public struct RunRecord: Sendable {
     public var final: Final?
     /// summary.json's ledger lines (role, model, live and cached tokens, cost) and total cost.
     public var tokens: [JSONValue] = []
+    /// The regression cases' count and the ones the initial prompt fails (a `regression_baseline` event).
+    public var regressionBaseline: (cases: Int, failing: [String])?
+    /// `--also-target` results from final.json: model, scores, gain and its interval.
+    public var transfer: [JSONValue] = []
     public var totalCost: Double?
     /// Seconds from the end of one round to the end of the next (round 0: from the start to the baseline).
     public var roundSeconds: [Int: Double] = [:]
@@ -89,6 +93,7 @@ public struct RunRecord: Sendable {
             }
         }
         readEvents(events)
+        transfer = Self.json(folder.appendingPathComponent("final.json"))?["transfer"]?.array ?? []
         if let f = Self.json(folder.appendingPathComponent("final.json")), let i = f["initial_score"]?.number, let b = f["best_score"]?.number {
             let ci = f["gain_ci95"]?.array ?? []
             final = Final(initialScore: i, bestScore: b, gain: f["gain"]?.number ?? b - i,
@@ -129,6 +134,8 @@ public struct RunRecord: Sendable {
                                             kept: e["kept"] == .bool(true), why: e["why"]?.string ?? "", rationale: file?["rationale"]?.string ?? "",
                                             prompt: file?["prompt"].flatMap { PromptProgram.from(json: $0) },
                                             failures: Self.counts(file?["report"]?["failures"]), effects: effects))
+            case "regression_baseline":
+                regressionBaseline = (Self.int(e["cases"]) ?? 0, (e["failing"]?.array ?? []).compactMap(\.string))
             case "round_tokens":
                 if let r { tokensSoFar[r] = RoundTokens.counts(e["tokens_so_far"]) }
             case "stopped":

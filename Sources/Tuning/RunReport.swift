@@ -31,6 +31,7 @@ public enum RunReport {
         var body = overview(r)
         body += h.section("score", "Score by round", RunReportCharts.scoreByRound(r))
         body += h.section("modes", "Failure modes over rounds", RunReportCharts.modesOverRounds(r))
+        body += h.section("safeguards", "Safeguards and transfer", RunReportSafeguards.html(r))
         body += h.section("calibration", "Calibration on test", RunReportTest.calibration(r))
         body += h.section("cost", "Cost and time", cost(r))
         body += h.section("prompt", "The prompt", RunReportPrompts.html(r, initial: initial))

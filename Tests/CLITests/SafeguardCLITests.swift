@@ -99,5 +99,8 @@ import TestSupport
         #expect((t["initial_score"]?.number ?? 1) < (final["initial_score"]?.number ?? 0))
         let config = try JSON.decode(try String(contentsOfFile: folder + "/config.json", encoding: .utf8))
         #expect(config["also_targets"] == ["openai:t-weak"])
+        // The run's report shows the transfer beside the target's gain.
+        let report = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(report.contains("Transfer to other models (test)") && report.contains("<td>openai:t-weak</td>"))
     }
 }

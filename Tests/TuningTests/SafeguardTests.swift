@@ -48,6 +48,14 @@ import TestSupport
         let summary = try JSON.decode(run.store.read("summary.json") ?? "")
         #expect(summary["safeguard_rejections"]?.array?.first?.string == "round 1 candidate 1: breaks regression cases " + cases.joined(separator: ", "))
         #expect(TuneSummary.table(pack: "b", result: r, ledger: run.ledger, folder: "x").contains("safeguards     2 candidate(s) with a dev gain rejected"))
+        // The report shows the checks from the folder alone.
+        let record = try RunRecord(folder: run.store.folder)
+        #expect(record.regressionBaseline?.cases == 3)
+        let html = RunReportSafeguards.html(record)
+        #expect(html.contains("Regression cases: 3; the initial prompt fails 0"))
+        #expect(html.contains("Candidates vetoed despite their dev score"))
+        #expect(html.contains(ReportHTML.esc("breaks regression cases " + cases.joined(separator: ", "))))
+        #expect(html.contains("raises protected mode format by +0."))
     }
 
     @Test func theProtectedModeTestIsPairedAndIgnoresNoise() throws {
