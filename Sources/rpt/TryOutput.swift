@@ -60,6 +60,7 @@ struct TryOutput {
             section(name)
             for l in lines where l.hook == name { line("log", "\(l.level): \(l.message)") }
         }
+        var scoreShown = false   // with metrics, the score's section opens at the metrics
         for step in steps {
             switch step {
             case .extracted(let answer, let confidence, let reason):
@@ -71,8 +72,14 @@ struct TryOutput {
                     line("answer", "nil: \(reason ?? "")")
                     line("mode", "\(TaskSpec.formatMode) (score 0; score and classify do not run)")
                 }
-            case .scored(let score):
+            case .metrics(let m):
                 hookSection("score")
+                scoreShown = true
+                for (name, v) in m.sorted(by: { $0.key < $1.key }) { line(name, String(format: "%g", v)) }
+            case .moreModes(let modes):
+                for mode in modes { line("mode", mode + (spec.failures[mode].map { ": \($0)" } ?? "")) }
+            case .scored(let score):
+                if !scoreShown { hookSection("score") }
                 line("score", String(format: "%g", score))
                 if score >= 1 { section("classify"); print("not run: a full score") }
             case .judged(let verdict, let reference):
