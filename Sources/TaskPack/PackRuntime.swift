@@ -235,7 +235,7 @@ public final class PackRuntime {
             default: throw hookError("score", example, "returned metric '\(name)' = \(value.typeName); each metric must be a number in [0, 1]")
             }
             guard x.isFinite, x >= 0, x <= 1 else {
-                throw hookError("score", example, "returned metric '\(name)' = \(x); each metric must be a finite number in [0, 1]")
+                throw hookError("score", example, "returned metric '\(name)' = \(x.isNaN ? "NaN" : "\(x)"); each metric must be a finite number in [0, 1]")
             }
             out[name] = x
         }
