@@ -23,6 +23,12 @@ public struct Outcome: Sendable, Equatable {
     /// classify's further modes when it returned several (`failure` is the first).
     public var moreModes: [String] = []
 
+    public init(answer: LuaValue?, confidence: Double?, score: Double, failure: String?, detail: String?,
+                verdict: Verdict? = nil, metrics: [String: Double]? = nil, moreModes: [String] = []) {
+        (self.answer, self.confidence, self.score, self.failure, self.detail) = (answer, confidence, score, failure, detail)
+        (self.verdict, self.metrics, self.moreModes) = (verdict, metrics, moreModes)
+    }
+
     /// Every failure mode of the example, `failure` first; empty for a full score.
     public var modes: [String] { failure.map { [$0] + moreModes } ?? [] }
 }
