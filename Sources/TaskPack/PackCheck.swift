@@ -23,7 +23,8 @@ public struct PackCheck: Sendable {
         }
         let spec = runtime.spec
         check.ok("task.lua", "\(spec.name) \(spec.version) (api \(spec.api)), output \(spec.output.rawValue), "
-            + "failure modes: \(spec.failureModes.joined(separator: ", "))")
+            + "failure modes: \(spec.failureModes.joined(separator: ", "))"
+            + (spec.metrics.map { "; metrics: \($0.names.joined(separator: ", ")) (primary \($0.primary), their weighted mean)" } ?? ""))
 
         let data: PackData
         do {

@@ -56,7 +56,7 @@ public enum EvalFolderReport {
         var body = "<section id=\"overview\">" + h.table(["", "value"], [
             ["score", h.num(scores.isEmpty ? nil : ci.mean) + " (95% CI \(h.num(ci.lower)) to \(h.num(ci.upper)), bootstrap over \(scores.count) scored examples)"],
             ["examples", "\(rows.count) (\(rows.filter { $0.error != nil }.count) API errors, not scored)"],
-        ]) + (summary == nil ? h.missing("summary.json is missing: the evaluation did not finish; numbers come from results.jsonl.") : "")
+        ] + (summary?["metrics"]?.object ?? [:]).sorted { $0.key < $1.key }.map { ["metric " + h.esc($0.key), h.num($0.value.number) + " (mean)"] }) + (summary == nil ? h.missing("summary.json is missing: the evaluation did not finish; numbers come from results.jsonl.") : "")
             + "</section>\n"
         body += h.section("modes", "Failures by mode", modes(rows, total: scores.count))
         body += h.section("calibration", "Calibration", calibration(rows))

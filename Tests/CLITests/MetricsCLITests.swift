@@ -35,5 +35,10 @@ import TestSupport
         let failures = summary["failures"]?.object?.values.compactMap(\.number).reduce(0, +) ?? 0
         #expect(Int(failures) == counted)
         #expect(r.out.contains("  metrics        category "), "\(r.out)")
+        // The eval folder's report.html lists them too.
+        let report = try await CLI.run(["report", out], environment: [:])
+        #expect(report.status == 0, "\(report.err)")
+        let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(html.contains("metric needs_human"), "\(html.prefix(2000))")
     }
 }
