@@ -39,7 +39,7 @@ local fields = { "intent", "category", "urgency", "needs_human" }
 return {
   api = 1,
   name = "support-triage",
-  version = "1.0.0",
+  version = "1.1.0", -- 1.1: a metric per field, a mode per wrong field
   description = "Triage a bank customer's message: intent, queue, urgency and whether a person must act",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
   label = "label", -- samples (--limit) keep every intent's share
