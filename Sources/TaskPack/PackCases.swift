@@ -9,7 +9,7 @@ import LuaHost
 /// the judge is taken to have said (default: the best verdict); `tests/judge.lua` holds the
 /// judged cases instead (`JudgeCases`).
 enum PackCases {
-    static let keys = ["name", "example", "reply", "answer", "confidence", "score", "failure", "detail", "rendered", "verdict"]
+    static let keys = ["name", "example", "reply", "answer", "confidence", "score", "failure", "detail", "rendered", "verdict", "metrics"]
 
     struct Summary {
         var files: [String] = []
@@ -122,8 +122,26 @@ enum PackCases {
         if let want = fields["score"]?.number, !close(outcome.score, want) {
             problems.append("score \(String(format: "%g", outcome.score)), expected \(String(format: "%g", want))")
         }
-        if let want = fields["failure"]?.string, outcome.failure != want {
-            problems.append("failure \(outcome.failure ?? "none (full score)"), expected \(want)")
+        // One mode, or a list of them in classify's order for an example wrong in several ways.
+        if let want = fields["failure"] {
+            let wanted: [String]? = if let s = want.string { [s] }
+                else if case .array(let items) = want, items.allSatisfy({ $0.string != nil }) { items.compactMap(\.string) } else { nil }
+            if let wanted {
+                if outcome.modes != wanted {
+                    problems.append("failure \(outcome.modes.isEmpty ? "none (full score)" : outcome.modes.joined(separator: ", ")), expected \(wanted.joined(separator: ", "))")
+                }
+            } else {
+                problems.append("'failure' must be a mode or a list of modes")
+            }
+        }
+        if let want = fields["metrics"] {
+            if case .object(let o) = want, o.values.allSatisfy({ $0.number != nil }) {
+                for (name, v) in o.sorted(by: { $0.key < $1.key }) where !close(outcome.metrics?[name], v.number!) {
+                    problems.append("metric \(name) \(outcome.metrics?[name].map { String(format: "%g", $0) } ?? "none"), expected \(String(format: "%g", v.number!))")
+                }
+            } else {
+                problems.append("'metrics' must be a table of metric values, e.g. { intent = 1, urgency = 0 }")
+            }
         }
         if let want = fields["detail"] {
             if let text = want.string {

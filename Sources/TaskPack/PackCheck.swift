@@ -24,7 +24,8 @@ public struct PackCheck: Sendable {
         }
         let spec = runtime.spec
         check.ok("task.lua", "\(spec.name) \(spec.version) (api \(spec.api)), output \(spec.output.rawValue), "
-            + "failure modes: \(spec.failureModes.joined(separator: ", "))")
+            + "failure modes: \(spec.failureModes.joined(separator: ", "))"
+            + (spec.metrics.map { "; metrics: \($0.names.joined(separator: ", ")) (primary \($0.primary), their weighted mean)" } ?? ""))
         for p in runtime.parameters.declared {      // what --set may change, and what this check used
             check.ok("params", "\(p.name) = \(runtime.parameters.values[p.name]!) (values: \(p.values.joined(separator: ", ")))")
         }

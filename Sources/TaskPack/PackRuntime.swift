@@ -17,6 +17,20 @@ public struct Outcome: Sendable, Equatable {
     public var detail: String?
     /// The judge's verdict on the reply, for a pack with a judge.
     public var verdict: Verdict? = nil
+    /// Each named metric, for a pack that declares `metrics` (`score` is their weighted mean);
+    /// all 0 for a reply extract could not read.
+    public var metrics: [String: Double]? = nil
+    /// classify's further modes when it returned several (`failure` is the first).
+    public var moreModes: [String] = []
+
+    public init(answer: LuaValue?, confidence: Double?, score: Double, failure: String?, detail: String?,
+                verdict: Verdict? = nil, metrics: [String: Double]? = nil, moreModes: [String] = []) {
+        (self.answer, self.confidence, self.score, self.failure, self.detail) = (answer, confidence, score, failure, detail)
+        (self.verdict, self.metrics, self.moreModes) = (verdict, metrics, moreModes)
+    }
+
+    /// Every failure mode of the example, `failure` first; empty for a full score.
+    public var modes: [String] { failure.map { [$0] + moreModes } ?? [] }
 }
 
 /// What extract made of a reply: an answer (and its confidence), or why it could not be read.
@@ -30,8 +44,12 @@ public enum HookStep: Sendable, Equatable {
     /// extract's answer and confidence, or nil and why the reply could not be read.
     case extracted(answer: LuaValue?, confidence: Double?, reason: String?)
     case scored(Double)
+    /// score's named metrics, for a pack that declares `metrics` (before `scored`, the primary).
+    case metrics([String: Double])
     /// classify's mode (the generic one for a pack without classify) and detail.
     case classified(mode: String, detail: String?)
+    /// classify's modes after the first, when it returned several.
+    case moreModes([String])
     /// The judge's verdict on what extract read, and the reference it was shown (a pack with a judge).
     case judged(Verdict, reference: String?)
 }
@@ -178,23 +196,69 @@ public final class PackRuntime {
                        _ onStep: (HookStep) -> Void) throws(HookError) -> Outcome {
         guard case .answer(let answer, let confidence) = extraction else {
             let why = if case .unreadable(let w) = extraction { w } else { "" }
-            return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why)
+            return Outcome(answer: nil, confidence: nil, score: 0, failure: TaskSpec.formatMode, detail: why,
+                           metrics: spec.metrics.map { Dictionary(uniqueKeysWithValues: $0.names.map { ($0, 0.0) }) })
         }
         let judged: [LuaArg] = verdict.map { [.value($0.lua)] } ?? []
         let s = try call("score", hooks.score, [.value(answer), .ref(pinned)] + judged, example)[0]
         let score: Double
-        switch s {
-        case .bool(let b)?: score = b ? 1 : 0
-        case let v? where v.number != nil && v.number! >= 0 && v.number! <= 1: score = v.number!
-        default: throw hookError("score", example, "returned \(s.map { "\($0)" } ?? "nil"); a score must be a number in [0, 1]")
+        var metrics: [String: Double]? = nil
+        if let declared = spec.metrics {
+            let m = try metricTable(s, declared, example)
+            metrics = m
+            score = declared.primary(of: m)
+            onStep(.metrics(m))
+        } else {
+            switch s {
+            case .bool(let b)?: score = b ? 1 : 0
+            case let v? where v.number != nil && v.number! >= 0 && v.number! <= 1: score = v.number!
+            default: throw hookError("score", example, "returned \(s.map { "\($0)" } ?? "nil"); a score must be a number in [0, 1]")
+            }
         }
         onStep(.scored(score))
-        var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil, verdict: verdict)
+        var outcome = Outcome(answer: answer, confidence: confidence, score: score, failure: nil, detail: nil, verdict: verdict, metrics: metrics)
         if score < 1 {
-            (outcome.failure, outcome.detail) = try classify(answer: answer, reply: reply, example: example, verdict: verdict)
-            onStep(.classified(mode: outcome.failure!, detail: outcome.detail))
+            let (modes, detail) = try classify(answer: answer, reply: reply, example: example, verdict: verdict)
+            (outcome.failure, outcome.moreModes, outcome.detail) = (modes[0], Array(modes.dropFirst()), detail)
+            onStep(.classified(mode: modes[0], detail: detail))
+            if modes.count > 1 { onStep(.moreModes(Array(modes.dropFirst()))) }
         }
         return outcome
+    }
+
+    /// score's table in a pack with `metrics`: exactly the declared names (the primary is rpt's
+    /// to compute, so it may not be returned), each a finite number in [0, 1] or a boolean.
+    private func metricTable(_ v: LuaValue?, _ declared: MetricSpec, _ example: Example) throws(HookError) -> [String: Double] {
+        let expected = "a table of the metrics declared in 'metrics' (\(declared.names.joined(separator: ", "))), each a number in [0, 1]"
+        let entries: [String: LuaValue]
+        switch v {
+        case .object(let o)?: entries = o
+        case .array(let a)? where a.isEmpty: entries = [:]
+        default: throw hookError("score", example, "returned \(v.map { "\($0)" } ?? "nil"); this pack declares metrics, so score returns \(expected)")
+        }
+        var out: [String: Double] = [:]
+        for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
+            guard declared.weights[name] != nil else {
+                let why = name == declared.primary ? "is the primary, which rpt computes from the weights: leave it out"
+                    : "is not declared in metrics.weights" + Spelling.suggestion(for: name, among: declared.names)
+                throw hookError("score", example, "returned metric '\(name)', which \(why) (metrics: \(declared.names.joined(separator: ", ")))")
+            }
+            let x: Double
+            switch value {
+            case .bool(let b): x = b ? 1 : 0
+            case let n where n.number != nil: x = n.number!
+            default: throw hookError("score", example, "returned metric '\(name)' = \(value.typeName); each metric must be a number in [0, 1]")
+            }
+            guard x.isFinite, x >= 0, x <= 1 else {
+                throw hookError("score", example, "returned metric '\(name)' = \(x.isNaN ? "NaN" : "\(x)"); each metric must be a finite number in [0, 1]")
+            }
+            out[name] = x
+        }
+        let missing = declared.names.filter { out[$0] == nil }
+        guard missing.isEmpty else {
+            throw hookError("score", example, "left out metric\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")); score returns \(expected)")
+        }
+        return out
     }
 
     /// The judge's reference reply for an example: nil when the pack gives none.
@@ -208,19 +272,29 @@ public final class PackRuntime {
         }
     }
 
-    private func classify(answer: LuaValue, reply: String, example: Example, verdict: Verdict?) throws(HookError) -> (String, String?) {
-        guard let fn = hooks.classify else { return (TaskSpec.wrongMode, nil) }
+    /// The modes classify gives (at least one) and its detail: one mode, or a list of them (an
+    /// example wrong in several ways), each in `failures`.
+    private func classify(answer: LuaValue, reply: String, example: Example, verdict: Verdict?) throws(HookError) -> ([String], String?) {
+        guard let fn = hooks.classify else { return ([TaskSpec.wrongMode], nil) }
         let judged: [LuaArg] = verdict.map { [.value($0.lua)] } ?? []
         let r = try call("classify", fn, [.value(answer), .value(example.value), .value(.string(reply))] + judged, example, results: 2)
-        let mode: String
+        let wanted = "return one mode from 'failures' (\(spec.failureModes.joined(separator: ", "))) or a list of them, and a detail, or nil"
+        var modes: [String]
         switch r[0] {
-        case nil: mode = "other"
-        case .string(let s)?: mode = s
-        case let v?:          // a table of modes, a number: never silently `other`
-            throw hookError("classify", example, "returned a \(v.typeName) (\(String(describing: v).prefix(80))) as the mode; "
-                            + "return one mode from 'failures' (\(spec.failureModes.joined(separator: ", "))) and a detail, or nil")
+        case nil: modes = ["other"]
+        case .string(let s)?: modes = [s]
+        case .array(let items)? where !items.isEmpty:
+            modes = []
+            for item in items {
+                guard case .string(let s) = item else {
+                    throw hookError("classify", example, "returned a list holding a \(item.typeName) (\(String(describing: item).prefix(80))); \(wanted)")
+                }
+                if !modes.contains(s) { modes.append(s) }   // a mode named twice counts once
+            }
+        case let v?:          // a number, a table with keys, an empty list: never silently `other`
+            throw hookError("classify", example, "returned a \(v.typeName) (\(String(describing: v).prefix(80))) as the mode; \(wanted)")
         }
-        guard spec.failures[mode] != nil else {
+        for mode in modes where spec.failures[mode] == nil {
             throw hookError("classify", example, "returned '\(mode)', which is not in 'failures' (\(spec.failureModes.joined(separator: ", ")))")
         }
         let detail: String? = switch r[1] {
@@ -228,7 +302,7 @@ public final class PackRuntime {
         case .string(let s)?: s
         case let v?: "\(v)"
         }
-        return (mode, detail)
+        return (modes, detail)
     }
 
     private func call(_ hook: String, _ fn: LuaRef, _ args: [LuaArg], _ example: Example, results: Int = 1) throws(HookError) -> [LuaValue?] {

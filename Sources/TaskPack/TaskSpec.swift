@@ -29,6 +29,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var protected: [String] = []
     /// How a judge model grades the replies, for packs that declare one.
     public var judge: JudgeSpec? = nil
+    /// Named metrics that `score` returns as a table, for packs that declare `metrics`.
+    public var metrics: MetricSpec? = nil
 
     /// A starting prompt: system text and the instruction as named sections, joined by a blank
     /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label
@@ -113,5 +115,32 @@ public struct PromptSection: Sendable, Hashable, Codable {
     public static func isValidID(_ id: String) -> Bool {
         guard let first = id.first, first.isASCII, first.isLetter, id.count <= 40 else { return false }
         return id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+}
+
+/// A pack's `metrics = { primary = "total", weights = { intent = 1, ... } }`: score returns one
+/// number per weighted name and rpt computes the primary (what selection uses) as their
+/// weighted mean, so the primary can never disagree with the metrics it summarises.
+public struct MetricSpec: Sendable, Equatable {
+    public var primary: String
+    /// Each metric's weight: finite and positive.
+    public var weights: [String: Double]
+    public init(primary: String, weights: [String: Double]) {
+        self.primary = primary
+        self.weights = weights
+    }
+
+    /// The metric names, sorted: the order of reports.
+    public var names: [String] { weights.keys.sorted() }
+
+    /// The weighted mean, summed in name order so every run gets the same bits.
+    public func primary(of values: [String: Double]) -> Double {
+        var sum = 0.0, total = 0.0
+        for name in names {
+            let w = weights[name]!
+            sum += w * (values[name] ?? 0)
+            total += w
+        }
+        return total > 0 ? min(1, max(0, sum / total)) : 0
     }
 }

@@ -26,6 +26,7 @@ enum TaskValidation {
         "contract": "words every tuned prompt must keep, e.g. { \"JSON\", \"intent\" }",
         "regression": "must-pass examples, rows like the data's: \"data/regression.jsonl\" (a file or a list, as in data)",
         "protect": "failure modes tuning may not make more frequent, e.g. { \"format\" }",
+        "metrics": "named metrics score returns as a table: { primary = \"total\", weights = { intent = 1, urgency = 1 } } (the primary is their weighted mean)",
         "judge": "a judge model grades the replies: { rubric = ..., scale = { 1, 5 }, reference = function(example) ... end } or { criteria = { ... } }",
         "parameters": "not a key of the table: declare parameters before it, local params = rpt.parameters { subtask = { default = ..., values = { ... } } }",
     ]
@@ -126,6 +127,8 @@ enum TaskValidation {
             }
         }
 
+        let metrics = entries["metrics"].flatMap { validateMetrics($0, problem: problem) }
+
         guard problems.isEmpty, let render, let extract, let score, let prompt, let data else {
             return .failure(PackLoadError(problems: problems))
         }
@@ -136,7 +139,35 @@ enum TaskValidation {
         spec.regression = regression
         spec.protected = protected
         spec.judge = judge?.0
+        spec.metrics = metrics
         return .success((spec, TaskHooks(render: render, extract: extract, score: score, classify: classify, gold: gold, reference: judge?.1)))
+    }
+
+    /// `metrics`: a primary name and a weight per metric, names as section ids are, the primary
+    /// not among them (it is computed, never returned).
+    static func validateMetrics(_ entry: LuaEntry, problem: (String) -> Void) -> MetricSpec? {
+        let shape = "'metrics' must be \(keys["metrics"]!)"
+        guard case .value(.object(let o)) = entry else { problem(shape); return nil }
+        var ok = true
+        for key in o.keys.sorted() where !["primary", "weights"].contains(key) {
+            problem("'metrics' has unknown key '\(key)'" + suggestion(for: key, among: ["primary", "weights"])); ok = false
+        }
+        guard case .string(let primary)? = o["primary"], PromptSection.isValidID(primary) else {
+            problem("'metrics.primary' must name the primary metric (letters, digits, '_' or '-'), e.g. \"total\""); return nil
+        }
+        guard case .object(let w)? = o["weights"], !w.isEmpty else {
+            problem("'metrics.weights' must give each metric a weight, e.g. { intent = 1, urgency = 1 }"); return nil
+        }
+        var weights: [String: Double] = [:]
+        for (name, value) in w.sorted(by: { $0.key < $1.key }) {
+            guard PromptSection.isValidID(name) else { problem("metric name '\(name)' must use letters, digits, '_' or '-'"); ok = false; continue }
+            guard name != primary else { problem("metric '\(name)' is the primary, which is computed from the others: give it no weight"); ok = false; continue }
+            guard let x = value.number, x.isFinite, x > 0, x <= 1e6 else {
+                problem("'metrics.weights.\(name)' must be a positive number, found \(value)"); ok = false; continue
+            }
+            weights[name] = x
+        }
+        return ok ? MetricSpec(primary: primary, weights: weights) : nil
     }
 
     static func validatePrompt(_ entry: LuaEntry?, problem: (String) -> Void) -> TaskSpec.Prompt? {

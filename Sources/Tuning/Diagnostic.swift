@@ -66,36 +66,42 @@ public struct DiagnosticReport: Sendable {
         let byID = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let bestByID = best.map { Dictionary($0.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }) }
         var counts: [String: (n: Int, lost: Double, ex: [FailureExample])] = [:]
-        var parts: [String: [String: Int]] = [:]
+        var partCounts: [String: [String: Int]] = [:]
         var partInputs: [String: [String: [String]]] = [:]
         var totalFailures = 0, totalLost = 0.0
         for ex in examples {
-            guard let r = byID[ex.id], let o = r.outcome, let mode = o.failure else { continue }
-            totalFailures += 1
+            guard let r = byID[ex.id], let o = r.outcome, !o.modes.isEmpty else { continue }
+            // An example with k modes counts once in each mode's failures and gives each 1/k of
+            // its lost score; the shares' denominators count it k times, so shares still sum to 1.
+            let k = Double(o.modes.count)
+            totalFailures += o.modes.count
             totalLost += 1 - o.score
-            var entry = counts[mode] ?? (0, 0, [])
-            entry.n += 1
-            entry.lost += 1 - o.score
-            for part in Set((o.detail ?? "").components(separatedBy: "; ").map { $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
-                let key = clip(part, 120)
-                parts[mode, default: [:]][key, default: 0] += 1
-                if partInputs[mode]?[key]?.count ?? 0 < DiagnosticReport.inputsPerPart, let input = try? runtime.render(ex) {
-                    partInputs[mode, default: [:]][key, default: []].append(clip(input, 160))
+            let parts = Set((o.detail ?? "").components(separatedBy: "; ").map { $0.trimmingCharacters(in: .whitespaces) }).filter { !$0.isEmpty }
+            for mode in o.modes {
+                var entry = counts[mode] ?? (0, 0, [])
+                entry.n += 1
+                entry.lost += (1 - o.score) / k
+                for part in parts {
+                    let key = clip(part, 120)
+                    partCounts[mode, default: [:]][key, default: 0] += 1
+                    if partInputs[mode]?[key]?.count ?? 0 < DiagnosticReport.inputsPerPart, let input = try? runtime.render(ex) {
+                        partInputs[mode, default: [:]][key, default: []].append(clip(input, 160))
+                    }
                 }
+                if entry.ex.count < examplesPerMode {
+                    let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
+                    entry.ex.append(FailureExample(id: ex.id, input: (try? runtime.render(ex)) ?? "", reply: r.reply ?? "",
+                                                   answer: o.answer.map { JSON.encode($0) } ?? "(none)", expected: expected, detail: o.detail,
+                                                   verdict: o.verdict?.summary))
+                }
+                counts[mode] = entry
             }
-            if entry.ex.count < examplesPerMode {
-                let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
-                entry.ex.append(FailureExample(id: ex.id, input: (try? runtime.render(ex)) ?? "", reply: r.reply ?? "",
-                                               answer: o.answer.map { JSON.encode($0) } ?? "(none)", expected: expected, detail: o.detail,
-                                               verdict: o.verdict?.summary))
-            }
-            counts[mode] = entry
         }
         var modes: [FailureMode] = []
         for (id, c) in counts {
             let share: Double = totalFailures == 0 ? 0 : Double(c.n) / Double(totalFailures)
             let lostShare: Double = totalLost == 0 ? share : c.lost / totalLost
-            let recurring = (parts[id] ?? [:]).filter { $0.value >= 2 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+            let recurring = (partCounts[id] ?? [:]).filter { $0.value >= 2 }.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
             modes.append(FailureMode(id: id, definition: spec.failures[id] ?? id, count: c.n, lostScore: c.lost,
                                      prevalence: (share + lostShare) / 2, examples: c.ex,
                                      recurring: recurring.prefix(DiagnosticReport.recurringShown).map { .init(part: $0.key, count: $0.value, inputs: partInputs[id]?[$0.key] ?? []) }))
@@ -105,8 +111,8 @@ public struct DiagnosticReport: Sendable {
             var fixed: [String: Int] = [:], broke: [String: Int] = [:]
             for ex in examples {
                 guard let now = byID[ex.id]?.outcome, let then = bestByID[ex.id]?.outcome else { continue }
-                if let m = then.failure, now.failure == nil { fixed[m, default: 0] += 1 }
-                if then.failure == nil, let m = now.failure { broke[m, default: 0] += 1 }
+                if now.failure == nil { for m in then.modes { fixed[m, default: 0] += 1 } }
+                if then.failure == nil { for m in now.modes { broke[m, default: 0] += 1 } }
             }
             for id in Set(fixed.keys).subtracting(modes.map { $0.id }).sorted() {
                 modes.append(FailureMode(id: id, definition: spec.failures[id] ?? id, count: 0, lostScore: 0, prevalence: 0, examples: []))
@@ -124,6 +130,10 @@ public struct DiagnosticReport: Sendable {
         var out = "## Report: \(label)\n"
         out += String(format: "score %.3f over %d examples; format errors %.1f%%; API errors %.1f%% (not the prompt's fault)\n",
                       m.score, m.scored, m.formatErrorRate * 100, m.apiErrorRate * 100)
+        if !m.metricMeans.isEmpty {
+            out += "metrics (means; the score is their weighted mean): "
+                + m.metricMeans.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: ", ") + "\n"
+        }
         if let c = m.calibration {
             out += String(format: "calibration: Brier %.3f, ECE %.3f", c.brier, c.ece) + (c.auroc.map { String(format: ", AUROC %.3f", $0) } ?? "") + "\n"
         }

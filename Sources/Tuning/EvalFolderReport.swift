@@ -15,6 +15,8 @@ public enum EvalFolderReport {
         var reply: String?
         var answer: JSONValue?
         var error: String?
+        /// Every mode of the example (results.jsonl's `modes` when classify gave several).
+        var modes: [String] = []
     }
 
     static func rows(_ folder: URL) -> [Row]? { rows(file: folder.appendingPathComponent("results.jsonl")) }
@@ -23,10 +25,12 @@ public enum EvalFolderReport {
     static func rows(file: URL) -> [Row]? {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
         return text.split(separator: "\n").compactMap { try? JSON.decode(String($0)) }.map { v in
-            Row(id: v["id"]?.string ?? "?", score: v["score"]?.number, confidence: v["confidence"]?.number,
+            var row = Row(id: v["id"]?.string ?? "?", score: v["score"]?.number, confidence: v["confidence"]?.number,
                 failure: v["failure"]?.string ?? (v["pack_error"] != nil ? "pack_error" : nil),
                 detail: v["detail"]?.string ?? v["pack_error"]?.string, reply: v["reply"]?.string, answer: v["answer"],
                 error: v["api_error"]?.string)
+            row.modes = v["modes"]?.array?.compactMap(\.string) ?? row.failure.map { [$0] } ?? []
+            return row
         }
     }
 
@@ -52,7 +56,7 @@ public enum EvalFolderReport {
         var body = "<section id=\"overview\">" + h.table(["", "value"], [
             ["score", h.num(scores.isEmpty ? nil : ci.mean) + " (95% CI \(h.num(ci.lower)) to \(h.num(ci.upper)), bootstrap over \(scores.count) scored examples)"],
             ["examples", "\(rows.count) (\(rows.filter { $0.error != nil }.count) API errors, not scored)"],
-        ]) + (summary == nil ? h.missing("summary.json is missing: the evaluation did not finish; numbers come from results.jsonl.") : "")
+        ] + (summary?["metrics"]?.object ?? [:]).sorted { $0.key < $1.key }.map { ["metric " + h.esc($0.key), h.num($0.value.number) + " (mean)"] }) + (summary == nil ? h.missing("summary.json is missing: the evaluation did not finish; numbers come from results.jsonl.") : "")
             + "</section>\n"
         body += h.section("modes", "Failures by mode", modes(rows, total: scores.count))
         body += h.section("calibration", "Calibration", calibration(rows))
@@ -68,7 +72,7 @@ public enum EvalFolderReport {
     }
 
     static func failureCounts(_ rows: [Row]) -> [(String, Int)] {
-        Dictionary(grouping: rows.compactMap { $0.error == nil ? $0.failure : nil }, by: { $0 }).map { ($0.key, $0.value.count) }
+        Dictionary(grouping: rows.flatMap { $0.error == nil ? $0.modes : [] }, by: { $0 }).map { ($0.key, $0.value.count) }
             .sorted { ($0.1, $1.0) > ($1.1, $0.0) }
     }
 
@@ -120,7 +124,7 @@ public enum EvalFolderReport {
         var out = ""
         for (mode, n) in failureCounts(rows) {
             out += "<h3>\(h.esc(mode)) (\(n))</h3>\n"
-            for r in failed.filter({ $0.failure == mode }).prefix(50) {
+            for r in failed.filter({ $0.modes.contains(mode) }).prefix(50) {
                 out += "<details><summary>\(h.esc(r.id)) · score \(h.num(r.score))" + (r.detail.map { " · " + h.esc(String($0.prefix(160))) } ?? "")
                     + "</summary>\n<pre>\(h.esc(r.reply ?? "(no reply)"))</pre>"
                     + (r.answer.map { "<p>Answer read: <code>\(h.esc(JSON.encode($0)))</code></p>" } ?? "") + "</details>\n"

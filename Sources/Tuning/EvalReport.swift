@@ -39,6 +39,10 @@ public struct EvalReport: Sendable {
         func pct(_ x: Double) -> String { String(format: "%.1f%%", x * 100) }
         var out = "rpt eval \(pack) · \(split) · \(m.examples) examples · \(model)" + (judge.map { " · judge \($0)" } ?? "") + "\n"
         out += "  score          \(String(format: "%.3f", m.score))  (\(m.scored) of \(m.examples) scored; \(m.packErrors) pack errors counted as 0)\n"
+        if !m.metricMeans.isEmpty {
+            out += "  metrics        " + m.metricMeans.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }.joined(separator: " · ")
+                + "  (means; the score is their weighted mean)\n"
+        }
         out += "  format errors  \(pct(m.formatErrorRate))  (\(m.formatErrors))\n"
         out += "  pack errors    \(pct(m.packErrorRate))  (\(m.packErrors), a hook of the pack failed: scored 0 as pack_error)\n"
         if let e = firstPackError { out += "                 first: \(e)\n" }
@@ -75,6 +79,7 @@ public struct EvalReport: Sendable {
             "failures": .object(m.failures.mapValues { .int(Int64($0)) }),
             "tokens": .array(ledger.map(\.json)), "cached": .int(Int64(m.cached)), "cost": cost.map(JSONValue.double) ?? .null,
         ]
+        if !m.metricMeans.isEmpty { o["metrics"] = .object(m.metricMeans.mapValues(JSONValue.double)) }
         if let c = m.calibration {
             o["calibration"] = ["count": .int(Int64(c.count)), "brier": .double(c.brier), "ece": .double(c.ece),
                                 "auroc": c.auroc.map(JSONValue.double) ?? .null]

@@ -28,6 +28,8 @@ public struct ExampleResult: Sendable, Equatable {
             if let a = outcome.answer { o["answer"] = a }
             if let c = outcome.confidence { o["confidence"] = .double(c) }
             if let f = outcome.failure { o["failure"] = .string(f) }
+            if !outcome.moreModes.isEmpty { o["modes"] = .array(outcome.modes.map(JSONValue.string)) }
+            if let m = outcome.metrics { o["metrics"] = .object(m.mapValues(JSONValue.double)) }
             if let d = outcome.detail { o["detail"] = .string(d) }
             if let v = outcome.verdict { o["verdict"] = v.lua }
         }

@@ -17,7 +17,11 @@ public struct Metrics: Sendable, Equatable {
     /// Mean score over `scored`.
     public var score = 0.0
     public var formatErrors = 0
+    /// Examples per failure mode; an example with several modes counts once in each.
     public var failures: [String: Int] = [:]
+    /// Each named metric's mean over `scored` (a pack that declares `metrics`; format and pack
+    /// errors count 0 in each, as in the score). Empty otherwise.
+    public var metricMeans: [String: Double] = [:]
     public var calibration: Calibration?
     /// Why `calibration` is nil, when it is.
     public var noCalibration: NoCalibration?
@@ -33,6 +37,7 @@ public struct Metrics: Sendable, Equatable {
         var total = 0.0
         var pairs: [(confidence: Double, score: Double)] = []
         var parsed = 0
+        var metricSums: [String: Double] = [:]
         for r in results {
             if r.cached { cached += 1 }
             if r.apiError != nil { apiErrors += 1; judgeErrors += r.judgeError ? 1 : 0; continue }
@@ -45,14 +50,14 @@ public struct Metrics: Sendable, Equatable {
             guard let o = r.outcome else { continue }
             scored += 1
             total += o.score
-            if let f = o.failure {
-                failures[f, default: 0] += 1
-                if o.answer == nil { formatErrors += 1 }
-            }
+            for (name, v) in o.metrics ?? [:] { metricSums[name, default: 0] += v }
+            for f in o.modes { failures[f, default: 0] += 1 }
+            if o.failure != nil, o.answer == nil { formatErrors += 1 }
             if o.answer != nil { parsed += 1 }
             if let c = o.confidence { pairs.append((c, o.score)) }
         }
         score = scored == 0 ? 0 : total / Double(scored)
+        metricMeans = metricSums.mapValues { $0 / Double(scored) }
         if pairs.count >= Calibration.minimumCount { calibration = Calibration(pairs) } else {
             noCalibration = scored == 0 ? .nothingScored
                 : parsed == 0 ? .noReplyParsed(formatErrors: formatErrors, packErrors: packErrors, scored: scored)
@@ -84,6 +89,9 @@ public enum NoCalibration: Sendable, Equatable, CustomStringConvertible {
 
 /// How well stated confidence matches being right: Brier score, expected calibration error over
 /// 10 equal-width bins, and AUROC of confidence as a predictor of a full score.
+/// A confidence is read as the chance the answer is fully right, so all three take an answer as
+/// correct when its score is 1 and wrong otherwise: a partial score (0.75 of a triage record) is
+/// a wrong answer here, never a target probability of 0.75.
 public struct Calibration: Sendable, Equatable {
     /// Fewer answers than ECE has bins say nothing about calibration.
     public static let minimumCount = 10
@@ -99,6 +107,7 @@ public struct Calibration: Sendable, Equatable {
 
     public init(_ pairs: [(confidence: Double, score: Double)]) {
         count = pairs.count
+        let pairs = pairs.map { (confidence: $0.confidence, score: $0.score >= 1 ? 1.0 : 0.0) }
         brier = pairs.reduce(0) { $0 + pow($1.confidence - $1.score, 2) } / Double(pairs.count)
         var sums = [(c: Double, s: Double, n: Int)](repeating: (0, 0, 0), count: 10)
         for p in pairs {

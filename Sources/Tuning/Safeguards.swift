@@ -19,7 +19,7 @@ public enum Safeguards {
     /// How much more often `candidate` fails in `mode` than `best` on the same examples: per
     /// example, 1 when only the candidate fails that way, -1 when only the best did.
     public static func modeDifferences(_ mode: String, best: [ExampleResult], candidate: [ExampleResult]) -> [Double] {
-        func hit(_ r: ExampleResult) -> Double? { r.outcome.map { $0.failure == mode ? 1 : 0 } }
+        func hit(_ r: ExampleResult) -> Double? { r.outcome.map { $0.modes.contains(mode) ? 1 : 0 } }
         let before = Dictionary(best.compactMap { r in hit(r).map { (r.id, $0) } }, uniquingKeysWith: { a, _ in a })
         return candidate.compactMap { r in hit(r).flatMap { now in before[r.id].map { now - $0 } } }
     }

@@ -60,6 +60,8 @@ struct TryOutput {
             section(name)
             for l in lines where l.hook == name { line("log", "\(l.level): \(l.message)") }
         }
+        let more = steps.lazy.compactMap { step -> [String]? in if case .moreModes(let m) = step { m } else { nil } }.first ?? []
+        var scoreShown = false   // with metrics, the score's section opens at the metrics
         for step in steps {
             switch step {
             case .extracted(let answer, let confidence, let reason):
@@ -71,8 +73,13 @@ struct TryOutput {
                     line("answer", "nil: \(reason ?? "")")
                     line("mode", "\(TaskSpec.formatMode) (score 0; score and classify do not run)")
                 }
-            case .scored(let score):
+            case .metrics(let m):
                 hookSection("score")
+                scoreShown = true
+                for (name, v) in m.sorted(by: { $0.key < $1.key }) { line(name, String(format: "%g", v)) }
+            case .moreModes: break   // listed with the first mode, before the detail
+            case .scored(let score):
+                if !scoreShown { hookSection("score") }
                 line("score", String(format: "%g", score))
                 if score >= 1 { section("classify"); print("not run: a full score") }
             case .judged(let verdict, let reference):
@@ -84,7 +91,7 @@ struct TryOutput {
             case .classified(let mode, let detail):
                 hookSection("classify")
                 if !spec.hasClassify { print("the pack has no classify: a score below 1 is '\(mode)'") }
-                line("mode", mode + (spec.failures[mode].map { ": \($0)" } ?? ""))
+                for m in [mode] + more { line("mode", m + (spec.failures[m].map { ": \($0)" } ?? "")) }
                 line("detail", detail ?? "none")
             }
         }
@@ -103,7 +110,9 @@ struct TryOutput {
     func result(_ outcome: Outcome) {
         section("result")
         var parts = ["score \(String(format: "%g", outcome.score))"]
-        if let f = outcome.failure { parts.append("failure mode \(f)" + (outcome.detail.map { " (\($0))" } ?? "")) }
+        if outcome.failure != nil {
+            parts.append("failure mode\(outcome.modes.count > 1 ? "s" : "") \(outcome.modes.joined(separator: ", "))" + (outcome.detail.map { " (\($0))" } ?? ""))
+        }
         print(parts.joined(separator: " · "))
     }
 }

@@ -57,7 +57,7 @@ import TestSupport
         let check = PackCheck.run(directory: pack.dir)
         let text = check.problems.map(\.description)
         #expect(text.contains("tests/cases.lua: case 1 'echo': unknown key 'answr' (did you mean 'answer'?); a case may have "
-                              + "name, example, reply, answer, confidence, score, failure, detail, rendered, verdict"))
+                              + "name, example, reply, answer, confidence, score, failure, detail, rendered, verdict, metrics"))
         #expect(text.contains("tests/cases.lua: case 1 'echo': score 1, expected 0"))
         #expect(text.contains { $0.contains("gold reply scored 0:") })
         #expect(check.render(pack: "p").hasSuffix("failed\n"))

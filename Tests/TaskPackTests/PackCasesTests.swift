@@ -49,7 +49,7 @@ import Testing
     @Test func anUnknownKeyListsTheAllowedOnes() throws {
         let c = try check(["cases.lua": #"return { { example = { text = "x", label = "x" }, reply = "x", detial = "y" } }"#])
         #expect(c.problems.map(\.description) == ["tests/cases.lua: case 1: unknown key 'detial' (did you mean 'detail'?); a case may have "
-            + "name, example, reply, answer, confidence, score, failure, detail, rendered, verdict"])
+            + "name, example, reply, answer, confidence, score, failure, detail, rendered, verdict, metrics"])
     }
 
     @Test func filesThatGiveNoCasesSayWhy() throws {
@@ -86,12 +86,24 @@ import Testing
     @Test func classifyReturningATableIsAnErrorNotOther() throws {
         let task = PackFixture.task(#"""
             failures = { near = "same length", far = "different length" },
-            classify = function(answer, ex) return { "near", "far" } end,
+            classify = function(answer, ex) return { near = true } end,
             """#)
         let c = try check(["cases.lua": #"return { { example = { text = "x", label = "abc" }, reply = "abd", failure = "other" } }"#], task: task)
         let message = try #require(c.problems.first?.description)
-        #expect(message.contains(#"classify returned a table (["near","far"]) as the mode; return one mode from 'failures' (format, far, near, other) and a detail, or nil"#),
+        #expect(message.contains(#"classify returned a table ({"near":true}) as the mode; return one mode from 'failures' (format, far, near, other) or a list of them, and a detail, or nil"#),
                 "\(message)")
         #expect(message.contains("task.lua:11"))
+    }
+
+    /// A list of modes is an example wrong in several ways; a case names them all, in order.
+    @Test func aCaseChecksSeveralModesInOrder() throws {
+        let task = PackFixture.task(#"""
+            failures = { near = "same length", far = "different length" },
+            classify = function(answer, ex) return { "near", "far" } end,
+            """#)
+        let ok = try check(["cases.lua": #"return { { example = { text = "x", label = "abc" }, reply = "abd", failure = { "near", "far" } } }"#], task: task)
+        #expect(ok.problems.isEmpty, "\(ok.problems)")
+        let one = try check(["cases.lua": #"return { { example = { text = "x", label = "abc" }, reply = "abd", failure = "near" } }"#], task: task)
+        #expect(one.problems.map(\.description) == ["tests/cases.lua: case 1: failure near, far, expected near"])
     }
 }

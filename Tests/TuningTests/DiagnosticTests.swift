@@ -31,4 +31,30 @@ import TestSupport
         #expect(report.text().contains("Recurring: "))
         #expect(report.text().contains("urgency high instead of low (3 times)"))
     }
+
+    /// An example with several modes counts once in each; its lost score is split between them,
+    /// so the shares (and the prevalences) still sum to 1. Metrics count each mode and give each
+    /// field's mean.
+    @Test func anExampleWithSeveralModesCountsInEachAndSplitsItsLoss() throws {
+        let pack = repoRoot.appendingPathComponent("tasks/support-triage")
+        let runtime = try PackRuntime(directory: pack)
+        let questions = try PackData.load(spec: runtime.spec, directory: pack)[.dev].filter { $0.fields["label"]?.string == "exchange_rate" }.prefix(2)
+        let replies = [#"{"intent": "exchange_rate", "category": "payments", "urgency": "low", "needs_human": false}"#,
+                       #"{"intent": "exchange_charge", "category": "payments", "urgency": "low", "needs_human": false}"#]
+        var results: [ExampleResult] = []
+        for (i, (ex, reply)) in zip(questions, replies).enumerated() {
+            results.append(ExampleResult(index: i, id: ex.id, source: ex.source, reply: reply,
+                                         outcome: try runtime.evaluate(reply: reply, example: ex), usage: Usage(), cached: false))
+        }
+        #expect(results[1].outcome?.modes == ["wrong_category", "wrong_intent"])
+        let report = DiagnosticReport.build(label: "t", results: results, examples: Array(questions), runtime: runtime)
+        let byID = Dictionary(uniqueKeysWithValues: report.modes.map { ($0.id, $0) })
+        #expect(byID["wrong_category"]?.count == 2 && byID["wrong_intent"]?.count == 1)
+        #expect(abs(byID["wrong_category"]!.lostScore - 0.5) < 1e-12 && abs(byID["wrong_intent"]!.lostScore - 0.25) < 1e-12)
+        #expect(abs(byID["wrong_category"]!.prevalence - 2.0 / 3) < 1e-12 && abs(byID["wrong_intent"]!.prevalence - 1.0 / 3) < 1e-12)
+        let m = report.metrics
+        #expect(m.failures == ["wrong_category": 2, "wrong_intent": 1])
+        #expect(m.metricMeans == ["intent": 0.5, "category": 0, "urgency": 1, "needs_human": 1] && m.score == 0.625)
+        #expect(report.text().contains("metrics (means; the score is their weighted mean): category 0.000, intent 0.500, needs_human 1.000, urgency 1.000"))
+    }
 }

@@ -195,6 +195,15 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         }
     }
 
+    /// A confidence is the chance of a full score: a partial score counts as wrong, not as a
+    /// target probability (0.75 of a triage record right is a wrong record).
+    @Test func partialScoresAreWrongForCalibration() {
+        let c = Calibration([(0.75, 0.75), (0.75, 0.75), (0.5, 1), (0.25, 0.5)])
+        #expect(abs(c.brier - (0.5625 + 0.5625 + 0.25 + 0.0625) / 4) < 1e-12)
+        #expect(c.bins[7].accuracy == 0 && c.bins[5].accuracy == 1)
+        #expect(abs(c.auroc! - 1.0 / 3) < 1e-12)   // the one right answer (0.5) beats 0.25, loses to both 0.75s
+    }
+
     @Test func calibrationNumbers() {
         let c = Calibration([(0.9, 1), (0.9, 1), (0.9, 0), (0.2, 0), (0.2, 1)])
         #expect(abs(c.brier - (0.01 + 0.01 + 0.81 + 0.04 + 0.64) / 5) < 1e-12)

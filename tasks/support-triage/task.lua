@@ -39,7 +39,7 @@ local fields = { "intent", "category", "urgency", "needs_human" }
 return {
   api = 1,
   name = "support-triage",
-  version = "1.0.0",
+  version = "1.1.0", -- 1.1: a metric per field, a mode per wrong field
   description = "Triage a bank customer's message: intent, queue, urgency and whether a person must act",
   data = { train = "data/train.jsonl", dev = "data/dev.jsonl", test = "data/test.jsonl" },
   label = "label", -- samples (--limit) keep every intent's share
@@ -78,42 +78,43 @@ return {
     return record
   end,
 
-  -- Each field is a quarter of the score.
+  -- One metric per field; the score (primary "total") is their mean, so each field is a quarter.
+  metrics = { primary = "total", weights = { intent = 1, category = 1, urgency = 1, needs_human = 1 } },
+
   score = function(answer, ex)
-    local want, right = expected(ex), 0
-    for _, f in ipairs(fields) do
-      if answer[f] == want[f] then right = right + 1 end
-    end
-    return right / #fields
+    local want, got = expected(ex), {}
+    for _, f in ipairs(fields) do got[f] = answer[f] == want[f] and 1 or 0 end
+    return got
   end,
 
-  -- One mode per reply: the costliest wrong field, in the order below (a missed urgent case
-  -- first: it is the mistake the team pays most for). The detail lists every wrong field.
+  -- A mode for each way the record is wrong, costliest first (a missed urgent case first: it is
+  -- the mistake the team pays most for). The detail lists every wrong field.
   failures = {
     format = "The reply has no JSON object with the triage fields",
     missed_urgent = "An urgent case (stolen card, a payment the customer did not make, ...) not marked urgency high",
     missed_human = "A case a person must act on marked needs_human false",
     over_escalated = "Urgency higher than the policy's, or needs_human true when the app or an answer is enough",
     wrong_urgency = "Urgency low for a problem that went wrong (normal), or a missing or unknown urgency",
+    missing_needs_human = "needs_human missing or not true/false where the policy says false",
     wrong_category = "The wrong queue, or a category not in the list",
-    wrong_intent = "Every triage field right but the intent",
+    wrong_intent = "The wrong intent",
   },
 
   classify = function(answer, ex)
-    local want, wrong = expected(ex), {}
+    local want, wrong, modes, seen = expected(ex), {}, {}, {}
     for _, f in ipairs(fields) do
       if answer[f] ~= want[f] then wrong[#wrong + 1] = f .. " " .. tostring(answer[f]) .. " instead of " .. tostring(want[f]) end
     end
-    local detail = table.concat(wrong, "; ")
+    local function add(mode) if not seen[mode] then seen[mode] = true; modes[#modes + 1] = mode end end
     local got = rank[answer.urgency]
-    if want.urgency == "high" and answer.urgency ~= "high" then return "missed_urgent", detail end
-    if want.needs_human and answer.needs_human ~= true then return "missed_human", detail end
-    if (got and got > rank[want.urgency]) or (answer.needs_human == true and not want.needs_human) then
-      return "over_escalated", detail
-    end
-    if answer.urgency ~= want.urgency then return "wrong_urgency", detail end
-    if answer.category ~= want.category or not categories[answer.category or ""] then return "wrong_category", detail end
-    return "wrong_intent", detail
+    if want.urgency == "high" and answer.urgency ~= "high" then add("missed_urgent") end
+    if want.needs_human and answer.needs_human ~= true then add("missed_human") end
+    if (got and got > rank[want.urgency]) or (answer.needs_human == true and not want.needs_human) then add("over_escalated") end
+    if answer.urgency ~= want.urgency and not (seen.missed_urgent or seen.over_escalated) then add("wrong_urgency") end
+    if answer.needs_human == nil and not want.needs_human then add("missing_needs_human") end
+    if answer.category ~= want.category then add("wrong_category") end
+    if answer.intent ~= want.intent then add("wrong_intent") end
+    return modes, table.concat(wrong, "; ")
   end,
 
   gold = function(ex) return rpt.json.encode(expected(ex)) end,

@@ -48,6 +48,12 @@
 ---@field criteria? string[] Yes/no questions about a reply, instead of `scale`; the score is how many hold
 ---@field reference? fun(ex: rpt.Example): string? A reference reply the judge compares with
 
+---Named metrics: score returns { name = value in [0, 1], ... } for each weighted name, and the
+---primary (what selection uses) is their weighted mean, computed by rpt.
+---@class rpt.Metrics
+---@field primary string The primary's name, e.g. "total" (never returned by score)
+---@field weights { [string]: number } Each metric's positive weight
+
 ---The table a pack's task.lua returns.
 ---@class rpt.Task
 ---@field api 1 The task pack API version
@@ -63,9 +69,10 @@
 ---@field max_tokens? integer The most tokens a target reply may have (default 512; --max-tokens overrides)
 ---@field render fun(ex: rpt.Example): string The user message for an example
 ---@field extract fun(reply: string, ex: rpt.Example): any, (number|string)? The answer and an optional confidence in [0, 1]; or nil and the reason
----@field score fun(answer: any, ex: rpt.Example, verdict?: rpt.Verdict): number|boolean A score in [0, 1] (verdict: the judge's, in a pack with a judge)
+---@field score fun(answer: any, ex: rpt.Example, verdict?: rpt.Verdict): number|boolean|{ [string]: number|boolean } A score in [0, 1], or with `metrics` a table of them (verdict: the judge's, in a pack with a judge)
+---@field metrics? rpt.Metrics Named metrics score returns; the primary is their weighted mean
 ---@field failures? { [string]: string } The failure taxonomy: mode -> what it means ("format" is added if missing)
----@field classify? fun(answer: any, ex: rpt.Example, reply: string, verdict?: rpt.Verdict): string?, string? A failure mode and a detail
+---@field classify? fun(answer: any, ex: rpt.Example, reply: string, verdict?: rpt.Verdict): (string|string[])?, string? A failure mode (or a list of them, for an answer wrong in several ways) and a detail
 ---@field gold? fun(ex: rpt.Example): string The reply a perfect model would give
 ---@field limits? rpt.Limits
 ---@field contract? string[] Words every tuned prompt must keep (default { "JSON" } for JSON output)
