@@ -28,6 +28,8 @@ public struct RunRecord: Sendable {
         public var gain: Double, lower: Double, upper: Double
         public var paired: Int
         public var initialCalibration: JSONValue?, bestCalibration: JSONValue?
+        /// Each named metric's mean on test (a pack that declares `metrics`).
+        public var initialMetrics: [String: Double] = [:], bestMetrics: [String: Double] = [:]
         /// The per-example results (final/*-test.jsonl); nil in a folder older than them.
         var initialRows: [EvalFolderReport.Row]?, bestRows: [EvalFolderReport.Row]?
     }
@@ -100,6 +102,8 @@ public struct RunRecord: Sendable {
                           lower: ci.first?.number ?? .nan, upper: ci.last?.number ?? .nan, paired: Self.int(f["paired_examples"]) ?? 0,
                           initialCalibration: f["initial_calibration"].flatMap { $0 == .null ? nil : $0 },
                           bestCalibration: f["best_calibration"].flatMap { $0 == .null ? nil : $0 },
+                          initialMetrics: (f["initial_metrics"]?.object ?? [:]).compactMapValues(\.number),
+                          bestMetrics: (f["best_metrics"]?.object ?? [:]).compactMapValues(\.number),
                           initialRows: EvalFolderReport.rows(file: folder.appendingPathComponent(TestRecord.initialFile)),
                           bestRows: EvalFolderReport.rows(file: folder.appendingPathComponent(TestRecord.bestFile)))
         }

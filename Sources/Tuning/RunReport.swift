@@ -47,6 +47,10 @@ public enum RunReport {
         if let f = r.final {
             rows.append(["test score", h.num(f.initialScore), h.num(f.bestScore), h.signed(f.gain),
                          "95% CI [\(h.signed(f.lower)), \(h.signed(f.upper))] over \(f.paired) paired examples"])
+            for name in f.initialMetrics.keys.sorted() {
+                rows.append(["test metric \(h.esc(name))", h.num(f.initialMetrics[name]), h.num(f.bestMetrics[name]),
+                             h.signed(f.bestMetrics[name].flatMap { b in f.initialMetrics[name].map { b - $0 } }), "a named metric of the score"])
+            }
             let (a, b) = (RunReportTest.interval(f.initialRows), RunReportTest.interval(f.bestRows))
             rows.append(["test 95% CI", RunReportTest.intervalText(a), RunReportTest.intervalText(b), "",
                          a == nil && b == nil ? "per-example test results not recorded" : "bootstrap over the examples of each prompt"])

@@ -16,6 +16,11 @@ public enum TuneSummary {
                 out += "  test Brier     \(f(a.brier))     \(f(b.brier))\n"
                 out += "  test ECE       \(f(a.ece))     \(f(b.ece))\n"
             }
+            // A pack's named metrics, each beside the score they make up (the primary).
+            for name in fin.initialTest.metricMeans.keys.sorted() {
+                let label = ("test " + name).padding(toLength: 15, withPad: " ", startingAt: 0)
+                out += "  \(label)\(f(fin.initialTest.metricMeans[name]))     \(f(fin.bestTest.metricMeans[name]))\n"
+            }
             out += "  format errors  \(f(fin.initialTest.formatErrorRate))     \(f(fin.bestTest.formatErrorRate))\n"
             for t in fin.transfer { out += t.line }
         } else {

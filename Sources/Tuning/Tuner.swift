@@ -276,6 +276,8 @@ public final class Tuner {
         return ["test_examples": .int(Int64(test.count)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
                 "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
                 "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
+                "initial_metrics": .object(f.initialTest.metricMeans.mapValues(JSONValue.double)),
+                "best_metrics": .object(f.bestTest.metricMeans.mapValues(JSONValue.double)),
                 "best_round": .int(Int64(best.round)), "best_prompt": best.program.json, "transfer": .array(f.transfer.map(\.json))]
     }
 

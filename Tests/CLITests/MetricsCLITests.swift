@@ -41,4 +41,24 @@ import TestSupport
         let html = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(html.contains("metric needs_human"), "\(html.prefix(2000))")
     }
+    @Test func aTuningRunReportsEachMetricOnTest() async throws {
+        // The optimizer stops at once; the target triages everything as a card that has not arrived.
+        let server = try MockServer { req in
+            if req.json?["tools"] != nil { return .chat(nil, toolCalls: [("stop", .string(#"{"reason": "done"}"#))]) }
+            return .chat(#"{"intent": "card_arrival", "category": "card", "urgency": "normal", "needs_human": false}"#)
+        }
+        defer { server.stop() }
+        let folder = Scratch.path("metrics-tune")
+        let r = try await CLI.run(["tune", "tasks/support-triage", "--target", "openai:m", "--base-url", server.baseURL, "--train-sample", "8",
+                                   "--dev-limit", "16", "--test-limit", "24", "--rounds", "1", "--run", folder], environment: ["OPENAI_API_KEY": "k"])
+        #expect(r.status == 0, "\(r.err)")
+        let final = try JSON.decode(try String(contentsOfFile: folder + "/final.json", encoding: .utf8))
+        let means = try #require(final["initial_metrics"]?.object?.mapValues { $0.number ?? -1 })
+        #expect(means.keys.sorted() == ["category", "intent", "needs_human", "urgency"])
+        #expect(abs((final["initial_score"]?.number ?? -1) - means.values.reduce(0, +) / 4) < 1e-9)
+        #expect(final["best_metrics"] == final["initial_metrics"])
+        #expect(r.out.contains("  test urgency   "), "\(r.out)")
+        let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(html.contains("test metric needs_human"))
+    }
 }
