@@ -100,17 +100,7 @@ import TestSupport
             return req.index < 5 ? reply : .delayed(120, reply)   // the sixth never comes in time
         }
         defer { server.stop() }
-        let log = temp("stderr")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "6", "--no-cache",
-                       "--out", temp("progress")]
-        p.currentDirectoryURL = CLI.root
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "0"]) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try p.run()
+        let (p, log) = try startEval(server, ["--limit", "6"], progressSeconds: "0", name: "progress")
         func written() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         _ = await eventually(timeout: 30) { written().contains("/6 examples") || !p.isRunning }
         let whileRunning = written()
@@ -122,21 +112,27 @@ import TestSupport
         p.waitUntilExit()
         #expect(p.terminationStatus == 130)
     }
+
+    /// rpt eval of banking77 against `server` with stderr to a file (not a terminal), not waited for.
+    func startEval(_ server: MockServer, _ more: [String], progressSeconds: String, name: String) throws -> (Process, String) {
+        let log = temp("stderr-" + name)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--no-cache", "--out", temp(name)] + more
+        p.currentDirectoryURL = CLI.root
+        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": progressSeconds]) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try p.run()
+        return (p, log)
+    }
+
     /// Issue 18: with no reply yet (a slow local model), the plain line still comes every few seconds.
     @Test func evalSaysItIsWaitingBeforeTheFirstReply() async throws {
         let server = try MockServer { _ in .delayed(120, .chat(#"{"intent": "card_arrival", "confidence": 0.8}"#)) }
         defer { server.stop() }
-        let log = temp("stderr-wait")
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--limit", "4", "--no-cache",
-                       "--out", temp("waiting")]
-        p.currentDirectoryURL = CLI.root
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": "1"]) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try p.run()
+        let (p, log) = try startEval(server, ["--limit", "4"], progressSeconds: "1", name: "waiting")
         func written() -> String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         let said = await eventually(timeout: 60) { written().contains("0/4 examples, score -, API errors 0") || !p.isRunning }
         #expect(said && p.isRunning, "\(written())")
