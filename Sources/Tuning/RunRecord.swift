@@ -20,6 +20,9 @@ public struct RunRecord: Sendable {
         public var prompt: PromptProgram?
         /// Failure counts on dev and each mode's fixed/broke against the best of the time.
         public var failures: [String: Int]
+        /// Each mode's prevalence in the candidate's dev report (Diagnostic's: half its share of the
+        /// failures, half its share of the lost score).
+        public var prevalence: [String: Double] = [:]
         public var effects: [String: (fixed: Int, broke: Int)]
     }
 
@@ -41,6 +44,7 @@ public struct RunRecord: Sendable {
     public var baselineDev: Double?
     public var baselineTrain: Double?
     public var initialFailures: [String: Int]?
+    public var initialPrevalence: [String: Double] = [:]
     /// Mode definitions from the reports (the taxonomy's words).
     public var definitions: [String: String] = [:]
     public var candidates: [Candidate] = []
@@ -68,6 +72,12 @@ public struct RunRecord: Sendable {
 
     static func int(_ v: JSONValue?) -> Int? { v?.number.map { Int($0) } }
 
+    static func prevalence(_ modes: JSONValue?) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for m in modes?.array ?? [] { if let id = m["id"]?.string, let p = m["prevalence"]?.number, p.isFinite { out[id] = p } }
+        return out
+    }
+
     static func counts(_ v: JSONValue?) -> [String: Int] {
         (v?.object ?? [:]).compactMapValues { $0.number.map { Int($0) } }
     }
@@ -89,6 +99,7 @@ public struct RunRecord: Sendable {
 
         let initialDev = Self.json(folder.appendingPathComponent("rounds/00/initial-dev.json"))
         initialFailures = initialDev.map { Self.counts($0["failures"]) }
+        initialPrevalence = Self.prevalence(initialDev?["modes"])
         for file in ["rounds/00/initial-train.json", "rounds/00/initial-dev.json"] {
             for m in Self.json(folder.appendingPathComponent(file))?["modes"]?.array ?? [] {
                 if let id = m["id"]?.string, let d = m["definition"]?.string { definitions[id] = d }
@@ -137,7 +148,8 @@ public struct RunRecord: Sendable {
                                             modes: (e["modes"]?.array ?? []).compactMap(\.string), devScore: e["dev_score"]?.number,
                                             kept: e["kept"] == .bool(true), why: e["why"]?.string ?? "", rationale: file?["rationale"]?.string ?? "",
                                             prompt: file?["prompt"].flatMap { PromptProgram.from(json: $0) },
-                                            failures: Self.counts(file?["report"]?["failures"]), effects: effects))
+                                            failures: Self.counts(file?["report"]?["failures"]),
+                                            prevalence: Self.prevalence(file?["report"]?["modes"]), effects: effects))
             case "regression_baseline":
                 regressionBaseline = (Self.int(e["cases"]) ?? 0, (e["failing"]?.array ?? []).compactMap(\.string))
             case "round_tokens":
@@ -155,6 +167,16 @@ public struct RunRecord: Sendable {
             if let bucket = type == "baseline" ? 0 : r { roundSeconds[bucket, default: 0] += t.timeIntervalSince(l) }
             else if type == "finished" { testSeconds = t.timeIntervalSince(l) }
         }
+    }
+
+    /// Each mode's prevalence for the best prompt after each round (round 0: the initial prompt).
+    public var bestPrevalenceByRound: [[String: Double]] {
+        var out = [initialPrevalence], current = initialPrevalence
+        for round in 1...max(1, rounds) {
+            if let kept = candidates.last(where: { $0.round == round && $0.kept && $0.index != nil }) { current = kept.prevalence }
+            out.append(current)
+        }
+        return Array(out.prefix(rounds + 1))
     }
 
     /// The dev failure counts of the best prompt after each round (round 0: the initial prompt).

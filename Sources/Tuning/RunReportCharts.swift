@@ -95,11 +95,17 @@ enum RunReportCharts {
         p.legend(Array(legend.prefix(16)))
         var out = p.svg(label: "failure modes over rounds")
         let devN = byRound[0].values.reduce(0, +)
+        let prevalence = r.bestPrevalenceByRound
+        func cell(_ round: Int, _ m: String) -> String {
+            let count = String(byRound[round][m] ?? 0)
+            guard round < prevalence.count, let p = prevalence[round][m] else { return count }
+            return count + String(format: " · %.2f", p)
+        }
         out += h.table(["mode"] + byRound.indices.map { $0 == 0 ? "initial" : "after round \($0)" } + ["definition"],
-                       modes.map { m in [h.esc(m)] + byRound.map { String($0[m] ?? 0) } + [h.esc(r.definitions[m] ?? "")] },
+                       modes.map { m in [h.esc(m)] + byRound.indices.map { cell($0, m) } + [h.esc(r.definitions[m] ?? "")] },
                        numericTo: byRound.count)
-        out += "<p class=\"muted\">Counts of the best prompt's failures on dev (the initial prompt had \(devN) in all). "
-            + "Prevalence per mode is in each report's JSON under rounds/.</p>\n"
+        out += "<p class=\"muted\">Count · prevalence of the best prompt's failures on dev (the initial prompt had \(devN) in all); "
+            + "prevalence is half the mode's share of the failures, half its share of the lost score, as the optimizer reads it.</p>\n"
         let scored = r.candidates.filter { $0.index != nil }
         if !scored.isEmpty {
             out += "<h3>What each candidate fixed and broke on dev (against the best of its time)</h3>\n"

@@ -74,8 +74,13 @@ import Tuning
 
         // The initial prompt's failures on dev, mode by mode, start the modes table.
         let initialDev = try Self.json(folder + "/rounds/00/initial-dev.json")
+        // Each cell is the count and the prevalence of the report the optimizer read.
+        let prevalence = Dictionary(uniqueKeysWithValues: (initialDev["modes"]?.array ?? []).compactMap { m in
+            m["id"]?.string.flatMap { id in m["prevalence"]?.number.map { (id, $0) } }
+        })
         for (mode, n) in initialDev["failures"]?.object ?? [:] {
-            #expect(html.contains("<tr><td>\(mode)</td><td class=\"n\">\(Int(n.number ?? -1))</td>"))
+            let p = try #require(prevalence[mode])
+            #expect(html.contains("<tr><td>\(mode)</td><td class=\"n\">\(Int(n.number ?? -1)) · \(String(format: "%.2f", p))</td>"))
         }
         // Tokens by role and model: summary.json's.
         for line in try Self.json(folder + "/summary.json")["tokens"]?.array ?? [] {
