@@ -77,6 +77,12 @@ public struct DiagnosticReport: Sendable {
             totalFailures += o.modes.count
             totalLost += 1 - o.score
             let parts = Set((o.detail ?? "").components(separatedBy: "; ").map { $0.trimmingCharacters(in: .whitespaces) }).filter { !$0.isEmpty }
+            // Rendered at most once per example, and only if a mode or a detail part shows it.
+            var rendered: String??
+            func input() -> String? {
+                if rendered == nil { rendered = .some(try? runtime.render(ex)) }
+                return rendered!
+            }
             for mode in o.modes {
                 var entry = counts[mode] ?? (0, 0, [])
                 entry.n += 1
@@ -84,13 +90,13 @@ public struct DiagnosticReport: Sendable {
                 for part in parts {
                     let key = clip(part, 120)
                     partCounts[mode, default: [:]][key, default: 0] += 1
-                    if partInputs[mode]?[key]?.count ?? 0 < DiagnosticReport.inputsPerPart, let input = try? runtime.render(ex) {
-                        partInputs[mode, default: [:]][key, default: []].append(clip(input, 160))
+                    if partInputs[mode]?[key]?.count ?? 0 < DiagnosticReport.inputsPerPart, let text = input() {
+                        partInputs[mode, default: [:]][key, default: []].append(clip(text, 160))
                     }
                 }
                 if entry.ex.count < examplesPerMode {
                     let expected = (try? runtime.gold(ex)).flatMap { $0 } ?? JSON.encode(.object(ex.fields.filter { $0.key != spec.idField }))
-                    entry.ex.append(FailureExample(id: ex.id, input: (try? runtime.render(ex)) ?? "", reply: r.reply ?? "",
+                    entry.ex.append(FailureExample(id: ex.id, input: input() ?? "", reply: r.reply ?? "",
                                                    answer: o.answer.map { JSON.encode($0) } ?? "(none)", expected: expected, detail: o.detail,
                                                    verdict: o.verdict?.summary))
                 }
