@@ -101,15 +101,11 @@ struct Compare: AsyncParsableCommand {
                 let file = try ResultsFile(path: folder + String(format: "/%02d-results.jsonl", n))
                 let (done, stop): ([ExampleResult], ModelError?)
                 do {
-                    (done, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
-                        try file.append(r)
-                        progress.add(r)
-                    }
+                    (done, stop) = try await EvalTargets.score(evaluator, runtime: runtime, examples: examples, program: program,
+                                                               into: file, progress: progress)
                 } catch let failing as PackFailing {
-                    progress.finish()
                     throw Refusal("#\(n) \(label) · \(model) stopped: \(failing)")
                 }
-                progress.finish()
                 if let stop { throw Refusal("#\(n) \(label) · \(model) stopped: \(stop.message)") }
                 contenders.append(Comparison.Contender(prompt: label, model: model, results: done, ledger: hub.ledger.lines, cost: hub.ledger.totalCost))
             }

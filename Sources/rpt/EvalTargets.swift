@@ -30,6 +30,17 @@ enum EvalTargets {
         var judge: Judge?
     }
 
+    /// The evaluator's run with each result appended to `file` as it comes and shown by
+    /// `progress`, which is finished however the run ends (eval and compare both score this way).
+    static func score(_ evaluator: Evaluator, runtime: PackRuntime, examples: [Example], program: PromptProgram,
+                      into file: ResultsFile, progress: Progress) async throws -> ([ExampleResult], ModelError?) {
+        defer { progress.finish() }
+        return try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
+            try file.append(r)
+            progress.add(r)
+        }
+    }
+
     /// Scores the prompt with one model: results.jsonl as they come, summary.json at the end.
     /// Runs inside the command's one cancellable task (Ctrl-C stops whichever model is running).
     static func evaluate(_ model: String, hub: ModelHub, runtime: PackRuntime, examples: [Example], program: PromptProgram,
@@ -45,19 +56,11 @@ enum EvalTargets {
         let results = try ResultsFile(path: folder + "/results.jsonl")
         let (done, stop): ([ExampleResult], ModelError?)
         do {
-            (done, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: program) { r in
-                try results.append(r)
-                progress.add(r)
-            }
+            (done, stop) = try await score(evaluator, runtime: runtime, examples: examples, program: program, into: results, progress: progress)
         } catch let failing as PackFailing {
-            progress.finish()
             FileHandle.standardError.write(Data("stopped: \(failing)\nfix the pack (rpt check \(e.pack) runs its hooks without a model); results so far are in \(results.path)\n".utf8))
             throw ExitCode.failure
-        } catch {
-            progress.finish()
-            throw error
         }
-        progress.finish()
         let named = (try? ModelName(parsing: model))?.description ?? model
         let lines = hub.ledger.lines.filter { $0.model == named || $0.role == "judge" }
         let report = EvalReport(pack: runtime.spec.name, split: scope, model: model, metrics: Metrics(done),
