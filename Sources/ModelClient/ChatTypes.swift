@@ -119,14 +119,14 @@ public struct ChatResponse: Sendable, Equatable {
 
 /// Anything that answers chat requests: a provider over HTTP, a replay cassette, or a wrapper
 /// that adds retries, caching and accounting around one.
-public protocol ModelClient: Sendable {
+public protocol ChatModel: Sendable {
     func complete(_ request: ChatRequest) async throws -> ChatResponse
     /// A reply `accept` cannot use (it says why) is asked for again, `attempts` times in all, then
     /// a `badResponse` error gives the last reason. Such a reply is never cached; its tokens count.
     func complete(_ request: ChatRequest, attempts: Int, accept: @Sendable (ChatResponse) -> String?) async throws -> ChatResponse
 }
 
-extension ModelClient {
+extension ChatModel {
     public func complete(_ request: ChatRequest, attempts: Int, accept: @Sendable (ChatResponse) -> String?) async throws -> ChatResponse {
         var why = ""
         for _ in 0..<max(1, attempts) {

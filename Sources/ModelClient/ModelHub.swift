@@ -60,7 +60,7 @@ public final class ModelHub: Sendable {
 
     /// A client for `provider:model`, accounted under `role` (e.g. "target", "optimizer").
     /// Fails at once, before any call, if the provider is unknown or its key is not set.
-    public func client(_ text: String, role: String) throws -> any ModelClient {
+    public func client(_ text: String, role: String) throws -> any ChatModel {
         let name = try ModelName(parsing: text)
         if name.provider == "replay" { return try Cassette(path: name.model) }
         guard var endpoint = config.endpoints[name.provider] else {
@@ -136,7 +136,7 @@ public final class ModelHub: Sendable {
 
 /// One model of one endpoint: cache, budget, throttle, retries and the provider's quirks around
 /// a plain HTTP call.
-struct ModelHandle: ModelClient {
+struct ModelHandle: ChatModel {
     let name: ModelName
     let role: String
     let endpoint: EndpointConfig

@@ -126,7 +126,7 @@ public final class ResponseCache: Sendable {
 
 /// `--record FILE` writes every answered request with its reply, one JSON line each;
 /// `replay:FILE` answers from such a file without any server.
-public final class Cassette: ModelClient {
+public final class Cassette: ChatModel {
     private let replies: [String: ChatResponse]
     public let path: String
 

@@ -1,6 +1,6 @@
 import Foundation
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 import ModelClient
 

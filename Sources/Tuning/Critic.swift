@@ -8,7 +8,7 @@ import TaskPack
 /// leaves generic (`other`, or `wrong` in packs without `classify`). Labels become a few named
 /// modes `critic:<label>`; a label close to one seen in an earlier round takes that one's id.
 final class Critic: Sendable {
-    let client: any ModelClient
+    let client: any ChatModel
     let maxLabels: Int
     let modesKept: Int
     private let known = Mutex<[String: String]>([:])      // label -> definition, over the run
@@ -19,7 +19,7 @@ final class Critic: Sendable {
     static let defaultLabels = 24
     static let maxTokens = 200
 
-    init(client: any ModelClient, maxLabels: Int = Critic.defaultLabels, modesKept: Int = 4) {
+    init(client: any ChatModel, maxLabels: Int = Critic.defaultLabels, modesKept: Int = 4) {
         self.client = client
         self.maxLabels = maxLabels
         self.modesKept = modesKept

@@ -57,7 +57,7 @@ public struct PackFailing: Error, Sendable, CustomStringConvertible {
 /// Runs one prompt over examples: renders each with the pack, asks the model (many at once; the
 /// client throttles per endpoint), and scores each reply with the pack as it arrives.
 public struct Evaluator {
-    public var client: any ModelClient
+    public var client: any ChatModel
     public var temperature: Double = 0
     public var maxTokens: Int?
     public var jsonMode = false
@@ -70,7 +70,7 @@ public struct Evaluator {
     /// Grades each reply extract could read, for a pack with a judge: its verdict goes to score.
     public var judge: Judge?
 
-    public init(client: any ModelClient) { self.client = client }
+    public init(client: any ChatModel) { self.client = client }
 
     /// What the task group hands back: a target reply, or the judge's verdict on one.
     enum Arrival: Sendable {

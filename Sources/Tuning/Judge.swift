@@ -11,9 +11,9 @@ public struct Judge: Sendable {
     /// provider:model, as the user named it.
     public let model: String
     public let spec: JudgeSpec
-    let client: any ModelClient
+    let client: any ChatModel
 
-    public init(model: String, spec: JudgeSpec, client: any ModelClient) {
+    public init(model: String, spec: JudgeSpec, client: any ChatModel) {
         self.model = model
         self.spec = spec
         self.client = client

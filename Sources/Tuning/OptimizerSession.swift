@@ -9,7 +9,7 @@ import TaskPack
 /// each edit can be traced to the failure modes it targets. Each round starts a fresh
 /// conversation from a bounded context (running summary and the last few reports).
 struct OptimizerSession {
-    let client: any ModelClient
+    let client: any ChatModel
     let temperature: Double
     let maxTokens: Int
     let toolCalls: Int

@@ -3,23 +3,22 @@ import TaskPack
 
 /// The models a tuning run talks to, and the ledger that counts what they spend.
 ///
-/// The Tuner takes these instead of a hub so that it depends only on the `ModelClient`
-/// protocol: the CLI gives it clients from a hub (HTTP, cache, retries, budgets), tests give
+/// The Tuner takes these instead of a hub so that it depends only on the `ChatModel`/// protocol: the CLI gives it clients from a hub (HTTP, cache, retries, budgets), tests give
 /// it scripted in-memory ones, and neither changes the loop.
 public struct TuneModels: Sendable {
     /// The model whose prompt is tuned.
-    public var target: any ModelClient
+    public var target: any ChatModel
     /// The model that diagnoses and proposes prompts, through tool calls.
-    public var optimizer: any ModelClient
+    public var optimizer: any ChatModel
     /// Labels the failures the pack's taxonomy leaves generic; nil: no critic.
-    public var critic: (any ModelClient)?
+    public var critic: (any ChatModel)?
     /// More targets the initial and the best prompt are scored on at the end (`--also-target`):
     /// the transfer of the tuned prompt to models it was not tuned on.
     public var alsoTargets: [Named] = []
     public struct Named: Sendable {
         public var name: String
-        public var client: any ModelClient
-        public init(name: String, client: any ModelClient) {
+        public var client: any ChatModel
+        public init(name: String, client: any ChatModel) {
             self.name = name
             self.client = client
         }
@@ -29,7 +28,7 @@ public struct TuneModels: Sendable {
     /// Where the clients' calls, tokens and cost are counted (progress lines, summary.json).
     public var ledger: UsageLedger
 
-    public init(target: any ModelClient, optimizer: any ModelClient, critic: (any ModelClient)? = nil, ledger: UsageLedger) {
+    public init(target: any ChatModel, optimizer: any ChatModel, critic: (any ChatModel)? = nil, ledger: UsageLedger) {
         self.target = target
         self.optimizer = optimizer
         self.critic = critic

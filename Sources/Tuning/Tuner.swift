@@ -38,7 +38,7 @@ public final class Tuner {
     let dev: [Example]
     let test: [Example]
     let guardrails: Guardrails
-    let target: any ModelClient
+    let target: any ChatModel
     let alsoTargets: [TuneModels.Named]
     let session: OptimizerSession
     let critic: Critic?
@@ -89,7 +89,7 @@ public final class Tuner {
     public var onResult: @Sendable (_ step: String, _ result: ExampleResult, _ total: Int) -> Void = { _, _, _ in }
 
     func evaluate(_ program: PromptProgram, _ examples: [Example], _ step: String,
-                  client: (any ModelClient)? = nil) async throws -> [ExampleResult] {
+                  client: (any ChatModel)? = nil) async throws -> [ExampleResult] {
         var evaluator = Evaluator(client: client ?? target)
         evaluator.maxTokens = runtime.spec.replyTokens(settings.targetMaxTokens)
         evaluator.judge = judge

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PackStore
+import PackSharing
 import TaskPack
 
 struct Install: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PackStore
+import PackSharing
 
 /// The PACK argument of check, try, eval and tune: a folder as before, or the name of an
 /// installed pack (`NAME` or `NAME@VERSION`, a range picks the highest installed match).

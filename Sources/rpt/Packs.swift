@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PackStore
+import PackSharing
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the installed task packs.")

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 
 @Suite struct EvalCLITests {

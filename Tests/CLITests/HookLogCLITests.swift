@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import MockServer
+import MockModels
 
 /// The hooks' `print` and `rpt.log` lines: always in hooks.log of the eval or run folder, on
 /// stderr with -v, each line naming its hook and example; capped whatever the pack prints.

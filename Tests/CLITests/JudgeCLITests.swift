@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 
 /// Packs with a judge, as a user runs them against a scripted judge on a loopback mock server:
 /// verdicts reach score, reruns come from the cache, the judge's tokens and failures are its own.

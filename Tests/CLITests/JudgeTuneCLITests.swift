@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 
 /// `rpt tune` on a pack with a judge: the judge grades every evaluation, its reasons reach the
 /// optimizer, and it is a role of its own in the summary.

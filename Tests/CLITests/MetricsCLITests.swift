@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 
 /// Issue 13: a pack's named metrics reach rpt eval's table, summary.json and results.jsonl.

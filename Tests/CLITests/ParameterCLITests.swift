@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 
 /// `--set NAME=VALUE` as a user gives it, on the shipped tasks/bbh pack.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 
 /// Issue 17 from the command line: regression cases for CI, a prompt on several models, and the

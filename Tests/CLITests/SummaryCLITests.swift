@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 
 /// What a newcomer reads after a run (issue 18): the printed numbers are summary.json's, the

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 
 /// `rpt try`: one example through a pack, as a pack author runs it.
 @Suite struct TryCLITests {

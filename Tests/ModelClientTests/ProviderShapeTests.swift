@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import LuaHost
-import MockServer
+import MockModels
 @testable import ModelClient
 
 /// Request and reply bodies in the shapes the OpenAI and Anthropic API references document.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import GRDB
 import LuaHost
-import MockServer
+import MockModels
 import TestSupport
 @testable import ModelClient
 

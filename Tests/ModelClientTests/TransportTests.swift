@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import MockServer
+import MockModels
 import TestSupport
 @testable import ModelClient
 

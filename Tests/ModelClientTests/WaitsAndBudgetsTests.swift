@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import GRDB
-import MockServer
+import MockModels
 import Synchronization
 @testable import ModelClient
 

@@ -85,6 +85,6 @@ import TestSupport
 }
 
 /// A client that is never called.
-struct NoModel: ModelClient {
+struct NoModel: ChatModel {
     func complete(_ request: ChatRequest) async throws -> ChatResponse { throw CancellationError() }
 }

@@ -1,12 +1,12 @@
 import Foundation
 import LuaHost
-import MockServer
+import MockModels
 import ModelClient
 import Synchronization
 import Tuning
 
 /// The scripted world of the tuning tests in memory: a target and an optimizer that answer
-/// through the `ModelClient` protocol, so the Tuner runs with no socket, server or cache.
+/// through the `ChatModel` protocol, so the Tuner runs with no socket, server or cache.
 ///
 /// They answer as `ScriptedWorld` does behind the mock server (which the end-to-end tests keep):
 /// the target gets a banking77 message right by a hash of its text, 60% of the time, or 90% when
@@ -42,7 +42,7 @@ final class ScriptedModels: Sendable {
         return models
     }
 
-    struct Client: ModelClient {
+    struct Client: ChatModel {
         let world: ScriptedModels
         let optimizer: Bool
         var model = "t"
@@ -85,7 +85,7 @@ final class ScriptedModels: Sendable {
 
 /// A client that answers every request with the text `reply` makes of it: for the parts of the
 /// loop that need one model and no script (the critic).
-struct ReplyingClient: ModelClient {
+struct ReplyingClient: ChatModel {
     let reply: @Sendable (ChatRequest) -> String
     func complete(_ request: ChatRequest) async throws -> ChatResponse {
         ChatResponse(content: reply(request), usage: Usage(inputTokens: 20, outputTokens: 5), finishReason: "stop")

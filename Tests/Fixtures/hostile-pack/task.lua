@@ -1,4 +1,4 @@
--- A test pack whose hooks fail on purpose (Tests/MockServer/HostilePack.swift writes its data):
+-- A test pack whose hooks fail on purpose (Tests/MockModels/HostilePack.swift writes its data):
 -- render needs `text`, so rows without it fail; extract runs out of memory on a reply with
 -- HOG in it and out of instructions on one with SPIN. Any other reply is the answer itself.
 local rpt = require "rpt"

@@ -1,5 +1,5 @@
 import Foundation
-@testable import PackStore
+@testable import PackSharing
 import StableHash
 import Testing
 import TestSupport
