@@ -86,7 +86,8 @@ import Testing
     }
 
     @Test func aHookPrintingForeverFillsTheCapAndStops() throws {
-        let pack = try PackFixture(task: PackFixture.task(replacing: [
+        // A minute of wall clock: the cap (or the instruction count) must stop it, however busy the machine.
+        let pack = try PackFixture(task: PackFixture.task("limits = { seconds = 60 },", replacing: [
             "extract": #"extract = function(reply) while true do print(string.rep("x", 200)) end end,"#,
         ]), files: ["data/all.jsonl": PackFixture.rows(1)])
         let log = HookLog(maxBytes: 1 << 20)
