@@ -2,7 +2,7 @@
 SWIFT ?= swift
 APT_PACKAGES := liblua5.4-dev libcurl4-openssl-dev pkg-config python3
 
-.PHONY: deps build release test bench bench-tune demo check-packs local-model smoke report-check clean
+.PHONY: deps build release test test-under-load bench bench-tune demo check-packs local-model smoke report-check clean
 
 # Debian packages the build needs, installed only when missing (as root, or with sudo).
 deps:
@@ -26,6 +26,11 @@ TEST_FLAGS = $(if $(shell grep -rls --include='*.swift' '^import XCTest' Tests),
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test $(TEST_FLAGS)
+
+# The whole suite three times in a row while two busy loops hold both cores (tests must not time things).
+test-under-load: deps
+	$(SWIFT) build --build-tests
+	TEST_FLAGS="$(TEST_FLAGS)" scripts/test-under-load.sh
 
 # The peer for the transport benchmark: DSPy from PyPI, in a venv the project owns (gitignored).
 .venv-bench/bin/python:
