@@ -21,7 +21,7 @@ struct Check: AsyncParsableCommand {
     var judge: ModelName?
 
     @OptionGroup var caching: CacheOption
-    @OptionGroup var log: HookLogOption
+    @OptionGroup var logging: HookLogOption
     @OptionGroup var parameters: SetOption
     @Flag(help: "List every problem (by default the first \(PackCheck.listed)).")
     var all = false
@@ -33,7 +33,7 @@ struct Check: AsyncParsableCommand {
     func run() async throws {
         let status = StatusLine()
         let dir = try PackArgument.folder(pack)
-        var check = PackCheck.run(directory: dir, progress: status.report, log: log.verbose ? HookLog(echo: true) : nil,
+        var check = PackCheck.run(directory: dir, progress: status.report, log: logging.verbose ? HookLog(echo: true) : nil,
                                   set: try parameters.values)
         status.finish()
         if let judge, let runtime = try? PackRuntime(directory: dir, set: try parameters.values) {

@@ -16,7 +16,7 @@ struct Eval: AsyncParsableCommand {
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @OptionGroup var targets: TargetsOption
-    @OptionGroup var judging: JudgeOption
+    @OptionGroup var judge: JudgeOption
     @Flag(help: "Run only the pack's regression cases (its `regression` file): exit 1 naming each case that fails, for CI.")
     var regression = false
     @OptionGroup var prompt: PromptOption
@@ -31,7 +31,7 @@ struct Eval: AsyncParsableCommand {
     @OptionGroup var call: TargetCallOptions
     @OptionGroup var generation: GenerationOptions
     @OptionGroup var budgets: BudgetOptions
-    @OptionGroup var log: HookLogOption
+    @OptionGroup var logging: HookLogOption
 
     func validate() throws {
         if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score", is: m, mustBe: "a score from 0 to 1") }
@@ -41,8 +41,8 @@ struct Eval: AsyncParsableCommand {
     /// run got for the same requests, so the eval reproduces the run's test score exactly (a local
     /// server's batching can change a reply at temperature 0); requests it never made are sent.
     func runCacheBesidePrompt() throws -> ResponseCache? {
-        guard let prompt = prompt.prompt else { return nil }
-        let path = URL(fileURLWithPath: prompt).deletingLastPathComponent().appendingPathComponent("cache.sqlite").path
+        guard let file = prompt.file else { return nil }
+        let path = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("cache.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         FileHandle.standardError.write(Data("reading replies from the tuning run's cache too: \(path) (--no-cache asks the model again)\n".utf8))
         return try ResponseCache(path: path)
@@ -52,7 +52,7 @@ struct Eval: AsyncParsableCommand {
         let (target, split) = (targets.names, sample.split)
         let dir = try PackArgument.folder(pack)
         let runtime: PackRuntime
-        let hookLog = HookLog(echo: log.verbose)
+        let hookLog = HookLog(echo: logging.verbose)
         do { runtime = try PackRuntime(directory: dir, log: hookLog, set: try parameters.values) } catch {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
@@ -67,7 +67,7 @@ struct Eval: AsyncParsableCommand {
         let examples = regression ? pool : sample.examples(of: pool, spec: runtime.spec)
         var config = try ModelConfig.load(packDirectory: dir)
         call.point(&config, for: targets.models)
-        let judgeModel = try JudgeChoice.model(flag: judging.judge, config: config, spec: runtime.spec, pack: pack)
+        let judgeModel = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: pack)
         do { try config.checkCostBudget(budgets.budget, models: target + (judgeModel.map { [$0] } ?? [])) }
         catch let e as ModelError { throw Refusal(e.message) }
         let cache = try caching.shared()
@@ -81,14 +81,13 @@ struct Eval: AsyncParsableCommand {
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
         let program = try prompt.program(runtime.spec)
 
-        let (targets, settings) = (target, EvalTargets.Settings(pack: pack, temperature: generation.temperature, maxTokens: call.maxTokens,
-                                                                          jsonMode: generation.jsonMode,
-                                                                          judgeModel: judgeModel, judge: try Tuner.judge(judgeModel, spec: runtime.spec, hub: hub)))
+        let settings = EvalTargets.Settings(pack: pack, temperature: generation.temperature, maxTokens: call.maxTokens, jsonMode: generation.jsonMode,
+                                            judgeModel: judgeModel, judge: try Tuner.judge(judgeModel, spec: runtime.spec, hub: hub))
         let work = Task {
             var runs: [EvalTargets.Run] = []
-            for model in targets {
+            for model in target {
                 // One model: its files in the folder, as always; several: a subfolder each, and a table.
-                let sub = targets.count == 1 ? folder : folder + "/" + EvalTargets.folderName(model)
+                let sub = target.count == 1 ? folder : folder + "/" + EvalTargets.folderName(model)
                 runs.append(try await EvalTargets.evaluate(model, hub: hub, runtime: runtime, examples: examples, program: program, folder: sub,
                                                            settings: settings, scope: scope))
             }

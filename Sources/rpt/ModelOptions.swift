@@ -40,8 +40,9 @@ struct TargetsOption: ParsableArguments {
 /// `--judge` for the commands that score replies (eval, tune, try). rpt check's `--judge` is
 /// another question (does this judge agree with tests/judge.lua?) and says so in its own help.
 struct JudgeOption: ParsableArguments {
-    @Option(help: ModelName.help("The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml)."))
-    var judge: ModelName?
+    @Option(name: .customLong("judge"),
+            help: ModelName.help("The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml)."))
+    var model: ModelName?
 }
 
 /// Where the target's server is and how long its replies may be (eval, tune, compare, try).

@@ -57,13 +57,14 @@ struct SampleOptions: ParsableArguments {
 
 /// `--prompt` (eval, try): the prompt to score instead of the pack's.
 struct PromptOption: ParsableArguments {
-    @Option(help: ArgumentHelp("A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the "
+    @Option(name: .customLong("prompt"),
+            help: ArgumentHelp("A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the "
                                + "pack's prompt.", valueName: "file"))
-    var prompt: String?
+    var file: String?
 
     func program(_ spec: TaskSpec) throws -> PromptProgram {
         let base = PromptProgram(spec.prompt)
-        return try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
+        return try file.map { try PromptProgram.load(path: $0, default: base) } ?? base
     }
 }
 

@@ -21,12 +21,12 @@ struct Try: AsyncParsableCommand {
     @OptionGroup var parameters: SetOption
     @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
     @Option(help: ModelName.help("Send the messages to this model instead (as rpt eval).")) var target: ModelName?
-    @OptionGroup var judging: JudgeOption
+    @OptionGroup var judge: JudgeOption
     @OptionGroup var prompt: PromptOption
     @OptionGroup var call: TargetCallOptions
     @OptionGroup var generation: GenerationOptions
     @OptionGroup var caching: CacheOption
-    @OptionGroup var log: HookLogOption
+    @OptionGroup var logging: HookLogOption
 
     func validate() throws {
         if reply != nil && target != nil { throw ValidationError("give --reply TEXT (no model) or --target MODEL, not both") }
@@ -35,7 +35,7 @@ struct Try: AsyncParsableCommand {
 
     func run() async throws {
         let dir = try PackArgument.folder(pack)
-        let log = HookLog(echo: self.log.verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
+        let log = HookLog(echo: logging.verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
         let runtime: PackRuntime
         do { runtime = try PackRuntime(directory: dir, log: log, set: try parameters.values) } catch {
             throw Refusal("\(pack) does not load (rpt check \(pack) lists every problem):\n\(error)")
@@ -47,7 +47,7 @@ struct Try: AsyncParsableCommand {
         // The models are set up before anything runs, so a missing key or unknown provider stops here.
         var config = try ModelConfig.load(packDirectory: dir)
         call.point(&config, for: target.map { [$0] } ?? [])
-        let judgeModel = try JudgeChoice.model(flag: judging.judge, config: config, spec: runtime.spec, pack: pack)
+        let judgeModel = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: pack)
         let hub = target != nil || judgeModel != nil ? try makeHub(config) : nil
         let evaluator = try hub.flatMap { hub in try target.map { try makeEvaluator(model: $0.description, runtime: runtime, hub: hub) } }
         let judging = try hub.flatMap { try Tuner.judge(judgeModel, spec: runtime.spec, hub: $0) }

@@ -22,7 +22,7 @@ struct Tune: AsyncParsableCommand {
     var alsoTargets: [ModelName] = []
     @OptionGroup var parameters: SetOption
     @Option(help: ModelName.help("A model that explains and labels the failures the pack's taxonomy leaves as other (optional).")) var critic: ModelName?
-    @OptionGroup var judging: JudgeOption
+    @OptionGroup var judge: JudgeOption
     // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag. Their
     // bounds are TuneSettings.counts, the same a run's config.json is held to.
     @Option(parsing: .unconditional, help: ArgumentHelp("Rounds at most.", valueName: "n")) var rounds: Int = 10
@@ -46,7 +46,7 @@ struct Tune: AsyncParsableCommand {
     var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
-    @OptionGroup var log: HookLogOption
+    @OptionGroup var logging: HookLogOption
 
     /// Settings a resumed run takes from its config.json: given with --resume they would be
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
@@ -116,7 +116,7 @@ struct Tune: AsyncParsableCommand {
         var s = try settings()
         let dir = URL(fileURLWithPath: s.pack)
         let runtime: PackRuntime
-        let hookLog = HookLog(echo: log.verbose)
+        let hookLog = HookLog(echo: logging.verbose)
         do { runtime = try PackRuntime(directory: dir, log: hookLog, set: s.parameters) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         try TuneData.refuseUnusable(data, pack: s.pack)
@@ -133,9 +133,9 @@ struct Tune: AsyncParsableCommand {
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
         if resume == nil {
-            s.judge = try JudgeChoice.model(flag: judging.judge, config: config, spec: runtime.spec, pack: s.pack)
-        } else if let judge = judging.judge?.description, judge != s.judge {
-            throw Refusal("this run was graded by the judge \(s.judge ?? "none"), and a resume keeps it: leave out --judge \(judge)")
+            s.judge = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: s.pack)
+        } else if let asked = judge.model?.description, asked != s.judge {
+            throw Refusal("this run was graded by the judge \(s.judge ?? "none"), and a resume keeps it: leave out --judge \(asked)")
         }
         do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + [s.critic, s.judge].compactMap { $0 } + s.alsoTargets) }
         catch let e as ModelError { throw Refusal(e.message) }
