@@ -12,6 +12,31 @@ public struct Budget: Sendable, Equatable {
         self.maxCost = maxCost
         self.maxSeconds = maxSeconds
     }
+
+    /// A limit out of range, named by its key in a run's config.json (`budget_tokens`, ...); each
+    /// source names it its own way (the command line says `--budget-tokens`).
+    public struct Problem: Sendable, Equatable {
+        public var key: String
+        public var value: String
+        public var want: String
+    }
+
+    /// The bounds of a budget, wherever it comes from (the command line, a run's config.json):
+    /// numbers from outside, so NaN, a negative or an absurd value never reaches the ledger.
+    public static let tokens = 1...1_000_000_000_000
+    public static let seconds = 1e9
+
+    /// The first limit out of its bounds, or nil.
+    public var problem: Problem? {
+        if let n = maxTokens, !Budget.tokens.contains(n) {
+            return Problem(key: "budget_tokens", value: String(n), want: "a whole number from 1 to \(Budget.tokens.upperBound)")
+        }
+        if let c = maxCost, !(c.isFinite && c >= 0) { return Problem(key: "budget_cost", value: "\(c)", want: "US dollars, 0 or more") }
+        if let t = maxSeconds, !(t.isFinite && t > 0 && t <= Budget.seconds) {
+            return Problem(key: "budget_seconds", value: "\(t)", want: "a number of seconds above 0, at most \(Int(Budget.seconds))")
+        }
+        return nil
+    }
 }
 
 /// Calls, tokens and cost per model and role (target, optimizer, ...), and the budget.

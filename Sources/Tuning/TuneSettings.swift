@@ -50,10 +50,28 @@ public struct TuneSettings: Sendable, Equatable {
     static let counts: [(key: String, range: ClosedRange<Int>)] = [
         ("rounds", 1...10_000), ("candidates_per_round", 1...100), ("patience", 1...10_000),
         ("train_sample", 0...10_000_000), ("dev_limit", 1...10_000_000), ("test_limit", 1...10_000_000),
-        ("reports_kept", 1...100), ("tool_calls_per_round", 1...1_000), ("seed", 0...(1 << 53)),
+        ("reports_kept", 1...100), ("tool_calls_per_round", 1...1_000),
         ("target_max_tokens", 1...Checked.maxTokensPerReply), ("optimizer_max_tokens", 1...Checked.maxTokensPerReply),
-        ("budget_tokens", 1...1_000_000_000_000),
+        ("budget_tokens", Budget.tokens),
     ]
+
+    /// The seed as config.json holds it: a number while every JSON reader keeps it exact (jq and
+    /// JavaScript read numbers as doubles, exact to 2^53), its digits in a string past that.
+    static func seedJSON(_ seed: UInt64) -> JSONValue { seed <= 1 << 53 ? .int(Int64(seed)) : .string(String(seed)) }
+
+    /// A seed read back: a whole number from 0 to 2^64-1, as a number (every run before the
+    /// string form, so old runs resume) or a string of digits.
+    static func seed(_ v: JSONValue?) throws -> UInt64 {
+        guard let v, v != .null else { return 1 }
+        switch v {
+        case .int(let n) where n >= 0: return UInt64(n)
+        case .double(let d) where d.isFinite && d >= 0 && d <= 0x1p53 && d == d.rounded(): return UInt64(d)
+        case .string(let s) where s.utf8.count <= 20 && s.utf8.allSatisfy({ (48...57).contains($0) }):
+            if let n = UInt64(s) { return n }
+        default: break
+        }
+        throw TuneSettings.bad("seed", JSON.encode(v), "a whole number from 0 to \(UInt64.max)")
+    }
 
     public var json: JSONValue {
         func opt<T>(_ v: T?, _ f: (T) -> JSONValue) -> JSONValue { v.map(f) ?? .null }
@@ -64,7 +82,7 @@ public struct TuneSettings: Sendable, Equatable {
             "patience": .int(Int64(patience)), "train_sample": .int(Int64(trainSample)),
             "dev_limit": opt(devLimit) { .int(Int64($0)) }, "test_limit": opt(testLimit) { .int(Int64($0)) },
             "level": .double(level), "reports_kept": .int(Int64(reportsKept)),
-            "tool_calls_per_round": .int(Int64(toolCallsPerRound)), "seed": .int(Int64(truncatingIfNeeded: seed)),
+            "tool_calls_per_round": .int(Int64(toolCallsPerRound)), "seed": TuneSettings.seedJSON(seed),
             "target_max_tokens": opt(targetMaxTokens) { .int(Int64($0)) },
             "optimizer_temperature": .double(optimizerTemperature), "optimizer_max_tokens": .int(Int64(optimizerMaxTokens)),
             "budget_tokens": opt(budget.maxTokens) { .int(Int64($0)) }, "budget_cost": opt(budget.maxCost) { .double($0) },
@@ -101,7 +119,7 @@ public struct TuneSettings: Sendable, Equatable {
         level = number("level") ?? level
         reportsKept = try int("reports_kept") ?? reportsKept
         toolCallsPerRound = try int("tool_calls_per_round") ?? toolCallsPerRound
-        seed = UInt64(try int("seed") ?? 1)
+        seed = try TuneSettings.seed(v["seed"])
         targetMaxTokens = try int("target_max_tokens")
         optimizerTemperature = number("optimizer_temperature") ?? optimizerTemperature
         optimizerMaxTokens = try int("optimizer_max_tokens") ?? optimizerMaxTokens
@@ -122,8 +140,7 @@ public struct TuneSettings: Sendable, Equatable {
         let values: [String: Int?] = [
             "rounds": rounds, "candidates_per_round": candidatesPerRound, "patience": patience, "train_sample": trainSample,
             "dev_limit": devLimit, "test_limit": testLimit, "reports_kept": reportsKept, "tool_calls_per_round": toolCallsPerRound,
-            "seed": Int(truncatingIfNeeded: seed), "target_max_tokens": targetMaxTokens, "optimizer_max_tokens": optimizerMaxTokens,
-            "budget_tokens": budget.maxTokens,
+            "target_max_tokens": targetMaxTokens, "optimizer_max_tokens": optimizerMaxTokens,
         ]
         for (key, range) in TuneSettings.counts {
             if let n = values[key] ?? nil, !range.contains(n) {
@@ -132,10 +149,7 @@ public struct TuneSettings: Sendable, Equatable {
         }
         if !(level > 0.5 && level < 1) { throw TuneSettings.bad(name("level"), "\(level)", "a confidence between 0.5 and 1, e.g. 0.95", file: !option) }
         if !(0...2).contains(optimizerTemperature) { throw TuneSettings.bad(name("optimizer_temperature"), "\(optimizerTemperature)", "from 0 to 2", file: !option) }
-        if let c = budget.maxCost, !(c.isFinite && c >= 0) { throw TuneSettings.bad(name("budget_cost"), "\(c)", "US dollars, 0 or more", file: !option) }
-        if let t = budget.maxSeconds, !(t.isFinite && t > 0 && t <= 1e9) {
-            throw TuneSettings.bad(name("budget_seconds"), "\(t)", "a number of seconds above 0", file: !option)
-        }
+        if let p = budget.problem { throw TuneSettings.bad(name(p.key), p.value, p.want, file: !option) }
     }
 
     static func bad(_ key: String, _ value: String, _ want: String, file: Bool = true) -> ModelError {

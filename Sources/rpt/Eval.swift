@@ -11,72 +11,49 @@ struct Eval: AsyncParsableCommand {
         discussion: """
             Models are provider:model (openai:gpt-4.1-mini, anthropic:claude-sonnet-4-5, local:NAME, a provider \
             of rpt.toml, or replay:CASSETTE). Keys come from the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY). \
-            Per-example results go to a JSONL file in the output folder.
+            Per-example results go to results.jsonl in the output folder, the pack's hook logs to hooks.log there.
             """)
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
-    @Option(help: "The model to evaluate, provider:model; repeat it to score the prompt on several models over the same sample (a table, each model's results in its own subfolder).")
-    var target: [String] = []
-    @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml).") var judge: String?
+    @OptionGroup var targets: TargetsOption
+    @OptionGroup var judge: JudgeOption
     @Flag(help: "Run only the pack's regression cases (its `regression` file): exit 1 naming each case that fails, for CI.")
     var regression = false
-    @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
-    var prompt: String?
-    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
-    @Option(help: "The split.") var split: Split = .dev
-    // .unconditional: "-3" is read as a value (and refused by validate), not as an unknown flag.
-    @Option(parsing: .unconditional, help: "Evaluate a seeded sample of N examples drawn across the split (by the pack's label field when it declares one), kept in file order.")
-    var limit: Int?
-    @Option(parsing: .unconditional, help: "Seed of the --limit sample, an integer of 0 or more (the same seed gives the same sample).")
-    var seed: Int = 1
-    @Option(parsing: .unconditional, help: "Fail (exit 1) when the score is below this.") var minScore: Double?
+    @OptionGroup var prompt: PromptOption
+    @OptionGroup var parameters: SetOption
+    @OptionGroup var sample: SampleOptions
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fail (exit 1) when the score is below this, from 0 to 1.", valueName: "score"))
+    var minScore: Double?
     @Flag(help: "Print the summary as JSON.") var json = false
     @Option(help: "The folder for results (default runs/eval-PACK-SPLIT-YYYYMMDD-HHMMSS).") var out: String?
-    @Flag(help: "Do not read or write the response cache.") var noCache = false
+    @OptionGroup var caching: CacheOption
     @Option(help: "Write every request and reply to this cassette (replay it with --target replay:FILE).") var record: String?
-    @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
-    @Option(parsing: .unconditional, help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
-    @Option(parsing: .unconditional, help: "The most tokens a reply may have (default: the pack's max_tokens, else 512).") var maxTokens: Int?
-    @Flag(help: "Ask the server for a JSON object reply (response_format), for packs whose output is JSON.") var jsonMode = false
-    @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
-    @Option(parsing: .unconditional, help: "Stop after this cost in US dollars.") var budgetCost: Double?
-    @Option(parsing: .unconditional, help: "Stop after this many seconds.") var budgetSeconds: Double?
-    @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the output folder.")
-    var verbose = false
+    @OptionGroup var call: TargetCallOptions
+    @OptionGroup var generation: GenerationOptions
+    @OptionGroup var budgets: BudgetOptions
+    @OptionGroup var logging: HookLogOption
 
     func validate() throws {
-        guard !target.isEmpty else { throw ValidationError("--target is required: the model to evaluate, e.g. openai:gpt-4.1-mini") }
-        if Set(target).count < target.count { throw ValidationError("--target names a model twice") }
-        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
-            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
-        }
-        _ = try SetOption.values(parameters)
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        guard seed >= 0 else { throw ValidationError("--seed must be 0 or more") }
-        if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score is a score in [0, 1]") }
-        guard temperature.isFinite, (0...2).contains(temperature) else { throw ValidationError("--temperature must be from 0 to 2") }
-        if let n = maxTokens, !(1...Checked.maxTokensPerReply).contains(n) { throw ValidationError("--max-tokens must be from 1 to \(Checked.maxTokensPerReply)") }
-        if let n = budgetTokens, n < 1 { throw ValidationError("--budget-tokens must be at least 1") }
-        if let c = budgetCost, !(c.isFinite && c >= 0) { throw ValidationError("--budget-cost must be a number of US dollars, 0 or more") }
-        if let t = budgetSeconds, !(t.isFinite && t > 0) { throw ValidationError("--budget-seconds must be a number of seconds above 0") }
+        if let m = minScore, !(0...1).contains(m) { throw ValidationError("--min-score", is: m, mustBe: "a score from 0 to 1") }
     }
 
     /// A prompt file inside a tuning run's folder (RUN/best_prompt.md) is scored with the replies that
     /// run got for the same requests, so the eval reproduces the run's test score exactly (a local
     /// server's batching can change a reply at temperature 0); requests it never made are sent.
     func runCacheBesidePrompt() throws -> ResponseCache? {
-        guard let prompt else { return nil }
-        let path = URL(fileURLWithPath: prompt).deletingLastPathComponent().appendingPathComponent("cache.sqlite").path
+        guard let file = prompt.file else { return nil }
+        let path = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("cache.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         FileHandle.standardError.write(Data("reading replies from the tuning run's cache too: \(path) (--no-cache asks the model again)\n".utf8))
         return try ResponseCache(path: path)
     }
 
     func run() async throws {
+        let (target, split) = (targets.names, sample.split)
         let dir = try PackArgument.folder(pack)
         let runtime: PackRuntime
-        let hookLog = HookLog(echo: verbose)
-        do { runtime = try PackRuntime(directory: dir, log: hookLog, set: try SetOption.values(parameters)) } catch {
+        let hookLog = HookLog(echo: logging.verbose)
+        do { runtime = try PackRuntime(directory: dir, log: hookLog, set: try parameters.values) } catch {
             throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
@@ -87,31 +64,30 @@ struct Eval: AsyncParsableCommand {
         let pool = regression ? data.regression : data[split]
         try TuneData.refuseRepeatedIDs(pool, pack: pack, scope: regression ? "the regression cases" : "the \(split) split")
         // Every regression case runs: they are few and each one must pass.
-        let examples = regression ? pool : PackData.sample(pool, n: limit, seed: UInt64(seed), stratifyBy: runtime.spec.labelField)
+        let examples = regression ? pool : sample.examples(of: pool, spec: runtime.spec)
         var config = try ModelConfig.load(packDirectory: dir)
-        for name in try target.map(ModelName.init(parsing:)) { if let baseURL { config.endpoints[name.provider]?.setBaseURL(baseURL) } }
-        let judgeModel = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: pack)
-        do { try config.checkCostBudget(Budget(maxCost: budgetCost), models: target + (judgeModel.map { [$0] } ?? [])) }
+        call.point(&config, for: targets.models)
+        let judgeModel = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: pack)
+        do { try config.checkCostBudget(budgets.budget, models: target + (judgeModel.map { [$0] } ?? [])) }
         catch let e as ModelError { throw Refusal(e.message) }
-        let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
-        let runCache = noCache ? nil : try runCacheBesidePrompt()
-        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
+        let cache = try caching.shared()
+        let runCache = caching.noCache ? nil : try runCacheBesidePrompt()
+        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: budgets.budget),
                                cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
-        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [scope])
+        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try parameters.values) + [scope])
         // Before the clients: a local model's server starts with one, logs into this folder and says so.
         LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName)
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
-        let base = PromptProgram(runtime.spec.prompt)
-        let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
+        let program = try prompt.program(runtime.spec)
 
-        let (targets, settings) = (target, EvalTargets.Settings(pack: pack, temperature: temperature, maxTokens: maxTokens, jsonMode: jsonMode,
-                                                                          judgeModel: judgeModel, judge: try Tuner.judge(judgeModel, spec: runtime.spec, hub: hub)))
+        let settings = EvalTargets.Settings(pack: pack, temperature: generation.temperature, maxTokens: call.maxTokens, jsonMode: generation.jsonMode,
+                                            judgeModel: judgeModel, judge: try Tuner.judge(judgeModel, spec: runtime.spec, hub: hub))
         let work = Task {
             var runs: [EvalTargets.Run] = []
-            for model in targets {
+            for model in target {
                 // One model: its files in the folder, as always; several: a subfolder each, and a table.
-                let sub = targets.count == 1 ? folder : folder + "/" + EvalTargets.folderName(model)
+                let sub = target.count == 1 ? folder : folder + "/" + EvalTargets.folderName(model)
                 runs.append(try await EvalTargets.evaluate(model, hub: hub, runtime: runtime, examples: examples, program: program, folder: sub,
                                                            settings: settings, scope: scope))
             }

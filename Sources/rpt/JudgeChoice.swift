@@ -7,15 +7,14 @@ import Tuning
 /// pack's rpt.toml may set nothing, and task.lua cannot name one). A pack with a judge is refused
 /// without one, saying how to give one; a pack without a judge needs none.
 enum JudgeChoice {
-    static func model(flag: String?, config: ModelConfig, spec: TaskSpec, pack: String) throws -> String? {
+    static func model(flag: ModelName?, config: ModelConfig, spec: TaskSpec, pack: String) throws -> String? {
         guard spec.judge != nil else {
             if let flag { FileHandle.standardError.write(Data("note: \(pack) has no judge, so --judge \(flag) is not used\n".utf8)) }
             return nil
         }
-        guard let chosen = flag ?? config.judgeModel else { throw Refusal(missing(pack)) }
-        do { _ = try ModelName(parsing: chosen) } catch let e as ModelError {
-            throw Refusal((flag != nil ? "--judge: " : "judge_model: ") + e.message)
-        }
+        if let flag { return flag.description }        // the parser checked its form
+        guard let chosen = config.judgeModel else { throw Refusal(missing(pack)) }
+        do { _ = try ModelName(parsing: chosen) } catch let e as ModelError { throw Refusal("judge_model: " + e.message) }
         return chosen
     }
 

@@ -18,49 +18,38 @@ struct Try: AsyncParsableCommand {
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack.") var pack: String
     @Option(help: "The id of the example (default: the first example of the split).") var example: String?
     @Option(help: "The split: train, dev or test (default: dev; with --example, whichever split holds it).") var split: Split?
-    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
+    @OptionGroup var parameters: SetOption
     @Option(help: "The reply to read, as if the model had written it ('-' reads it from stdin); no model is called.") var reply: String?
-    @Option(help: "Send the messages to this model instead, provider:model (as rpt eval).") var target: String?
-    @Option(help: "The model that grades the reply, for a pack with a judge (default: judge_model in your rpt.toml).") var judge: String?
-    @Option(help: "A prompt file (best_prompt.json or .md as rpt tune writes them, or text = the instruction). Default: the pack's prompt.")
-    var prompt: String?
-    @Option(help: "Base URL of the target's OpenAI-compatible server (overrides rpt.toml and OPENAI_BASE_URL).") var baseURL: String?
-    @Option(parsing: .unconditional, help: "Sampling temperature (replies are cached only at 0).") var temperature: Double = 0
-    @Option(parsing: .unconditional, help: "The most tokens the reply may have (default: the pack's max_tokens, else 512).") var maxTokens: Int?
-    @Flag(help: "Ask the server for a JSON object reply (response_format), for packs whose output is JSON.") var jsonMode = false
-    @Flag(help: "Do not read or write the response cache.") var noCache = false
-    @Flag(name: .shortAndLong, help: "Also write the hooks' log lines to stderr as they come (they are shown under each hook either way).")
-    var verbose = false
+    @Option(help: ModelName.help("Send the messages to this model instead (as rpt eval).")) var target: ModelName?
+    @OptionGroup var judge: JudgeOption
+    @OptionGroup var prompt: PromptOption
+    @OptionGroup var call: TargetCallOptions
+    @OptionGroup var generation: GenerationOptions
+    @OptionGroup var caching: CacheOption
+    @OptionGroup var logging: HookLogOption
 
     func validate() throws {
         if reply != nil && target != nil { throw ValidationError("give --reply TEXT (no model) or --target MODEL, not both") }
-        _ = try SetOption.values(parameters)
-        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
-            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
-        }
-        if baseURL != nil && target == nil { throw ValidationError("--base-url goes with --target MODEL") }
-        guard temperature.isFinite, (0...2).contains(temperature) else { throw ValidationError("--temperature must be from 0 to 2") }
-        if let n = maxTokens, !(1...Checked.maxTokensPerReply).contains(n) { throw ValidationError("--max-tokens must be from 1 to \(Checked.maxTokensPerReply)") }
+        if call.baseURL != nil && target == nil { throw ValidationError("--base-url goes with --target MODEL") }
     }
 
     func run() async throws {
         let dir = try PackArgument.folder(pack)
-        let log = HookLog(echo: verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
+        let log = HookLog(echo: logging.verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
         let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir, log: log, set: try SetOption.values(parameters)) } catch {
+        do { runtime = try PackRuntime(directory: dir, log: log, set: try parameters.values) } catch {
             throw Refusal("\(pack) does not load (rpt check \(pack) lists every problem):\n\(error)")
         }
         let show = TryOutput(log: log)
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         let (ex, from, note) = try pick(data)
-        let base = PromptProgram(runtime.spec.prompt)
-        let program = try prompt.map { try PromptProgram.load(path: $0, default: base) } ?? base
+        let program = try prompt.program(runtime.spec)
         // The models are set up before anything runs, so a missing key or unknown provider stops here.
         var config = try ModelConfig.load(packDirectory: dir)
-        if let baseURL, let target { config.endpoints[try ModelName(parsing: target).provider]?.setBaseURL(baseURL) }
-        let judgeModel = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: pack)
+        call.point(&config, for: target.map { [$0] } ?? [])
+        let judgeModel = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: pack)
         let hub = target != nil || judgeModel != nil ? try makeHub(config) : nil
-        let evaluator = try hub.flatMap { hub in try target.map { try makeEvaluator(model: $0, runtime: runtime, hub: hub) } }
+        let evaluator = try hub.flatMap { hub in try target.map { try makeEvaluator(model: $0.description, runtime: runtime, hub: hub) } }
         let judging = try hub.flatMap { try Tuner.judge(judgeModel, spec: runtime.spec, hub: $0) }
 
         show.header(pack: pack, example: ex, split: from, note: note)
@@ -148,17 +137,16 @@ struct Try: AsyncParsableCommand {
 
     /// The models' hub (the target's and the judge's), with the response cache unless --no-cache.
     func makeHub(_ config: ModelConfig) throws -> ModelHub {
-        let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
-        let hub = try ModelHub(config: config, cache: cache)
+        let hub = try ModelHub(config: config, cache: try caching.shared())
         hub.onNotice { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         return hub
     }
 
     func makeEvaluator(model: String, runtime: PackRuntime, hub: ModelHub) throws -> Evaluator {
         var evaluator = Evaluator(client: try hub.client(model, role: "target"))
-        evaluator.temperature = temperature
-        evaluator.maxTokens = runtime.spec.replyTokens(maxTokens)
-        evaluator.jsonMode = jsonMode
+        evaluator.temperature = generation.temperature
+        evaluator.maxTokens = runtime.spec.replyTokens(call.maxTokens)
+        evaluator.jsonMode = generation.jsonMode
         return evaluator
     }
 }

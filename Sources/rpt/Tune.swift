@@ -15,35 +15,38 @@ struct Tune: AsyncParsableCommand {
             """)
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack (not needed with --resume).") var pack: String?
-    @Option(help: "The model whose prompt is tuned, provider:model.") var target: String?
-    @Option(help: "The model that proposes prompts, provider:model (defaults to the target).") var optimizer: String?
-    @Option(name: .customLong("also-target"), help: "Also score the initial and the best prompt on this model's test sample at the end (the transfer gain); repeatable.")
-    var alsoTargets: [String] = []
-    @Option(name: .customLong("set"), help: SetOption.help) var parameters: [String] = []
-    @Option(help: "A model that explains and labels the failures the pack's taxonomy leaves as other (optional).") var critic: String?
-    @Option(help: "The model that grades the replies, for a pack with a judge (default: judge_model in your rpt.toml; a resumed run keeps its own).")
-    var judge: String?
-    // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag.
-    @Option(parsing: .unconditional, help: "Rounds at most.") var rounds: Int = 10
-    @Option(parsing: .unconditional, help: "Candidates the optimizer submits per round.") var candidates: Int = 2
-    @Option(parsing: .unconditional, help: "Stop after this many rounds without a dev gain.") var patience: Int = 3
-    @Option(parsing: .unconditional, help: "Examples of the optimization set an evaluation uses (0 = all).") var trainSample: Int = 100
-    @Option(parsing: .unconditional, help: "Use at most N dev examples.") var devLimit: Int?
-    @Option(parsing: .unconditional, help: "Use at most N test examples.") var testLimit: Int?
-    @Option(parsing: .unconditional, help: "Confidence that a dev gain is real before a candidate replaces the best.") var level: Double = 0.95
-    @Option(parsing: .unconditional, help: "Optimizer tool calls per round at most.") var toolCalls: Int = 12
-    @Option(parsing: .unconditional, help: "Seed for sampling and the bootstrap, an integer of 0 or more.") var seed: Int = 1
-    @Option(parsing: .unconditional, help: "The most tokens a target reply may have.") var maxTokens: Int?
-    @Option(help: "Base URL for the target's provider (OpenAI-compatible server); with --resume, where that server is now.") var baseURL: String?
-    @Option(parsing: .unconditional, help: "Stop after this many tokens in all.") var budgetTokens: Int?
-    @Option(parsing: .unconditional, help: "Stop after this cost in US dollars (every model of the run needs a price).") var budgetCost: Double?
-    @Option(parsing: .unconditional, help: "Stop after this many seconds, calls in flight included.") var budgetSeconds: Double?
+    @Option(help: ModelName.help("The model whose prompt is tuned.")) var target: ModelName?
+    @Option(help: ModelName.help("The model that proposes prompts (defaults to the target).")) var optimizer: ModelName?
+    @Option(name: .customLong("also-target"),
+            help: ModelName.help("Also score the initial and the best prompt on this model's test sample at the end (the transfer gain); repeatable."))
+    var alsoTargets: [ModelName] = []
+    @OptionGroup var parameters: SetOption
+    @Option(help: ModelName.help("A model that explains and labels the failures the pack's taxonomy leaves as other (optional).")) var critic: ModelName?
+    @OptionGroup var judge: JudgeOption
+    // .unconditional: "-1" is read as a value (and refused by validate), not as an unknown flag. Their
+    // bounds are TuneSettings.counts, the same a run's config.json is held to.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rounds at most.", valueName: "n")) var rounds: Int = 10
+    @Option(parsing: .unconditional, help: ArgumentHelp("Candidates the optimizer submits per round.", valueName: "n")) var candidates: Int = 2
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many rounds without a dev gain.", valueName: "n")) var patience: Int = 3
+    @Option(parsing: .unconditional, help: ArgumentHelp("Examples of the optimization set an evaluation uses (0 = all).", valueName: "n"))
+    var trainSample: Int = 100
+    @Option(parsing: .unconditional, help: ArgumentHelp("Use at most N dev examples.", valueName: "n")) var devLimit: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Use at most N test examples.", valueName: "n")) var testLimit: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Confidence that a dev gain is real before a candidate replaces the best, above 0.5 "
+                                                        + "and below 1.", valueName: "p"))
+    var level: Double = 0.95
+    @Option(parsing: .unconditional, help: ArgumentHelp("Optimizer tool calls per round at most.", valueName: "n")) var toolCalls: Int = 12
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the samples (--train-sample, --dev-limit, --test-limit) and the bootstrap, "
+                                                        + "\(SeedArgument.range) (default 1).", valueName: "seed"), transform: SeedArgument.parse)
+    var seed: UInt64 = 1
+    @OptionGroup var call: TargetCallOptions
+    @OptionGroup var budgets: BudgetOptions
     @Option(help: "The run folder (default runs/PACK-YYYYMMDD-HHMMSS).") var run: String?
-    @Option(help: "Continue the killed run in this folder.") var resume: String?
+    @Option(help: "Continue the killed run in this folder, with its settings and judge (give --base-url again if its server moved).")
+    var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
-    @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the run folder.")
-    var verbose = false
+    @OptionGroup var logging: HookLogOption
 
     /// Settings a resumed run takes from its config.json: given with --resume they would be
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
@@ -69,23 +72,19 @@ struct Tune: AsyncParsableCommand {
             guard pack != nil else { throw ValidationError("give the task pack folder (or --resume RUN)") }
             guard target != nil else { throw ValidationError("--target is required: the model whose prompt is tuned, e.g. openai:gpt-4.1-mini") }
         }
-        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
-            throw ValidationError("--base-url must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
-        }
-        _ = try SetOption.values(parameters)
         // The same limits config.json is held to, named as options.
-        do { try commandLineSettings(pack: pack ?? "", target: target ?? "", optimizer: optimizer ?? "").check(source: "the command line") }
+        do { try commandLineSettings(pack: pack ?? "", target: "", optimizer: "").check(source: "the command line") }
         catch let e as ModelError { throw ValidationError(e.message) }
     }
 
     func commandLineSettings(pack: String, target: String, optimizer: String) -> TuneSettings {
         var s = TuneSettings(pack: pack, target: target, optimizer: optimizer)
-        s.critic = critic
-        s.alsoTargets = alsoTargets
+        s.critic = critic?.description
+        s.alsoTargets = alsoTargets.map(\.description)
         s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
-        s.seed = UInt64(truncatingIfNeeded: seed); s.targetMaxTokens = maxTokens
-        s.budget = Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)
+        s.seed = seed; s.targetMaxTokens = call.maxTokens
+        s.budget = budgets.budget
         return s
     }
 
@@ -96,8 +95,8 @@ struct Tune: AsyncParsableCommand {
             }
             var s: TuneSettings
             do { s = try TuneSettings(json: v) } catch let e as ModelError { throw Refusal("\(resume)/\(e.message)") }
-            if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }   // the server may have moved
-            try Self.refuseOtherParameters(try SetOption.values(parameters), recorded: s.parameters, run: resume)
+            if let baseURL = call.baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }   // the server may have moved
+            try Self.refuseOtherParameters(try parameters.values, recorded: s.parameters, run: resume)
             // A password is never written down, so a run that had one needs it again.
             for (provider, url) in s.baseURLs where url.contains(":\(Redact.mark)@") {
                 throw Refusal("the base URL of \(provider) for this run had a password, which rpt does not write down: "
@@ -106,9 +105,10 @@ struct Tune: AsyncParsableCommand {
             return s
         }
         // An installed pack is recorded by its folder, so --resume finds the same files.
-        var s = commandLineSettings(pack: try PackArgument.folder(pack!).path, target: target!, optimizer: optimizer ?? target!)
-        if let baseURL { s.baseURLs[try ModelName(parsing: s.target).provider] = baseURL }
-        s.parameters = try SetOption.values(parameters)
+        var s = commandLineSettings(pack: try PackArgument.folder(pack!).path, target: target!.description,
+                                    optimizer: (optimizer ?? target!).description)
+        if let baseURL = call.baseURL { s.baseURLs[target!.provider] = baseURL }
+        s.parameters = try parameters.values
         return s
     }
 
@@ -116,7 +116,7 @@ struct Tune: AsyncParsableCommand {
         var s = try settings()
         let dir = URL(fileURLWithPath: s.pack)
         let runtime: PackRuntime
-        let hookLog = HookLog(echo: verbose)
+        let hookLog = HookLog(echo: logging.verbose)
         do { runtime = try PackRuntime(directory: dir, log: hookLog, set: s.parameters) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         try TuneData.refuseUnusable(data, pack: s.pack)
@@ -133,9 +133,9 @@ struct Tune: AsyncParsableCommand {
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
         if resume == nil {
-            s.judge = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: s.pack)
-        } else if let judge, judge != s.judge {
-            throw Refusal("this run was graded by the judge \(s.judge ?? "none"), and a resume keeps it: leave out --judge \(judge)")
+            s.judge = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: s.pack)
+        } else if let asked = judge.model?.description, asked != s.judge {
+            throw Refusal("this run was graded by the judge \(s.judge ?? "none"), and a resume keeps it: leave out --judge \(asked)")
         }
         do { try config.checkCostBudget(s.budget, models: [s.target, s.optimizer] + [s.critic, s.judge].compactMap { $0 } + s.alsoTargets) }
         catch let e as ModelError { throw Refusal(e.message) }
@@ -150,7 +150,7 @@ struct Tune: AsyncParsableCommand {
                   terminator: "")
             return
         }
-        let folder = try resume ?? run ?? RunStore.defaultFolder([runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)))
+        let folder = try resume ?? run ?? RunStore.defaultFolder([runtime.spec.name] + PackParameters.folderParts(try parameters.values))
         let store = try RunStore(folder: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName, append: resume != nil)    // a resume runs the hooks again
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }

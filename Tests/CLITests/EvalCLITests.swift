@@ -184,19 +184,6 @@ import TestSupport
         let a = try await ids("3"), again = try await ids("3"), other = try await ids("4")
         #expect(a.count == 12 && a == again && a != other)
     }
-
-    @Test func badNumbersAreRefusedNotTrapped() async throws {
-        let cases: [([String], String)] = [
-            (["--seed", "-1"], "--seed must be 0 or more"), (["--seed", "99999999999999999999"], "is invalid for '--seed <seed>'"),
-            (["--limit", "-3"], "--limit must be at least 1"), (["--limit", "99999999999999999999"], "is invalid for '--limit <limit>'"),
-            (["--budget-cost", "nan"], "--budget-cost must be"), (["--budget-seconds", "inf"], "--budget-seconds must be"),
-            (["--temperature", "-1"], "--temperature must be"), (["--max-tokens", "0"], "--max-tokens must be"),
-        ]
-        for (args, message) in cases {
-            let r = try await CLI.run(["eval", "tasks/banking77", "--target", "openai:m"] + args, environment: [:])
-            #expect(r.status == 64 && r.err.contains(message), "\(args): \(r.status) \(r.err)")
-        }
-    }
 }
 
 @Suite struct InterruptTests {

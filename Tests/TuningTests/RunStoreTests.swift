@@ -100,7 +100,9 @@ import TestSupport
     @Test func settingsFromConfigJSONAreChecked() throws {
         var v = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o").json
         #expect(try TuneSettings(json: v).rounds == 10)
-        for (key, bad) in [("rounds", LuaValue.double(1e300)), ("seed", .int(-1)), ("dev_limit", .double(2.5)), ("train_sample", .string("9"))] {
+        for (key, bad) in [("rounds", LuaValue.double(1e300)), ("seed", .int(-1)), ("dev_limit", .double(2.5)), ("train_sample", .string("9")),
+                           ("seed", .string("18446744073709551616")), ("seed", .string("-1")), ("seed", .double(1.5)), ("seed", .bool(true)),
+                           ("budget_tokens", .int(0)), ("budget_cost", .double(-1)), ("budget_seconds", .double(1e300))] {
             var o = v.object!
             o[key] = bad
             v = .object(o)
@@ -113,5 +115,22 @@ import TestSupport
         var s = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o")
         s.baseURLs["openai"] = "http://me:hunter2@127.0.0.1:9/v1"
         #expect(!JSON.encode(s.json).contains("hunter2"))
+    }
+
+    /// A seed is any UInt64. config.json writes it as a number while every JSON reader keeps it
+    /// exact (2^53), as a string past that; a run written before (an integer) still resumes.
+    @Test func seedsAreAnyUInt64AndOldIntegerSeedsStillRead() throws {
+        for seed: UInt64 in [0, 1, 1 << 53, (1 << 53) + 1, UInt64(Int64.max) + 1, .max] {
+            var s = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o")
+            s.seed = seed
+            let text = JSON.encode(s.json)
+            #expect(text.contains(seed <= 1 << 53 ? "\"seed\":\(seed)" : "\"seed\":\"\(seed)\""), "\(text)")
+            #expect(try TuneSettings(json: JSON.decode(text)).seed == seed)
+        }
+        var old = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o").json.object!
+        old["seed"] = .int(7)                         // as every run before UInt64 seeds wrote it
+        #expect(try TuneSettings(json: .object(old)).seed == 7)
+        old["seed"] = nil
+        #expect(try TuneSettings(json: .object(old)).seed == 1)
     }
 }
