@@ -41,6 +41,8 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "The run folder (default runs/PACK-YYYYMMDD-HHMMSS).") var run: String?
     @Option(help: "Continue the killed run in this folder.") var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
+    @Flag(help: "Keep every edit of the best prompt: skip the ablation that measures each on dev and removes those that add nothing.")
+    var noAblation = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
     @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the run folder.")
     var verbose = false
@@ -49,7 +51,7 @@ struct Tune: AsyncParsableCommand {
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
     static let fixedOnResume = ["target", "optimizer", "also-target", "critic", "rounds", "candidates", "patience", "train-sample",
                                 "dev-limit", "test-limit", "level", "tool-calls", "seed", "max-tokens", "budget-tokens", "budget-cost",
-                                "budget-seconds", "run"]
+                                "budget-seconds", "run", "no-ablation"]
 
     /// The options of `fixedOnResume` among `arguments` (ArgumentParser cannot tell a default from a given value).
     static func ignoredOnResume(_ arguments: [String]) -> [String] {
@@ -86,6 +88,7 @@ struct Tune: AsyncParsableCommand {
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
         s.seed = UInt64(truncatingIfNeeded: seed); s.targetMaxTokens = maxTokens
         s.budget = Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)
+        s.ablation = !noAblation
         return s
     }
 
