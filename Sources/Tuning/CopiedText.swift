@@ -20,8 +20,8 @@ public enum CopiedText {
     /// For each edited text (by name), the first run of `run` words it shares with the examples'
     /// texts, unless the initial prompt has that run too, or more than a quarter of the examples
     /// (and more than 2) have it: that is the task's own wording (a preamble `render` adds to every
-    /// example), not one example's. Memory is the edits' runs only; the examples are streamed.
-    public static func find(_ edits: [String: String], examples: [[String]], initial: PromptProgram) -> [String: String] {
+    /// example), not one example's. Memory is the edits' runs only; the examples may come lazily.
+    public static func find(_ edits: [String: String], examples: some Collection<[String]>, initial: PromptProgram) -> [String: String] {
         let allowed = Guardrails.ngrams(Guardrails.words(initial.system + " " + initial.instruction), n: run)
         var wanted: [Int: Int] = [:]                            // run hash -> examples that have it
         var runs: [String: [(hash: Int, text: String)]] = [:]

@@ -35,7 +35,7 @@ extension Tuner {
         progress("ablation: \(edits.count) edit\(edits.count == 1 ? "" : "s") of the best prompt, each reverted on \(dev.count) dev examples")
         var texts: [String: String] = [:]
         for e in edits where e.change != .removed { texts[e.section] = e.change == .system ? best.program.system : best.program.section(e.section)?.text }
-        let copied = CopiedText.find(texts, examples: train.map { CopiedText.texts(of: $0, runtime: runtime) }, initial: initial)
+        let copied = CopiedText.find(texts, examples: train.lazy.map { [runtime] in CopiedText.texts(of: $0, runtime: runtime) }, initial: initial)
         var result = AblationResult(unpruned: best.program, unprunedDev: best.devScore, prunedDev: best.devScore)
         var alone: [[ExampleResult]] = []
         var candidates: [Int] = []
