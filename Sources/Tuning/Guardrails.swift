@@ -128,11 +128,11 @@ public struct Guardrails: Sendable {
         return out
     }
 
-    /// Hashes of every run of `ngram` words (each word hashed once, runs combined without joins).
-    static func ngrams(_ w: [String]) -> Set<Int> {
-        guard w.count >= ngram else { return [] }
+    /// Hashes of every run of `n` words (each word hashed once, runs combined without joins).
+    static func ngrams(_ w: [String], n: Int = ngram) -> Set<Int> {
+        guard w.count >= n else { return [] }
         let h = w.map(\.hashValue)
-        return Set((0...(w.count - ngram)).map { gramHash(h[$0..<($0 + ngram)]) })
+        return Set((0...(w.count - n)).map { gramHash(h[$0..<($0 + n)]) })
     }
 
     static func gramHash(_ hashes: ArraySlice<Int>) -> Int {

@@ -50,21 +50,20 @@ public enum RoundTokens {
         return out
     }
 
-    /// Each step's own tokens by role: rounds from the differences of the totals so far, and the
-    /// final test as summary.json's totals minus the last round's.
+    /// Each step's own tokens by role: rounds (and the ablation) from the differences of the totals
+    /// so far, and the final test as summary.json's totals minus the last step's.
     static func perStep(_ r: RunRecord) -> [(label: String, byRole: [String: Count])] {
         var out: [(String, [String: Count])] = []
         var last: [String: Count] = [:]
-        for round in r.tokensSoFar.keys.sorted() {
-            let now = r.tokensSoFar[round]!
-            out.append((round == 0 ? "initial prompt" : "round \(round)",
-                        now.reduce(into: [:]) { acc, kv in acc[kv.key] = kv.value - (last[kv.key] ?? Count()) }))
+        func step(_ label: String, _ now: [String: Count]) {
+            out.append((label, now.reduce(into: [:]) { acc, kv in acc[kv.key] = kv.value - (last[kv.key] ?? Count()) }))
             last = now
         }
+        for round in r.tokensSoFar.keys.sorted() { step(round == 0 ? "initial prompt" : "round \(round)", r.tokensSoFar[round]!) }
+        if let now = r.ablation.tokensSoFar, !out.isEmpty { step("ablation", now) }
         if !r.tokens.isEmpty, !out.isEmpty {
-            let total = counts(summary: r.tokens)
-            let rest = total.reduce(into: [String: Count]()) { acc, kv in acc[kv.key] = kv.value - (last[kv.key] ?? Count()) }
-            if rest.values.contains(where: { $0.calls > 0 }) { out.append(("final test", rest)) }
+            step("final test", counts(summary: r.tokens))
+            if !out.last!.1.values.contains(where: { $0.calls > 0 }) { out.removeLast() }
         }
         return out
     }
@@ -101,6 +100,6 @@ extension RoundTokens {
         }
         return p.svg(label: "tokens per round") + h.table(["step"] + roles + ["tokens"], rows)
             + "<p class=\"muted\">Live calls and replies from the cache together (a resumed run replays from its cache); "
-            + "the final test is summary.json's totals minus those after the last round.</p>\n"
+            + "the final test is summary.json's totals minus those after the last round (or the ablation).</p>\n"
     }
 }

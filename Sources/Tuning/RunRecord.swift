@@ -64,6 +64,9 @@ public struct RunRecord: Sendable {
     public var tokensSoFar: [Int: [String: RoundTokens.Count]] = [:]
     /// Seconds from the stop to the end of the final test run.
     public var testSeconds: Double?
+    /// What each edit of the best prompt contributes (the `ablation_*` events), and its time.
+    public var ablation = AblationRecord()
+    public var ablationSeconds: Double?
     public var rounds: Int { max(candidates.map(\.round).max() ?? 0, roundSeconds.keys.max() ?? 0) }
 
     static func json(_ url: URL) -> JSONValue? {
@@ -157,7 +160,7 @@ public struct RunRecord: Sendable {
             case "stopped":
                 stopReason = e["reason"]?.string
                 bestRound = Self.int(e["best_round"])
-            default: break
+            default: if type.hasPrefix("ablation_") { ablation.read(type, e) }
             }
             // Time between timed events goes to the round the later one names (the baseline is round 0);
             // the time up to `finished` is the final test.
@@ -166,6 +169,7 @@ public struct RunRecord: Sendable {
             guard let l = last else { continue }
             if let bucket = type == "baseline" ? 0 : r { roundSeconds[bucket, default: 0] += t.timeIntervalSince(l) }
             else if type == "finished" { testSeconds = t.timeIntervalSince(l) }
+            else if type.hasPrefix("ablation_") { ablationSeconds = (ablationSeconds ?? 0) + t.timeIntervalSince(l) }
         }
     }
 

@@ -32,6 +32,7 @@ public enum RunReport {
         body += h.section("score", "Score by round", RunReportCharts.scoreByRound(r))
         body += h.section("modes", "Failure modes over rounds", RunReportCharts.modesOverRounds(r))
         body += h.section("safeguards", "Safeguards and transfer", RunReportSafeguards.html(r))
+        body += h.section("ablation", "What each edit contributes", RunReportAblation.html(r))
         body += h.section("calibration", "Calibration on test", RunReportTest.calibration(r))
         body += h.section("cost", "Cost and time", cost(r))
         body += h.section("prompt", "The prompt", RunReportPrompts.html(r, initial: initial))
@@ -42,7 +43,8 @@ public enum RunReport {
     static func overview(_ r: RunRecord) -> String {
         let h = ReportHTML.self
         var rows: [[String]] = []
-        let bestDev = r.candidates.filter { $0.kept }.last?.devScore ?? r.baselineDev
+        // The ablation's pruned prompt is the run's best when it ran.
+        let bestDev = r.ablation.devScore ?? r.candidates.filter { $0.kept }.last?.devScore ?? r.baselineDev
         rows.append(["dev score", h.num(r.baselineDev), h.num(bestDev), h.signed(bestDev.flatMap { b in r.baselineDev.map { b - $0 } }), ""])
         if let f = r.final {
             rows.append(["test score", h.num(f.initialScore), h.num(f.bestScore), h.signed(f.gain),
@@ -81,6 +83,7 @@ public enum RunReport {
                 + ". Cost counts live calls; cached replies cost nothing again.</p>\n"
         }
         let times = r.roundSeconds.keys.sorted().map { ["round \($0)", String(format: "%.0f s", r.roundSeconds[$0]!)] }
+            + (r.ablationSeconds.map { [["ablation", String(format: "%.0f s", $0)]] } ?? [])
             + (r.testSeconds.map { [["final test", String(format: "%.0f s", $0)]] } ?? [])
         out += "<h3>Time per round</h3>\n" + (times.isEmpty ? h.missing("The event log has no times.") : h.table(["", "wall time"], times))
         out += "<h3>Tokens per round, by role</h3>\n" + RoundTokens.html(r)

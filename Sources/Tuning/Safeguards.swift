@@ -59,15 +59,15 @@ extension Tuner {
     /// results are in hand), then the regression cases (only now run, so a rejected candidate
     /// costs none). Returns why it is rejected (nil: it may replace the best), what the event
     /// log records of the checks, and the candidate's regression results.
-    func safeguard(_ program: PromptProgram, dev results: [ExampleResult], best: Incumbent, round: Int, candidate: Int)
+    /// `step` names the regression run in the progress; the ablation's pruned prompts pass here too.
+    func safeguard(_ program: PromptProgram, dev results: [ExampleResult], best: Incumbent, seed: UInt64, step: String)
         async throws -> (reason: String?, record: [String: JSONValue], regression: [ExampleResult]) {
         var record: [String: JSONValue] = [:]
-        let changes = Safeguards.protectedChanges(runtime.spec.protected, best: best.dev, candidate: results, level: settings.level,
-                                                  seed: settings.seed &+ UInt64(round * 100 + candidate) &+ 7919)
+        let changes = Safeguards.protectedChanges(runtime.spec.protected, best: best.dev, candidate: results, level: settings.level, seed: seed)
         if !changes.isEmpty { record["protected"] = .object(Dictionary(uniqueKeysWithValues: changes.map { ($0.mode, $0.json) })) }
         if let rise = changes.first(where: \.rises) { return (rise.text, record, []) }
         guard !data.regression.isEmpty else { return (nil, record, []) }
-        let now = try await evaluate(program, data.regression, "round \(round): candidate \(candidate) on the regression cases")
+        let now = try await evaluate(program, data.regression, step)
         let broken = Safeguards.broken(best: best.regression, candidate: now)
         record["regression_broken"] = .array(broken.map(JSONValue.string))
         record["regression_passed"] = .int(Int64(now.filter(Safeguards.passes).count))

@@ -24,6 +24,19 @@ public enum TestRecord {
         try store.write(initialFile, jsonl(initial))
         try store.write(bestFile, jsonl(best))
     }
+
+    /// final.json: the test scores and their paired gain, calibration, named metrics, the best
+    /// prompt and the unpruned one the ablation started from (the same when it removed nothing).
+    static func final(_ f: FinalResult, examples: Int, bestRound: Int, best: PromptProgram, ablation: AblationResult?) -> JSONValue {
+        func calib(_ m: Metrics) -> JSONValue { m.calibration?.json ?? .null }
+        return ["test_examples": .int(Int64(examples)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
+                "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
+                "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
+                "initial_metrics": .object(f.initialTest.metricMeans.mapValues(JSONValue.double)),
+                "best_metrics": .object(f.bestTest.metricMeans.mapValues(JSONValue.double)),
+                "best_round": .int(Int64(bestRound)), "best_prompt": best.json, "transfer": .array(f.transfer.map(\.json)),
+                "unpruned_prompt": (ablation?.unpruned ?? best).json, "ablation": ablation?.json ?? .null]
+    }
 }
 
 extension Calibration {

@@ -31,6 +31,8 @@ public struct TuneSettings: Sendable, Equatable {
     /// A bound on each optimizer reply (small models ramble to the end of their context).
     public var optimizerMaxTokens = 2048
     public var budget = Budget()
+    /// Whether the best prompt's edits are ablated after the rounds (`--no-ablation` turns it off).
+    public var ablation = true
     /// Base URL overrides by provider (from --base-url). A password in one is written down redacted.
     public var baseURLs: [String: String] = [:]
     /// SHA-256 of each file of the pack the run reads (Lua and data), by path in the pack: a
@@ -86,7 +88,7 @@ public struct TuneSettings: Sendable, Equatable {
             "target_max_tokens": opt(targetMaxTokens) { .int(Int64($0)) },
             "optimizer_temperature": .double(optimizerTemperature), "optimizer_max_tokens": .int(Int64(optimizerMaxTokens)),
             "budget_tokens": opt(budget.maxTokens) { .int(Int64($0)) }, "budget_cost": opt(budget.maxCost) { .double($0) },
-            "budget_seconds": opt(budget.maxSeconds) { .double($0) },
+            "budget_seconds": opt(budget.maxSeconds) { .double($0) }, "ablation": .bool(ablation),
             "base_urls": .object(baseURLs.mapValues { .string(Redact.url($0)) }),
             "pack_files": .object(packFiles.mapValues { .string($0) }),
             "parameters": .object(parameters.mapValues { .string($0) }),
@@ -124,6 +126,12 @@ public struct TuneSettings: Sendable, Equatable {
         optimizerTemperature = number("optimizer_temperature") ?? optimizerTemperature
         optimizerMaxTokens = try int("optimizer_max_tokens") ?? optimizerMaxTokens
         budget = Budget(maxTokens: try int("budget_tokens"), maxCost: number("budget_cost"), maxSeconds: number("budget_seconds"))
+        // A run from before the ablation existed resumes without it (its logged events end without one).
+        switch v["ablation"] {
+        case nil, .null?: ablation = false
+        case .bool(let on)?: ablation = on
+        case let other?: throw TuneSettings.bad("ablation", JSON.encode(other), "true or false")
+        }
         baseURLs = (v["base_urls"]?.object ?? [:]).compactMapValues(\.string)
         packFiles = (v["pack_files"]?.object ?? [:]).compactMapValues(\.string)
         parameters = (v["parameters"]?.object ?? [:]).compactMapValues(\.string)

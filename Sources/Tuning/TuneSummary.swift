@@ -30,6 +30,7 @@ public enum TuneSummary {
             out += "  safeguards     \(r.safeguardRejections.count) candidate(s) with a dev gain rejected:\n"
             for line in r.safeguardRejections.prefix(5) { out += "                 \(line)\n" }
         }
+        if let a = r.ablation { out += a.line }
         for l in ledger.lines {
             out += "  \(l.role.padding(toLength: 13, withPad: " ", startingAt: 0)) \(l.model): \(l.tokensText)"
                 + (l.cost.map { String(format: ", $%.4f", $0) } ?? ", cost unknown") + "\n"
@@ -52,6 +53,7 @@ public enum TuneSummary {
                          "transfer": .array(fin.transfer.map(\.json))]
         }
         o["safeguard_rejections"] = .array(r.safeguardRejections.map(JSONValue.string))
+        o["ablation"] = r.ablation?.json ?? .null
         return .object(o)
     }
 
@@ -68,8 +70,12 @@ public enum TuneSummary {
         let trainN = s.trainSample > 0 ? min(s.trainSample, train) : train
         let devN = min(s.devLimit ?? dev, dev), testN = min(s.testLimit ?? test, test)
         let perRoundTarget = s.toolCallsPerRound * trainN + s.candidatesPerRound * (devN + trainN)
+        // The ablation: each edit of the best prompt (at most one per kept candidate) reverted alone
+        // on dev, then the removals checked together, each with the regression cases.
+        let edits = s.ablation ? s.rounds * s.candidatesPerRound : 0
+        let ablationCalls = edits == 0 ? 0 : (2 * edits - 1) * devN + edits * regression
         // Regression cases: the initial prompt's, then every candidate dev would keep.
-        let targetCalls = trainN + devN + s.rounds * perRoundTarget + 2 * testN + regression * (1 + s.rounds * s.candidatesPerRound)
+        let targetCalls = trainN + devN + s.rounds * perRoundTarget + 2 * testN + regression * (1 + s.rounds * s.candidatesPerRound) + ablationCalls
         // Each --also-target scores the initial and the best prompt on test.
         let alsoCalls = 2 * testN
         let perRound = 2 * s.toolCallsPerRound
@@ -96,6 +102,9 @@ public enum TuneSummary {
               optimizer  \(s.optimizer): \(optimizerCalls) calls, up to \(n(optIn)) tokens in and \(n(optOut)) out: \(cost(s.optimizer, optIn, optOut))
 
             """
+        if edits > 0 {
+            out += "  ablation   \(ablationCalls) of the target's calls: up to \(2 * edits - 1) dev runs for at most \(edits) edits (--no-ablation skips them)\n"
+        }
         if let judge = s.judge {
             // A verdict that cannot be used is asked for again, once.
             let calls = (targetCalls + alsoCalls * s.alsoTargets.count) * Judge.attempts

@@ -15,6 +15,8 @@ public struct TuneResult: Sendable {
     public var final: FinalResult?
     /// Candidates dev would have kept that a safeguard rejected, each as "round R candidate C: why".
     public var safeguardRejections: [String] = []
+    /// What each edit of the best prompt contributes (nil: no edit, --no-ablation, or a budget stop before it).
+    public var ablation: AblationResult?
 }
 
 /// The initial and the best prompt, once each on the untouched test split.
@@ -60,11 +62,8 @@ public final class Tuner {
         dev = PackData.sample(data[.dev], n: settings.devLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         test = PackData.sample(data[.test], n: settings.testLimit, seed: settings.seed, stratifyBy: runtime.spec.labelField)
         let all = Split.allCases.flatMap { data[$0] } + data.regression      // regression cases may not be pasted either
-        let rendered = all.compactMap { try? runtime.render($0) }
-        // A judge's reference replies are gold answers too: a prompt may not paste them.
-        let golds = all.compactMap { (try? runtime.gold($0)) ?? nil } + all.compactMap { (try? runtime.reference($0)) ?? nil }
         let fields = all.flatMap { ex in ex.fields.filter { $0.key != runtime.spec.idField }.values.compactMap(\.string) }
-        guardrails = Guardrails(contract: runtime.spec.contract, texts: rendered + golds + fields, inputs: fields,
+        guardrails = Guardrails(contract: runtime.spec.contract, texts: all.flatMap { CopiedText.texts(of: $0, runtime: runtime) }, inputs: fields,
                                 initial: PromptProgram(runtime.spec.prompt), optimizerInstructions: OptimizerSession.instructions)
         target = models.target
         alsoTargets = models.alsoTargets
@@ -85,6 +84,11 @@ public final class Tuner {
 
     struct BudgetStop: Error { let message: String }
 
+    /// What a spent budget says, or nil for any other error (which ends the run).
+    static func budgetMessage(_ error: any Error) -> String? {
+        (error as? BudgetStop)?.message ?? (error as? ModelError).flatMap { $0.kind == .budget ? $0.message : nil }
+    }
+
     /// Each example's result as it comes, with what is being evaluated and how many in all.
     public var onResult: @Sendable (_ step: String, _ result: ExampleResult, _ total: Int) -> Void = { _, _, _ in }
 
@@ -99,8 +103,9 @@ public final class Tuner {
         return results
     }
 
-    /// The whole run: baseline, rounds until a stop, then the test split. A spent budget at any
-    /// point ends it cleanly with the best prompt the run folder holds.
+    /// The whole run: baseline, rounds until a stop, the ablation of the best prompt's edits, then
+    /// the test split. A spent budget at any point ends it cleanly with the best prompt the run
+    /// folder holds (unpruned, when the budget ran out during the ablation).
     public func run() async throws -> TuneResult {
         let initial = PromptProgram(runtime.spec.prompt)
         store.log("run_started", ["settings": settings.json, "train": .int(Int64(train.count)), "dev": .int(Int64(dev.count)),
@@ -118,14 +123,14 @@ public final class Tuner {
                 if let reason { stopReason = reason; break }
             }
             best = state.best
-        } catch let stop as BudgetStop {
-            stopReason = "budget: \(stop.message)"
-            best = try bestSoFar(initial)
-        } catch let e as ModelError where e.kind == .budget {
-            stopReason = "budget: \(e.message)"
+        } catch {
+            guard let message = Tuner.budgetMessage(error) else { throw error }
+            stopReason = "budget: \(message)"
             best = try bestSoFar(initial)
         }
-        return try await finish(initial: initial, best: best, initialDev: initialDev, stopReason: stopReason)
+        var ablation: AblationResult?
+        if !stopReason.hasPrefix("budget") { (best, ablation) = try await ablate(initial: initial, best: best, stopReason: &stopReason) }
+        return try await finish(initial: initial, best: best, initialDev: initialDev, stopReason: stopReason, ablation: ablation)
     }
 
     /// Round 0: the initial prompt on the optimization sample (the first report the optimizer
@@ -201,8 +206,10 @@ public final class Tuner {
                                                         seed: settings.seed &+ UInt64(round * 100 + i))
             let shorter = metrics.score == best.devScore && tokens(c.program) < tokens(best.program)
             // Whatever its dev score, a candidate may not break a regression case or raise a protected mode.
-            let guarded = real || shorter ? try await safeguard(c.program, dev: results, best: best, round: round, candidate: i + 1)
-                                          : (reason: nil, record: [:], regression: [])
+            let guarded = real || shorter
+                ? try await safeguard(c.program, dev: results, best: best, seed: settings.seed &+ UInt64(round * 100 + i + 1) &+ 7919,
+                                      step: "round \(round): candidate \(i + 1) on the regression cases")
+                : (reason: nil, record: [:], regression: [])
             let kept = (real || shorter) && guarded.reason == nil
             if let why = guarded.reason { safeguardRejections.append("round \(round) candidate \(i + 1): \(why)") }
             let report = DiagnosticReport.build(label: "round \(round) candidate \(i + 1) on dev", results: results, examples: dev,
@@ -246,12 +253,13 @@ public final class Tuner {
     /// The end of every run, stopped for any reason: the best prompt written in both forms, the
     /// stop logged, then (unless the budget is spent) the one look at the test split, and the
     /// summary. The test split is used here only, so it cannot steer any choice.
-    func finish(initial: PromptProgram, best: Incumbent, initialDev: Double, stopReason: String) async throws -> TuneResult {
+    func finish(initial: PromptProgram, best: Incumbent, initialDev: Double, stopReason: String, ablation: AblationResult?) async throws -> TuneResult {
         try store.write("best_prompt.json", json: best.program.json)
         try store.write("best_prompt.md", best.program.markdown)
         store.log("stopped", ["reason": .string(stopReason), "best_round": .int(Int64(best.round))])
         var result = TuneResult(stopReason: stopReason, initial: initial, best: best.program, bestRound: best.round,
-                                initialDev: initialDev, bestDev: best.devScore, final: nil, safeguardRejections: safeguardRejections)
+                                initialDev: initialDev, bestDev: best.devScore, final: nil, safeguardRejections: safeguardRejections,
+                                ablation: ablation)
         if !stopReason.hasPrefix("budget") {
             progress("final: the initial and the best prompt on \(test.count) test examples")
             let before = try await evaluate(initial, test, "final: initial prompt on test")
@@ -260,25 +268,14 @@ public final class Tuner {
             result.final = FinalResult(initialTest: Metrics(before), bestTest: Metrics(after), gain: gain,
                                        transfer: try await transfer(initial: initial, best: best.program))
             try TestRecord.write(store, initial: before, best: after)
-            try store.write("final.json", json: finalJSON(result.final!, best: best))
+            try store.write("final.json", json: TestRecord.final(result.final!, examples: test.count, bestRound: best.round, best: best.program,
+                                                                 ablation: ablation))
             store.log("finished", ["test_initial": .double(Metrics(before).score), "test_best": .double(Metrics(after).score),
                                    "gain": .double(gain.mean), "gain_lower": .double(gain.lower), "gain_upper": .double(gain.upper)])
         }
         // The printed table's numbers, from the same ledger, so the two cannot disagree.
         try store.write("summary.json", json: TuneSummary.json(pack: runtime.spec.name, result: result, ledger: ledger))
         return result
-    }
-
-    private func finalJSON(_ f: FinalResult, best: Incumbent) -> JSONValue {
-        func calib(_ m: Metrics) -> JSONValue {
-            m.calibration?.json ?? .null
-        }
-        return ["test_examples": .int(Int64(test.count)), "initial_score": .double(f.initialTest.score), "best_score": .double(f.bestTest.score),
-                "gain": .double(f.gain.mean), "gain_ci95": [.double(f.gain.lower), .double(f.gain.upper)], "paired_examples": .int(Int64(f.gain.n)),
-                "initial_calibration": calib(f.initialTest), "best_calibration": calib(f.bestTest),
-                "initial_metrics": .object(f.initialTest.metricMeans.mapValues(JSONValue.double)),
-                "best_metrics": .object(f.bestTest.metricMeans.mapValues(JSONValue.double)),
-                "best_round": .int(Int64(best.round)), "best_prompt": best.program.json, "transfer": .array(f.transfer.map(\.json))]
     }
 
     /// The judge a pack with a judge needs (the command refuses to start without one, with how to

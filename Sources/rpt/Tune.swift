@@ -45,6 +45,8 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "Continue the killed run in this folder, with its settings and judge (give --base-url again if its server moved).")
     var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
+    @Flag(help: "Keep every edit of the best prompt: skip the ablation that measures each on dev and removes those that add nothing.")
+    var noAblation = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
     @OptionGroup var logging: HookLogOption
 
@@ -52,7 +54,7 @@ struct Tune: AsyncParsableCommand {
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
     static let fixedOnResume = ["target", "optimizer", "also-target", "critic", "rounds", "candidates", "patience", "train-sample",
                                 "dev-limit", "test-limit", "level", "tool-calls", "seed", "max-tokens", "budget-tokens", "budget-cost",
-                                "budget-seconds", "run"]
+                                "budget-seconds", "run", "no-ablation"]
 
     /// The options of `fixedOnResume` among `arguments` (ArgumentParser cannot tell a default from a given value).
     static func ignoredOnResume(_ arguments: [String]) -> [String] {
@@ -85,6 +87,7 @@ struct Tune: AsyncParsableCommand {
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
         s.seed = seed; s.targetMaxTokens = call.maxTokens
         s.budget = budgets.budget
+        s.ablation = !noAblation
         return s
     }
 

@@ -136,21 +136,25 @@ import Tuning
         #expect(roles == ["optimizer", "target"])
         func n(_ e: LuaValue?, _ role: String, _ key: String) -> Int { Int(e?["tokens_so_far"]?[role]?[key]?.number ?? 0) }
         var sums: [String: Int] = [:]
-        for (i, m) in marks.enumerated() {
-            let prev = i > 0 ? marks[i - 1] : nil
-            let cells = roles.map { role in
+        func cells(_ m: LuaValue, since prev: LuaValue?) -> String {
+            roles.map { role in
                 let (c, a, b) = (n(m, role, "calls") - n(prev, role, "calls"), n(m, role, "input_tokens") - n(prev, role, "input_tokens"),
                                  n(m, role, "output_tokens") - n(prev, role, "output_tokens"))
                 sums[role, default: 0] += a + b
                 return "<td class=\"n\">\(c) calls · \(a) in · \(b) out</td>"
-            }
-            #expect(html.contains("<tr><td>\(i == 0 ? "initial prompt" : "round \(i)")</td>" + cells.joined()))
+            }.joined()
         }
+        for (i, m) in marks.enumerated() {
+            #expect(html.contains("<tr><td>\(i == 0 ? "initial prompt" : "round \(i)")</td>" + cells(m, since: i > 0 ? marks[i - 1] : nil)))
+        }
+        // The ablation's row, when it ran, from its own totals so far (ablation_finished).
+        let ablation = events.first { $0["type"]?.string == "ablation_finished" }
+        if let ablation { #expect(html.contains("<tr><td>ablation</td>" + cells(ablation, since: marks.last))) }
         // The final test row holds the rest of summary.json's totals (live and cached together).
         let lines = Dictionary(uniqueKeysWithValues: (summary["tokens"]?.array ?? []).map { ($0["role"]!.string!, $0) })
         let rest = roles.map { role in
             let k = ["calls", "input_tokens", "output_tokens"].map { key in
-                ["live", "cached"].map { Int(lines[role]?[$0]?[key]?.number ?? 0) }.reduce(0, +) - n(marks.last, role, key)
+                ["live", "cached"].map { Int(lines[role]?[$0]?[key]?.number ?? 0) }.reduce(0, +) - n(ablation ?? marks.last, role, key)
             }
             return "<td class=\"n\">\(k[0]) calls · \(k[1]) in · \(k[2]) out</td>"
         }

@@ -117,24 +117,31 @@ import TestSupport
     }
 
     @Test func aKilledRunResumesToTheSameResultWithoutRepeatingCalls() async throws {
-        let good = ScriptedWorld.magic
-        let labels = try ScriptedWorld.banking77Labels()
+        // Killed after half of its calls were answered (the rest hang), then resumed.
+        try await killAndResume(script: Self.script(good: ScriptedWorld.magic), args: tuneArgs) { $0.count / 2 }
+    }
 
-        // Uninterrupted, for reference.
-        let whole = ScriptedWorld(labels: labels, script: Self.script(good: good))
+    /// Runs `script` once whole, for reference, then again killed once `cut(requests of the whole
+    /// run)` calls were answered, and resumed: nothing answered before the kill is asked again,
+    /// the two runs ask what one run asks, and the resumed run ends with the same files and events.
+    /// Returns the resumed run's output and folder.
+    @discardableResult
+    func killAndResume(script: @escaping @Sendable (Int, Int) -> [ScriptedWorld.Step], args: (MockServer, String) -> [String],
+                       cut: ([MockRequest]) -> Int) async throws -> (out: String, folder: String) {
+        let labels = try ScriptedWorld.banking77Labels()
+        let whole = ScriptedWorld(labels: labels, script: script)
         let s1 = try MockServer { whole.reply($0) }
         let ref = temp("ref")
-        let r1 = try await CLI.run(tuneArgs(s1, ref), environment: ["OPENAI_API_KEY": "k"])
+        let r1 = try await CLI.run(args(s1, ref), environment: ["OPENAI_API_KEY": "k"])
         s1.stop()
         #expect(r1.status == 0, "\(r1.err)")
         let total = s1.requestCount
+        let cut = cut(s1.requests)
 
-        // Killed after half of its calls were answered (the rest hang), then resumed.
-        let cut = total / 2
-        let first = ScriptedWorld(labels: labels, answerLimit: cut, script: Self.script(good: good))
+        let first = ScriptedWorld(labels: labels, answerLimit: cut, script: script)
         let s2 = try MockServer { first.reply($0) }
         let folder = temp("killed")
-        let (p, errPipe) = try CLI.start(tuneArgs(s2, folder), environment: ["OPENAI_API_KEY": "k"])
+        let (p, errPipe) = try CLI.start(args(s2, folder), environment: ["OPENAI_API_KEY": "k"])
         _ = await eventually { first.answeredCount >= cut || !p.isRunning }
         #expect(p.isRunning, "\(String(decoding: errPipe.fileHandleForReading.availableData, as: UTF8.self))")
         // Killed once every answered reply is in the run's cache (a reply still on the wire dies with the process).
@@ -145,7 +152,7 @@ import TestSupport
         let answeredBefore = Set(s2.requests.prefix(cut).map { String(decoding: $0.body, as: UTF8.self) })
         s2.stop()
 
-        let second = ScriptedWorld(labels: labels, script: Self.script(good: good))
+        let second = ScriptedWorld(labels: labels, script: script)
         let s3 = try MockServer { second.reply($0) }
         defer { s3.stop() }
         let r3 = try await CLI.run(["tune", "--resume", folder, "--base-url", s3.baseURL], environment: ["OPENAI_API_KEY": "k"])
@@ -155,13 +162,14 @@ import TestSupport
         let repeated = s3.requests.filter { answeredBefore.contains(String(decoding: $0.body, as: UTF8.self)) }
         #expect(repeated.count == 0)
         #expect(cut + s3.requestCount == total)
-        for file in ["final.json", "best_prompt.json", "final/initial-test.jsonl", "final/best-test.jsonl"] {
+        for file in ["final.json", "best_prompt.json", "best_prompt.md", "final/initial-test.jsonl", "final/best-test.jsonl"] {
             #expect(try String(contentsOfFile: folder + "/" + file, encoding: .utf8) == (try String(contentsOfFile: ref + "/" + file, encoding: .utf8)))
         }
         let events = try String(contentsOfFile: folder + "/events.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
         let refEvents = try String(contentsOfFile: ref + "/events.jsonl", encoding: .utf8).split(separator: "\n").map { try JSON.decode(String($0)) }
         #expect(events.map { $0["type"] } == refEvents.map { $0["type"] })
         #expect(events.map { $0["seq"] } == (0..<events.count).map { .int(Int64($0)) })
+        return (r3.out, folder)
     }
 
     @Test func aRunFolderInUseIsRefused() async throws {
@@ -188,12 +196,17 @@ import TestSupport
                                   environment: ["OPENAI_API_KEY": "k"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.hasPrefix("rpt tune --dry-run: at most, with 5 rounds"))
-        #expect(r.out.contains("target     openai:gpt-4.1-mini: 14600 calls"))
-        #expect(r.out.contains("and 934400 out"))                // banking77's max_tokens: 14600 x 64
+        // 14600 for the rounds and the test, 9500 for the ablation: 19 dev runs of 500 for at most 5 x 2 edits.
+        #expect(r.out.contains("target     openai:gpt-4.1-mini: 24100 calls"))
+        #expect(r.out.contains("and 1542400 out"))               // banking77's max_tokens: 24100 x 64
+        #expect(r.out.contains("ablation   9500 of the target's calls: up to 19 dev runs for at most 10 edits"))
         #expect(r.out.contains("$"))
         let flag = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5", "--max-tokens", "100"],
                                      environment: ["OPENAI_API_KEY": "k"])
-        #expect(flag.out.contains("and 1460000 out"))             // the user's --max-tokens wins: 14600 x 100
+        #expect(flag.out.contains("and 2410000 out"))             // the user's --max-tokens wins: 24100 x 100
+        let off = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5", "--no-ablation"],
+                                    environment: ["OPENAI_API_KEY": "k"])
+        #expect(off.out.contains("target     openai:gpt-4.1-mini: 14600 calls") && !off.out.contains("ablation"))
         // Each --also-target scores the initial and the best prompt on test: 2 x 1000 calls.
         let also = try await CLI.run(["tune", "tasks/banking77", "--target", "openai:gpt-4.1-mini", "--dry-run", "--rounds", "5",
                                       "--also-target", "openai:gpt-4.1-nano"], environment: ["OPENAI_API_KEY": "k"])

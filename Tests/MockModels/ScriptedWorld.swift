@@ -7,7 +7,8 @@ import Synchronization
 /// A scripted target and optimizer behind one mock server, for tuning tests.
 ///
 /// The target answers banking77 messages: right for a share of messages (by a hash of the text)
-/// that depends on the prompt: 60%, or 90% when the prompt contains `ScriptedWorld.magic`.
+/// that depends on the prompt: 60%, 70% with `ScriptedWorld.partial`, 90% when the prompt contains
+/// `ScriptedWorld.magic` (with or without `partial`).
 /// The optimizer (any request that offers tools) follows `script(round, step)`, where `step`
 /// counts the tool results already in its conversation.
 public final class ScriptedWorld: Sendable {
@@ -74,6 +75,9 @@ public final class ScriptedWorld: Sendable {
     /// A guidance text that lifts the target to 80% but answers the rest in prose (a format
     /// failure) instead of a wrong intent: a gain that raises the format mode.
     public static let prose = "When unsure, explain your doubt in words instead."
+    /// A guidance text that lifts the target to 70%, and adds nothing to a prompt that also holds
+    /// `magic` (which decides alone): the edit a patch ablation should remove.
+    public static let partial = "Look for the product or service the customer names."
 
     /// The scripted target's reply to a banking77 request: right on a share of messages (by a
     /// hash of the text) that the prompt decides; a model whose name ends in "-weak" is right
@@ -86,7 +90,7 @@ public final class ScriptedWorld: Sendable {
         else if prompt.contains(prose) {
             if h >= 8 { return "I am not sure which intent this is." }
             right = true
-        } else { right = h < (prompt.contains(magic) ? 9 : 6) }
+        } else { right = h < (prompt.contains(magic) ? 9 : prompt.contains(partial) ? 7 : 6) }
         let intent = right ? (labels[text] ?? "card_arrival") : "exchange_rate"
         return #"{"intent": "\#(intent)", "confidence": \#(right ? 0.9 : 0.4)}"#
     }

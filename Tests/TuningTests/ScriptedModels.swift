@@ -9,8 +9,8 @@ import Tuning
 /// through the `ChatModel` protocol, so the Tuner runs with no socket, server or cache.
 ///
 /// They answer as `ScriptedWorld` does behind the mock server (which the end-to-end tests keep):
-/// the target gets a banking77 message right by a hash of its text, 60% of the time, or 90% when
-/// the prompt holds `ScriptedWorld.magic`; the optimizer follows `script(round, step)`, where
+/// the target gets a banking77 message right by a hash of its text, 60% of the time, 70% when
+/// the prompt holds `ScriptedWorld.partial`, 90% when it holds `ScriptedWorld.magic`; the optimizer follows `script(round, step)`, where
 /// `step` counts the tool results already in its conversation. Tokens are counted as the
 /// server's replies report them, and a token budget stops calls the way the hub's ledger does.
 final class ScriptedModels: Sendable {
