@@ -18,7 +18,8 @@ public enum TuneSummary {
             }
             // A pack's named metrics, each beside the score they make up (the primary).
             for name in fin.initialTest.metricMeans.keys.sorted() {
-                let label = ("test " + name).padding(toLength: 15, withPad: " ", startingAt: 0)
+                // A long name is kept whole and pushes its numbers right, rather than run into them.
+                let label = ("test " + name).padding(toLength: max(15, name.count + 6), withPad: " ", startingAt: 0)
                 out += "  \(label)\(f(fin.initialTest.metricMeans[name]))     \(f(fin.bestTest.metricMeans[name]))\n"
             }
             out += "  format errors  \(f(fin.initialTest.formatErrorRate))     \(f(fin.bestTest.formatErrorRate))\n"

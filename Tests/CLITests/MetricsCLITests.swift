@@ -58,6 +58,7 @@ import TestSupport
         #expect(abs((final["initial_score"]?.number ?? -1) - means.values.reduce(0, +) / 4) < 1e-9)
         #expect(final["best_metrics"] == final["initial_metrics"])
         #expect(r.out.contains("  test urgency   "), "\(r.out)")
+        #expect(r.out.contains("  test needs_human 0."), "a long name is kept whole, apart from its numbers: \(r.out)")
         let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
         #expect(html.contains("test metric needs_human"))
     }
