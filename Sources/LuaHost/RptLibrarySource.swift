@@ -83,7 +83,8 @@ function rpt.parameters(declaration)
   return rpt.params
 end
 function rpt.dependencies(declaration)
-  return declare(host.dependencies, declaration)
+  local versions = declare(host.dependencies, declaration)     -- not a tail call: the level counts it
+  return versions
 end
 
 -- rpt.log -------------------------------------------------------------------------------

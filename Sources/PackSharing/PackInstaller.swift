@@ -18,8 +18,12 @@ public struct PackInstaller: Sendable {
 
     /// The packs installed or already there, dependencies first, `archive`'s own pack last.
     public func install(_ archive: URL, expect: String?) async throws(PackStoreError) -> [PackStore.Installed] {
+        if let expect {
+            // Checked before the archive is parsed, as PackStore.install does.
+            let (_, sha) = try ArchiveReader.digest(archive)
+            guard sha == expect.lowercased() else { throw PackStoreError("\(archive.lastPathComponent) has sha256 \(sha), not the expected \(expect)") }
+        }
         let (manifest, sha) = try ArchiveReader.read(archive, into: nil)
-        if let expect, sha != expect.lowercased() { throw PackStoreError("\(archive.lastPathComponent) has sha256 \(sha), not the expected \(expect)") }
         let root = "\(manifest.name) \(manifest.version)"
         let index = manifest.dependencies.isEmpty ? nil : try await source?.index()
         let installed = store.list()
