@@ -62,10 +62,10 @@ public final class PackDependencies {
         case .array(let items)? where items.isEmpty: break
         default: throw HostFunctionError(usage)
         }
-        guard let resolver else {
-            throw HostFunctionError("rpt.dependencies: this rpt has no pack store to find dependencies in")
+        if !table.isEmpty {
+            guard let resolver else { throw HostFunctionError("rpt.dependencies: this rpt has no pack store to find dependencies in") }
+            do { packs = try resolver.resolve(table) } catch { throw HostFunctionError("\(error)") }
         }
-        do { packs = try resolver.resolve(table) } catch { throw HostFunctionError("\(error)") }
         declared = table
         let chosen = Dictionary(packs.map { ($0.name, $0.version) }, uniquingKeysWith: { a, _ in a })
         return .object(table.keys.reduce(into: [:]) { $0[$1] = chosen[$1].map(LuaValue.string) ?? .null })

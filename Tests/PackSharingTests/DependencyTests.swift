@@ -86,3 +86,29 @@ import TestSupport
         #expect(store.list().map(\.manifest.name) == ["other"])
     }
 }
+
+/// The store as packs load with it: installed versions only, their manifests' own dependencies.
+@Suite struct StoreDependenciesTests {
+    @Test func theRunsVersionsComeFromTheStore() throws {
+        let store = PackStore(root: try Scratch.folder("store"))
+        func add(_ name: String, _ version: String, _ deps: [String: String] = [:]) throws {
+            var m = Archives.manifest(name: name, version: version)
+            m.dependencies = deps
+            _ = try store.install(archive: try Archives.write(m, Archives.entries()), rptVersion: "0.1.0")
+        }
+        try add("common", "1.0.0"); try add("common", "1.3.0"); try add("common", "2.0.0")
+        try add("extra", "1.1.0", ["common": "^2.0"]); try add("helper", "1.0.0", ["common": "~1.3"])
+        let resolver = StoreDependencies(store: store)
+        let got = try resolver.resolve(["common": "^1.0", "helper": "^1"])
+        #expect(got.map { "\($0.name) \($0.version)" } == ["common 1.3.0", "helper 1.0.0"])
+        #expect(got[0].folder == store.folder("common", "1.3.0") && got[1].dependencies == ["common"])
+        // Two packs of one run that need versions no single one satisfies.
+        #expect { try resolver.resolve(["common": "^1.0", "extra": "^1"]) } throws: {
+            "\($0)".hasPrefix("conflicting versions of common: task.lua needs common ^1.0, extra 1.1.0 needs common ^2.0")
+        }
+        #expect { try resolver.resolve(["support-common": "^1.0"]) } throws: {
+            "\($0)" == "task.lua needs support-common ^1.0, which is not installed: rpt install support-common@^1.0 --from DIR|URL"
+        }
+        #expect { try resolver.resolve(["common": "^3"]) } throws: { "\($0)".contains("(installed: 1.0.0, 1.3.0, 2.0.0)") }
+    }
+}
