@@ -15,6 +15,12 @@ public struct DependencyResolution {
             (self.name, self.version, self.dependencies, self.installed) = (name, version, dependencies, installed)
         }
         var label: String { "\(name) \(version)" }
+
+        /// The installed versions of `name`, with their manifests' dependencies.
+        static func installed(_ name: String, in store: [PackStore.Installed]) -> [Candidate] {
+            store.filter { $0.manifest.name == name }
+                .map { Candidate(name: name, version: $0.manifest.version, dependencies: $0.manifest.dependencies, installed: true) }
+        }
     }
 
     /// The versions there are of a name.

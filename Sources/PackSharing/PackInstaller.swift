@@ -31,7 +31,7 @@ public struct PackInstaller: Sendable {
         let plan = try DependencyResolution.resolve(
             root: root, rootName: manifest.name, needs: manifest.dependencies,
             candidates: { name in
-                installed.filter { $0.manifest.name == name }.map { .init(name: name, version: $0.manifest.version, dependencies: $0.manifest.dependencies, installed: true) }
+                DependencyResolution.Candidate.installed(name, in: installed)
                     + (index?.packs ?? []).filter { $0.name == name }.map { .init(name: name, version: $0.version, dependencies: $0.dependencies ?? [:], installed: false) }
             },
             unavailable: { name, range, by, have in
@@ -73,9 +73,7 @@ public struct StoreDependencies: DependencyResolver {
         let installed = store.list()
         let plan = try DependencyResolution.resolve(
             root: "task.lua", rootName: nil, needs: declared,
-            candidates: { name in
-                installed.filter { $0.manifest.name == name }.map { .init(name: name, version: $0.manifest.version, dependencies: $0.manifest.dependencies, installed: true) }
-            },
+            candidates: { DependencyResolution.Candidate.installed($0, in: installed) },
             unavailable: { name, range, by, have in
                 "\(by) needs \(name) \(range), which is not installed" + (have.isEmpty ? "" : " (installed: \(have.joined(separator: ", ")))")
                     + ": rpt install \(name)@\(range) --from DIR|URL"
