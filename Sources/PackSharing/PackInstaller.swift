@@ -18,12 +18,11 @@ public struct PackInstaller: Sendable {
 
     /// The packs installed or already there, dependencies first, `archive`'s own pack last.
     public func install(_ archive: URL, expect: String?) async throws(PackStoreError) -> [PackStore.Installed] {
-        if let expect {
-            // Checked before the archive is parsed, as PackStore.install does.
-            let (_, sha) = try ArchiveReader.digest(archive)
-            guard sha == expect.lowercased() else { throw PackStoreError("\(archive.lastPathComponent) has sha256 \(sha), not the expected \(expect)") }
-        }
-        let (manifest, sha) = try ArchiveReader.read(archive, into: nil)
+        let manifest = try ArchiveReader.manifest(of: archive)
+        guard !manifest.dependencies.isEmpty else { return [try store.install(archive: archive, expect: expect, rptVersion: rptVersion, vet: vet)] }
+        // No dependency is installed for an archive that is not the one expected.
+        let (_, sha) = try ArchiveReader.digest(archive)
+        if let expect, sha != expect.lowercased() { throw PackStoreError("\(archive.lastPathComponent) has sha256 \(sha), not the expected \(expect)") }
         let root = "\(manifest.name) \(manifest.version)"
         let index = manifest.dependencies.isEmpty ? nil : try await source?.index()
         let installed = store.list()
