@@ -7,7 +7,8 @@ import TestSupport
 /// The GETs that fetch packs, against a loopback server that misbehaves the ways a web server
 /// or someone in between can: every failure is an error naming the URL and what happened.
 @Suite struct HTTPGetTests {
-    let quick = HTTPGet(limits: .init(connect: 10, total: 20, idle: 1, redirects: 3))
+    /// Limits a loaded machine cannot reach by accident (only the timeout test waits on a silent server).
+    let quick = HTTPGet(limits: .init(connect: 30, total: 120, idle: 60, redirects: 3))
 
     func failure(_ body: () async throws -> Void) async -> HTTPGetError? {
         do { try await body() } catch { return error as? HTTPGetError }
@@ -56,10 +57,11 @@ import TestSupport
     }
 
     @Test func aServerThatSendsNothingTimesOut() async throws {
-        let server = try MockServer { _ in .delayed(120, .bytes([1])) }
+        let server = try MockServer { _ in .delayed(600, .bytes([1])) }
         defer { server.stop() }
-        let e = await failure { _ = try await quick.data(server.rootURL + "/slow", maxBytes: 100) }
-        #expect(e?.description.contains("timed out (rpt waits 1 s for a byte and 20 s in all)") == true)
+        let impatient = HTTPGet(limits: .init(connect: 30, total: 120, idle: 1, redirects: 3))
+        let e = await failure { _ = try await impatient.data(server.rootURL + "/slow", maxBytes: 100) }
+        #expect(e?.description.contains("timed out (rpt waits 1 s for a byte and 120 s in all)") == true)
         #expect(await eventually { server.hangUps == 1 })
     }
 
