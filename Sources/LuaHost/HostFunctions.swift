@@ -11,7 +11,9 @@ public struct HostFunctionError: Error {
 
 /// What `require` finds for a module name.
 public enum ModuleLookup {
-    case found(source: String, path: String)
+    /// `path` names the file in messages; `owner` is the pack whose environment runs it ("" the
+    /// pack itself, else a dependency's name, passed back as the requester of its own requires).
+    case found(source: String, path: String, owner: String = "")
     /// No such file (`path` is the one tried).
     case missing(path: String)
     /// The file exists but may not be read (outside the pack, not a regular file, too big).
@@ -129,25 +131,26 @@ extension LuaEngine {
                 return []
             }),
             ("parameters", { [unowned self] args throws(HostFunctionError) in
-                guard let resolve = parameters else {
-                    throw HostFunctionError("rpt.parameters declares a pack's parameters while task.lua loads, once; "
-                                            + "afterwards read the values from rpt.params")
-                }
-                parameters = nil            // once: a second declaration could contradict the first
-                return [try resolve(try args.value(0))]
+                [try declare(\.parameters, &args, "rpt.parameters declares a pack's parameters while task.lua loads, once; "
+                                                    + "afterwards read the values from rpt.params")]
+            }),
+            ("dependencies", { [unowned self] args throws(HostFunctionError) in
+                [try declare(\.dependencies, &args, "rpt.dependencies declares the packs this one uses while task.lua loads, once, "
+                                                      + "before it requires their modules")]
             }),
             ("module_source", { [unowned self] args throws(HostFunctionError) in
-                let name = args.string(0) ?? ""
+                let name = args.string(0) ?? "", requester = args.string(1) ?? ""
                 let allowed = name.unicodeScalars.allSatisfy {
                     ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
                 }
                 guard allowed, !name.isEmpty, !name.contains(".."), !name.hasPrefix(".") else {
                     return [nil, .string("module '\(name)' not found: module names are letters, digits, '_', '-' and '.'")]
                 }
-                switch moduleSource(name) {
-                case .found(let source, let path): return [.string(source), .string(path)]
+                switch moduleSource(name, requester) {
+                case .found(let source, let path, let owner): return [.string(source), .string(path), .string(owner)]
                 case .missing(let path):
-                    return [nil, .string("module '\(name)' not found: a task pack may require only its own files (\(path)) and the rpt modules")]
+                    return [nil, .string("module '\(name)' not found: a task pack may require only its own files (\(path)), "
+                                           + "the modules of the packs it declares with rpt.dependencies, and the rpt modules")]
                 case .refused(let why): return [nil, .string("module '\(name)': \(why)")]
                 }
             }),
@@ -156,5 +159,14 @@ extension LuaEngine {
             pushHostFunction(fn)
             lua_setfield(L, table, name)
         }
+    }
+
+    /// A declaration task.lua makes once while it loads (parameters, dependencies): answered by
+    /// the engine's handler, which is then dropped, so a second one (or one from a hook) is refused.
+    private func declare(_ handler: ReferenceWritableKeyPath<LuaEngine, ((LuaValue?) throws(HostFunctionError) -> LuaValue)?>,
+                         _ args: inout HostArgs, _ refusal: String) throws(HostFunctionError) -> LuaValue {
+        guard let answer = self[keyPath: handler] else { throw HostFunctionError(refusal) }
+        self[keyPath: handler] = nil        // once: a second declaration could contradict the first
+        return try answer(try args.value(0))
     }
 }

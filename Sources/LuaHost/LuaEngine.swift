@@ -24,18 +24,21 @@ public final class LuaEngine {
     var arrayMetaRef: LuaRef!
     /// Receives `rpt.log` and `print` output: (level, message).
     public var logSink: @Sendable (String, String) -> Void
-    /// Finds a pack module for `require`.
-    let moduleSource: (String) -> ModuleLookup
+    /// Finds a pack module for `require`: (module name, the requiring pack: "" or a dependency's name).
+    let moduleSource: (String, String) -> ModuleLookup
     /// Answers `rpt.parameters(declaration)` with the values to use; nil once the pack has
     /// loaded (parameters are declared while task.lua runs, never from a hook).
     public var parameters: ((LuaValue?) throws(HostFunctionError) -> LuaValue)?
+    /// Answers `rpt.dependencies(declaration)` with the versions chosen; nil once the pack has
+    /// loaded, like `parameters`.
+    public var dependencies: ((LuaValue?) throws(HostFunctionError) -> LuaValue)?
     /// Bytes the state held when it was last settled (after the pack loaded): with the memory
     /// limit it bounds the whole state, see `totalCap`.
     private var baseline = 0
 
     public init(limits: LuaLimits = LuaLimits(),
                 logSink: @escaping @Sendable (String, String) -> Void = { _, _ in },
-                moduleSource: @escaping (String) -> ModuleLookup = { .missing(path: "\($0).lua") }) throws(LuaError) {
+                moduleSource: @escaping (String, String) -> ModuleLookup = { name, _ in .missing(path: "\(name).lua") }) throws(LuaError) {
         self.limits = limits
         self.logSink = logSink
         self.moduleSource = moduleSource

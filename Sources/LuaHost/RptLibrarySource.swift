@@ -67,16 +67,24 @@ end
 rpt.text = text
 
 """# + "\n" + RptNumSource.lua + "\n" + RptChoiceSource.lua + "\n" + #"""
--- rpt.parameters / rpt.params -----------------------------------------------------------
--- The values come from the host (the declaration's defaults and the user's --set), checked there;
--- rpt.params is read-only to the pack like the rest of the library.
+-- rpt.parameters / rpt.params / rpt.dependencies --------------------------------------------
+-- The values come from the host (the declaration's defaults and the user's --set; the versions
+-- of the packs chosen from the store), checked there; rpt.params is read-only to the pack like the
+-- rest of the library.
+local function declare(fn, declaration)
+  local ok, values = pcall(fn, declaration)
+  if not ok then error((tostring(values):gsub("^[^:]*:%d+: ", "")), 3) end   -- at the pack's line
+  return values
+end
 local params = {}
 rpt.params = params
 function rpt.parameters(declaration)
-  local ok, values = pcall(host.parameters, declaration)
-  if not ok then error((tostring(values):gsub("^[^:]*:%d+: ", "")), 2) end   -- at the pack's line
-  for name, value in pairs(values) do params[name] = value end
+  for name, value in pairs(declare(host.parameters, declaration)) do params[name] = value end
   return rpt.params
+end
+function rpt.dependencies(declaration)
+  local versions = declare(host.dependencies, declaration)     -- not a tail call: the level counts it
+  return versions
 end
 
 -- rpt.log -------------------------------------------------------------------------------

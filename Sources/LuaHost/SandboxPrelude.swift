@@ -112,52 +112,70 @@ end
 local LOADING = {}
 
 -- A fresh environment for one pack: globals may be defined while its files load, then it is
--- frozen so hooks stay pure functions.
+-- frozen so hooks stay pure functions. Each dependency's modules run in an environment of their
+-- own (made on first use, frozen with the pack's), so packs never share globals; a module is
+-- loaded once per run whichever pack requires it.
 local function new_env()
-  local env, frozen, loaded = {}, false, {}
-  env._G = env
-  env.print = log_print
-  env.load = function(chunk, name, mode, chunk_env)
-    if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed (mode \"t\")", 2) end
-    return real_load(chunk, name, "t", chunk_env or env)
-  end
-  env.require = function(name)
-    if type(name) ~= "string" then error("require expects a module name (a string)", 2) end
-    if name == "rpt" then return rpt_ro end
-    local sub = name:match("^rpt%.(.+)$")
-    if sub then
-      local m = rpt[sub]
-      if type(m) ~= "table" then
-        error("no module '" .. name .. "' in the rpt library (it has rpt.json, rpt.text, rpt.num, rpt.choice, rpt.log)", 2)
-      end
-      return m
+  -- loaded: a module's value by its owner and path; known: that key by the requirer and name.
+  local frozen, loaded, known, envs = false, {}, {}, {}
+  local function make(owner)
+    local env = {}
+    env._G = env
+    env.print = log_print
+    env.load = function(chunk, name, mode, chunk_env)
+      if mode ~= nil and mode ~= "t" then error("load: only text chunks are allowed (mode \"t\")", 2) end
+      return real_load(chunk, name, "t", chunk_env or env)
     end
-    local cached = loaded[name]
-    if cached == LOADING then error("module '" .. name .. "' requires itself (a require loop)", 2) end
-    if cached ~= nil then return cached end
-    local src, path = host.module_source(name)
-    if not src then error(path, 2) end
-    local fn, err = real_load(src, "@" .. path, "t", env)
-    if not fn then error(err, 0) end
-    loaded[name] = LOADING
-    local ok, result = pcall(fn, name)
-    if not ok then loaded[name] = nil; error(result, 0) end
-    if result == nil then result = true end
-    loaded[name] = result
-    return result
-  end
-  real_setmetatable(env, {
-    __index = base,
-    __newindex = function(t, k, v)
-      if frozen then
-        error("hooks may not set the global '" .. tostring(k) .. "': make it local "
-          .. "(hooks must be pure functions)", 2)
+    env.require = function(name)
+      if type(name) ~= "string" then error("require expects a module name (a string)", 2) end
+      if name == "rpt" then return rpt_ro end
+      local sub = name:match("^rpt%.(.+)$")
+      if sub then
+        local m = rpt[sub]
+        if type(m) ~= "table" then
+          error("no module '" .. name .. "' in the rpt library (it has rpt.json, rpt.text, rpt.num, rpt.choice, rpt.log)", 2)
+        end
+        return m
       end
-      real_rawset(t, k, v)
-    end,
-    __metatable = "locked",
-  })
-  return env, function() frozen = true; protected[env] = true end
+      local asked = owner .. "\0" .. name
+      local cached = loaded[known[asked]]
+      if cached == LOADING then error("module '" .. name .. "' requires itself (a require loop)", 2) end
+      if cached ~= nil then return cached end
+      local src, path, from = host.module_source(name, owner)
+      if not src then error(path, 2) end
+      local key = from .. "\0" .. path
+      known[asked] = key
+      cached = loaded[key]
+      if cached == LOADING then error("module '" .. name .. "' requires itself (a require loop)", 2) end
+      if cached ~= nil then return cached end
+      local fn, err = real_load(src, "@" .. path, "t", envs[from] or make(from))
+      if not fn then error(err, 0) end
+      loaded[key] = LOADING
+      local ok, result = pcall(fn, name)
+      if not ok then loaded[key] = nil; error(result, 0) end
+      if result == nil then result = true end
+      loaded[key] = result
+      return result
+    end
+    real_setmetatable(env, {
+      __index = base,
+      __newindex = function(t, k, v)
+        if frozen then
+          error("hooks may not set the global '" .. tostring(k) .. "': make it local "
+            .. "(hooks must be pure functions)", 2)
+        end
+        real_rawset(t, k, v)
+      end,
+      __metatable = "locked",
+    })
+    envs[owner] = env
+    if frozen then protected[env] = true end
+    return env
+  end
+  return make(""), function()
+    frozen = true
+    for _, env in pairs(envs) do protected[env] = true end
+  end
 end
 
 return new_env, rpt_ro

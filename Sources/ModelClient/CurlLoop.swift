@@ -72,10 +72,28 @@ final class CurlLoop: @unchecked Sendable {
         // Only web traffic: a base URL of file:// or another scheme must not read or send elsewhere.
         _ = rpt_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https")
         _ = rpt_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
-        _ = rpt_curl_setopt_long(easy, CURLOPT_POST, 1)
-        _ = rpt_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count))
-        r.body.withUnsafeBytes { raw in
-            _ = rpt_curl_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+        if r.get {
+            _ = rpt_curl_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        } else {
+            _ = rpt_curl_setopt_long(easy, CURLOPT_POST, 1)
+            _ = rpt_curl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(r.body.count))
+            r.body.withUnsafeBytes { raw in
+                _ = rpt_curl_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            }
+        }
+        if r.maxRedirects > 0 {
+            _ = rpt_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 1)
+            _ = rpt_curl_setopt_long(easy, CURLOPT_MAXREDIRS, min(r.maxRedirects, 20))
+            // What https fetched must not be handed over in the clear by a redirect.
+            _ = rpt_curl_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, r.url.lowercased().hasPrefix("https:") ? "https" : "http,https")
+        }
+        if let path = r.saveTo {
+            t.file = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard t.file >= 0 else {
+                t.resolve(.failure(ModelError(.connection, "cannot write \(path): \(String(cString: strerror(errno)))")))
+                t.release()
+                return
+            }
         }
         var list: UnsafeMutablePointer<curl_slist>?
         for h in r.headers + ["Expect:"] { list = curl_slist_append(list, h) }
@@ -92,13 +110,24 @@ final class CurlLoop: @unchecked Sendable {
         _ = rpt_curl_setopt_write(easy, CURLOPT_WRITEFUNCTION) { ptr, size, n, ud in
             let t = Unmanaged<Transfer>.fromOpaque(ud!).takeUnretainedValue()
             let count = size * n
-            if count > t.request.maxReplyBytes - t.body.count {
+            if count > t.request.maxReplyBytes - t.received {
                 t.overflowed = true
                 return 0                                       // curl ends the transfer (CURLE_WRITE_ERROR)
             }
-            ptr!.withMemoryRebound(to: UInt8.self, capacity: count) {
-                t.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+            if t.file >= 0 {
+                var done = 0
+                while done < count {
+                    let w = write(t.file, ptr! + done, count - done)
+                    if w < 0 && errno == EINTR { continue }
+                    guard w > 0 else { t.fileError = String(cString: strerror(errno)); return 0 }
+                    done += w
+                }
+            } else {
+                ptr!.withMemoryRebound(to: UInt8.self, capacity: count) {
+                    t.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: count))
+                }
             }
+            t.received += count
             return count
         }
         _ = rpt_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
@@ -132,8 +161,14 @@ final class CurlLoop: @unchecked Sendable {
             let mb = Double(t.request.maxReplyBytes) / 1_048_576
             return .failure(ModelError(.tooLarge, String(format: "the reply is over the %g MB cap (raise max_reply_mb for this provider in rpt.toml) (%@)", mb, url)))
         }
+        if let why = t.fileError { return .failure(ModelError(.connection, "cannot write \(t.request.saveTo ?? "the download"): \(why) (\(url))")) }
         guard code == CURLE_OK else {
-            let what = String(cString: curl_easy_strerror(code))
+            var what = String(cString: curl_easy_strerror(code))
+            if t.request.maxRedirects > 0 && code == CURLE_TOO_MANY_REDIRECTS {
+                what = "more than \(t.request.maxRedirects) redirects (a redirect loop?)"
+            } else if t.request.maxRedirects > 0 && code == CURLE_UNSUPPORTED_PROTOCOL {
+                what = "redirected to a scheme rpt does not follow (https only to https; http to http or https)"
+            }
             let kind: ModelError.Kind = code == CURLE_OPERATION_TIMEDOUT ? .timeout : .connection
             return .failure(ModelError(kind, "\(what) (\(url))"))
         }

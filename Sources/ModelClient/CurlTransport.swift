@@ -14,6 +14,14 @@ public struct HTTPRequest: Sendable {
     /// The most reply bytes kept, counted after decompression (a small gzip body can inflate to
     /// gigabytes); a longer reply ends the transfer with a `tooLarge` error.
     public var maxReplyBytes: Int
+    /// A GET (downloads, HTTPGet) instead of a POST with `body` (model calls).
+    public var get = false
+    /// Redirects followed (model calls follow none: the key would go along); never from https
+    /// to another scheme.
+    public var maxRedirects = 0
+    /// A new file (created exclusively by the curl thread) the reply body is written to instead
+    /// of memory: a download larger than memory should hold. The cap still applies.
+    public var saveTo: String?
 
     public static let defaultMaxReplyBytes = 8 << 20
 
@@ -93,6 +101,11 @@ final class Transfer: @unchecked Sendable {
     var body: [UInt8] = []
     var headers: [String: String] = [:]
     var overflowed = false
+    /// Reply bytes taken so far (into `body` or the `saveTo` file), for the cap.
+    var received = 0
+    /// The `saveTo` file, open while the transfer runs; the error that ended writing to it.
+    var file: Int32 = -1
+    var fileError: String?
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
 
@@ -131,7 +144,9 @@ final class Transfer: @unchecked Sendable {
     func release() {
         if let headerList { curl_slist_free_all(headerList) }
         if let easy { curl_easy_cleanup(easy) }
+        if file >= 0 { close(file) }
         easy = nil
         headerList = nil
+        file = -1
     }
 }

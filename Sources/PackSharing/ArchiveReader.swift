@@ -60,6 +60,24 @@ public enum ArchiveReader {
         return (manifest, whole.hex())
     }
 
+    /// The manifest alone, checked (`validate`), without reading the files after it: what an
+    /// install plans with before it verifies the whole archive.
+    public static func manifest(of archive: URL, limits: ArchiveLimits = .standard) throws(PackStoreError) -> Manifest {
+        guard let h = FileHandle(forReadingAtPath: archive.path) else { throw PackStoreError("cannot read \(archive.path)") }
+        defer { try? h.close() }
+        func next(_ count: Int) throws(PackStoreError) -> Data {
+            guard let d = try? h.read(upToCount: count), d.count == count else { throw PackStoreError("the archive ends in the middle of an entry (truncated?)") }
+            return d
+        }
+        guard let first = try Ustar.parse(Array(try next(Ustar.block))), first.path == Manifest.fileName else {
+            throw PackStoreError("the archive does not start with \(Manifest.fileName): make it with rpt pack")
+        }
+        guard first.size <= Manifest.maxBytes else { throw PackStoreError("the archive's manifest is over \(Manifest.maxBytes >> 20) MB") }
+        let manifest = try Manifest.decode(try next(first.size))
+        try manifest.validate(limits: limits)
+        return manifest
+    }
+
     /// The size and SHA-256 of a whole file.
     public static func digest(_ file: URL) throws(PackStoreError) -> (Int, String) {
         try PackArchive.digest(file, file.lastPathComponent)

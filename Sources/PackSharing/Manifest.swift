@@ -51,9 +51,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     }
 
     static func decode(_ data: Data) throws(PackStoreError) -> Manifest {
-        do { return try JSONDecoder().decode(Manifest.self, from: data) } catch {
+        var m: Manifest
+        do { m = try JSONDecoder().decode(Manifest.self, from: data) } catch {
             throw PackStoreError("the archive's \(fileName) is not a manifest rpt reads: \(error)")
         }
+        // Shown by rpt list and show: no control characters that could drive the terminal.
+        m.description = Ustar.shown(m.description)
+        for i in m.licences.indices { m.licences[i].summary = Ustar.shown(m.licences[i].summary) }
+        return m
     }
 
     /// Every rule an archive from another team must meet before any of it is written.
@@ -62,11 +67,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         guard PackName.isSafe(name) else { throw PackStoreError("the manifest's name '\(Ustar.shown(name))' is not a safe pack name (\(PackName.rule))") }
         guard SemVer(version) != nil else { throw PackStoreError("the manifest's version '\(Ustar.shown(version))' is not a version like 1.2.0") }
         guard SemVer(minRpt) != nil else { throw PackStoreError("the manifest's min_rpt '\(Ustar.shown(minRpt))' is not a version like 0.1.0") }
-        for (dep, range) in dependencies {
-            guard PackName.isSafe(dep), VersionRange(range) != nil else {
-                throw PackStoreError("the manifest's dependency '\(Ustar.shown(dep))' = '\(Ustar.shown(range))' is not a pack name and version range")
-            }
-        }
+        try Self.checkDependencies(dependencies, of: "the manifest")
         guard files.count <= limits.maxFiles else { throw PackStoreError("the archive lists \(files.count) files, more than the \(limits.maxFiles) a pack may have") }
         var seen = Set<String>()
         var total = 0
@@ -80,8 +81,22 @@ public struct Manifest: Codable, Sendable, Equatable {
             guard total <= limits.maxTotalBytes else {
                 throw PackStoreError("the archive unpacks to more than the \(limits.maxTotalBytes) bytes a pack may have")
             }
-            guard f.sha256.count == 64, f.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard Self.isSHA256(f.sha256) else {
                 throw PackStoreError("\(Ustar.shown(f.path)): the manifest's sha256 is not 64 lowercase hex digits")
+            }
+        }
+    }
+}
+
+extension Manifest {
+    static func isSHA256(_ s: String) -> Bool { s.utf8.count == 64 && s.allSatisfy { $0.isHexDigit && !$0.isUppercase } }
+
+    /// Dependencies as a manifest or an index entry gives them: safe names, ranges rpt reads.
+    static func checkDependencies(_ dependencies: [String: String], of whose: String) throws(PackStoreError) {
+        guard dependencies.count <= 64 else { throw PackStoreError("\(whose) lists \(dependencies.count) dependencies, more than the 64 a pack may have") }
+        for (dep, range) in dependencies.sorted(by: { $0.key < $1.key }) {
+            guard PackName.isSafe(dep), VersionRange(range) != nil else {
+                throw PackStoreError("\(whose): the dependency '\(Ustar.shown(dep))' = '\(Ustar.shown(range))' is not a pack name and version range")
             }
         }
     }
@@ -98,6 +113,13 @@ public struct ArchiveLimits: Sendable {
         self.maxFiles = maxFiles
     }
     public static let standard = ArchiveLimits()
+
+    /// The most an archive within these caps can weigh: the manifest, every file with its header
+    /// and padding, the end blocks. A download is cut off past it.
+    public var maxArchiveBytes: Int {
+        let block = Ustar.block
+        return Manifest.maxBytes + 2 * block + maxTotalBytes + maxFiles * 2 * block + 2 * block
+    }
 }
 
 /// Pack names become folder names in the store and index: a short lowercase word.

@@ -14,8 +14,11 @@ public struct PackIndex: Codable, Sendable {
         public var api: Int
         public var minRpt: String
         public var licences: [String]
+        /// The manifest's dependencies, so an install can plan them before it fetches them (absent
+        /// in indexes written before dependencies existed). The archive's manifest is what counts.
+        public var dependencies: [String: String]? = nil
         enum CodingKeys: String, CodingKey {
-            case name, version, description, sha256, size, file, api, licences
+            case name, version, description, sha256, size, file, api, licences, dependencies
             case minRpt = "min_rpt"
         }
     }
@@ -23,8 +26,7 @@ public struct PackIndex: Codable, Sendable {
     public var format = 1
     public var packs: [Entry] = []
 
-    /// The index of `dir` (empty when the folder has none yet). Entries whose name, version or
-    /// file are not safe are refused: they become paths.
+    /// The index of `dir` (empty when the folder has none yet).
     public static func read(_ dir: URL) throws(PackStoreError) -> PackIndex {
         let file = dir.appendingPathComponent(fileName)
         guard FileManager.default.fileExists(atPath: file.path) else { return PackIndex() }
@@ -32,11 +34,33 @@ public struct PackIndex: Codable, Sendable {
             throw PackStoreError("cannot read \(file.path)")
         }
         try? h.close()
-        guard data.count <= maxBytes else { throw PackStoreError("\(file.path) is over \(maxBytes >> 20) MB") }
-        let index: PackIndex
-        do { index = try JSONDecoder().decode(PackIndex.self, from: data) } catch { throw PackStoreError("\(file.path) is not an index rpt reads: \(error)") }
-        for e in index.packs where !PackName.isSafe(e.name) || SemVer(e.version) == nil || e.file != archiveName(e.name, e.version) {
-            throw PackStoreError("\(file.path) lists '\(Ustar.shown(e.name)) \(Ustar.shown(e.version))' at '\(Ustar.shown(e.file))', which is not a safe pack entry")
+        return try decode(data, from: file.path)
+    }
+
+    /// An index read from `source` (a file or a URL, for messages). It comes from elsewhere and
+    /// its entries become paths and URLs: each must name a safe pack and version, list its archive
+    /// as NAME-VERSION.rptpack beside index.json (no other folder, host or `..`), and give a
+    /// 64-digit sha256 and a size an archive can have; a name and version is listed once.
+    public static func decode(_ data: Data, from source: String) throws(PackStoreError) -> PackIndex {
+        guard data.count <= maxBytes else { throw PackStoreError("\(source) is over \(maxBytes >> 20) MB: not an index rpt reads") }
+        var index: PackIndex
+        do { index = try JSONDecoder().decode(PackIndex.self, from: data) } catch {
+            throw PackStoreError("\(source) is not an index rpt reads: \(String(String(describing: error).prefix(300)))")
+        }
+        guard index.format == 1 else { throw PackStoreError("\(source) has index format \(index.format), not one this rpt reads (1)") }
+        var seen = Set<String>()
+        for (i, e) in index.packs.enumerated() {
+            let at = "\(source): entry \(i + 1) ('\(Ustar.shown(e.name)) \(Ustar.shown(e.version))')"
+            guard PackName.isSafe(e.name), SemVer(e.version) != nil, e.file == archiveName(e.name, e.version) else {
+                throw PackStoreError("\(at) lists its archive at '\(Ustar.shown(e.file))': an index lists each archive as NAME-VERSION.rptpack "
+                                     + "beside index.json, with a safe name and a version like 1.2.0")
+            }
+            guard Manifest.isSHA256(e.sha256) else { throw PackStoreError("\(at): its sha256 is not 64 lowercase hex digits") }
+            guard (0...ArchiveLimits.standard.maxArchiveBytes).contains(e.size) else { throw PackStoreError("\(at): its size \(e.size) is not one an archive can have") }
+            guard seen.insert("\(e.name)@\(e.version)").inserted else { throw PackStoreError("\(at) is listed twice") }
+            try Manifest.checkDependencies(e.dependencies ?? [:], of: at)
+            index.packs[i].description = Ustar.shown(String(e.description.prefix(500)))
+            index.packs[i].licences = e.licences.prefix(20).map { Ustar.shown(String($0.prefix(300))) }
         }
         return index
     }
@@ -58,7 +82,7 @@ public struct PackIndex: Codable, Sendable {
         var index = try read(dir)
         let entry = Entry(name: manifest.name, version: manifest.version, description: manifest.description, sha256: sha, size: size,
                           file: archiveName(manifest.name, manifest.version), api: manifest.api, minRpt: manifest.minRpt,
-                          licences: manifest.licences.map { "\($0.file): \($0.summary)" })
+                          licences: manifest.licences.map { "\($0.file): \($0.summary)" }, dependencies: manifest.dependencies)
         if let old = index.packs.first(where: { $0.name == entry.name && $0.version == entry.version }) {
             guard old.sha256 == sha else {
                 throw PackStoreError("\(entry.name) \(entry.version) is already published in \(dir.path) with other contents: bump the version")

@@ -33,14 +33,8 @@ public struct PackStore: Sendable {
     /// `vet` looks at the verified folder before it is moved in (rpt loads its task.lua there).
     public func install(archive: URL, expect: String? = nil, rptVersion: String, limits: ArchiveLimits = .standard,
                         vet: (URL, Manifest) throws(PackStoreError) -> Void = { _, _ in }) throws(PackStoreError) -> Installed {
-        do { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) } catch {
-            throw PackStoreError("cannot make the pack store \(root.path): \(error.localizedDescription)")
-        }
-        let tmp = root.appendingPathComponent(".install-\(UUID().uuidString)")
+        let tmp = try scratch("install")
         defer { try? FileManager.default.removeItem(at: tmp) }
-        do { try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: false) } catch {
-            throw PackStoreError("cannot write in the pack store \(root.path): \(error.localizedDescription)")
-        }
         if let expect {
             // Checked before anything is unpacked, so a swapped archive is not even parsed.
             let (_, sha) = try ArchiveReader.digest(archive)
@@ -73,6 +67,19 @@ public struct PackStore: Sendable {
             throw PackStoreError("cannot move \(manifest.name) \(manifest.version) into the store: \(String(cString: strerror(errno)))")
         }
         return Installed(manifest: manifest, sha256: sha, folder: dest)
+    }
+
+    /// A new hidden folder in the store (never listed: not a pack name), on the store's file
+    /// system so what is verified there moves into place by a rename. The caller removes it.
+    public func scratch(_ purpose: String = "download") throws(PackStoreError) -> URL {
+        do { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) } catch {
+            throw PackStoreError("cannot make the pack store \(root.path): \(error.localizedDescription)")
+        }
+        let tmp = root.appendingPathComponent(".\(purpose)-\(UUID().uuidString)")
+        do { try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: false) } catch {
+            throw PackStoreError("cannot write in the pack store \(root.path): \(error.localizedDescription)")
+        }
+        return tmp
     }
 
     /// An installed version, read back (its manifest as written on install).

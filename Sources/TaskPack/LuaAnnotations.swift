@@ -212,6 +212,10 @@ function log.warn(fmt, ...) end
 ---Declares the pack's parameters, once, while task.lua loads, and returns their values: each the
 ---user's `--set NAME=VALUE`, else its default. Data files and the prompt may be built from them.
 ---@field parameters fun(declaration: { [string]: rpt.Parameter }): { [string]: string }
+---Declares the installed packs this one uses (name to version range, e.g. "^1.0"), once, while
+---task.lua loads and before it requires their modules (`require "support-common.labels"`);
+---returns the version chosen for each.
+---@field dependencies fun(declaration: { [string]: string }): { [string]: string }
 local rpt = {}
 return rpt
 

@@ -60,6 +60,8 @@ public final class PackRuntime {
     public let directory: URL
     /// What `rpt.parameters` declared and the values this load uses (PackParameters).
     public let parameters: PackParameters
+    /// What `rpt.dependencies` declared and the installed packs chosen for it.
+    public let dependencies: PackDependencies
     let engine: LuaEngine
     let hooks: TaskHooks
     private let logContext: HookLogContext
@@ -73,8 +75,9 @@ public final class PackRuntime {
     /// Loads `task.lua` from the pack folder and validates its table. `ceiling` bounds the limits
     /// the pack may set for itself (nil: the user's `RPT_MAX_HOOK_LIMITS`, else the default).
     /// `log` receives what the pack logs, from loading on. `set` holds the user's `--set` values.
+    /// `resolver` finds the packs `rpt.dependencies` names (by default the pack store rpt set).
     public init(directory: URL, ceiling asked: LimitCeiling? = nil, log: HookLog? = nil,
-                set: [String: String] = [:]) throws(PackLoadError) {
+                set: [String: String] = [:], resolver: (any DependencyResolver)? = Dependencies.resolver) throws(PackLoadError) {
         self.directory = directory
         let context = HookLogContext(log)
         logContext = context
@@ -90,12 +93,17 @@ public final class PackRuntime {
             do { ceiling = try LimitCeiling.environment() } catch { throw PackLoadError(problems: [error]) }
         }
         do {
-            engine = try LuaEngine(logSink: { context.write(level: $0, message: $1) }, moduleSource: { PackFiles.module($0, in: directory) })
+            let dependencies = PackDependencies(root: directory, resolver: resolver)
+            self.dependencies = dependencies
+            engine = try LuaEngine(logSink: { context.write(level: $0, message: $1) },
+                                   moduleSource: { dependencies.module($0, requester: $1) })
             engine.parameters = declared.resolve
+            engine.dependencies = dependencies.declare
             let (env, freeze) = try engine.newEnvironment()
             let table = try engine.run(source, chunkName: "task.lua", env: env)
             _ = try engine.call(freeze, [], results: 0)
             engine.parameters = nil
+            engine.dependencies = nil
             parameters = declared.parameters
             try declared.refuseIgnoredSet()
             guard let entries = engine.entries(of: table) else {
@@ -103,6 +111,7 @@ public final class PackRuntime {
             }
             switch TaskValidation.validate(entries, file: "task.lua", judgeFields: engine.entries(of: table, field: "judge"), ceiling: ceiling) {
             case .success(let (spec, hooks)):
+                try dependencies.refuseCycle(through: spec.name)
                 var spec = spec
                 if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
                 self.spec = spec

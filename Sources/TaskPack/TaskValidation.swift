@@ -29,6 +29,7 @@ enum TaskValidation {
         "metrics": "named metrics score returns as a table: { primary = \"total\", weights = { intent = 1, urgency = 1 } } (the primary is their weighted mean)",
         "judge": "a judge model grades the replies: { rubric = ..., scale = { 1, 5 }, reference = function(example) ... end } or { criteria = { ... } }",
         "parameters": "not a key of the table: declare parameters before it, local params = rpt.parameters { subtask = { default = ..., values = { ... } } }",
+        "dependencies": "not a key of the table: declare them before it, rpt.dependencies { [\"support-common\"] = \"^1.0\" }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
 
@@ -42,6 +43,7 @@ enum TaskValidation {
             problem("unknown key '\(key)'" + suggestion(for: key, among: Array(keys.keys)))
         }
         if entries["parameters"] != nil { problem("'parameters' \(keys["parameters"]!), so data and prompt can use the values") }
+        if entries["dependencies"] != nil { problem("'dependencies' \(keys["dependencies"]!), so require can load their modules") }
         for key in required where entries[key] == nil {
             problem("missing '\(key)': \(keys[key]!)")
         }

@@ -1,21 +1,24 @@
 import ArgumentParser
 import Foundation
+import ModelClient
 import PackSharing
 import TaskPack
 
-struct Install: ParsableCommand {
+struct Install: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Install a task pack into the pack store, verifying every checksum first.",
         discussion: """
-            SOURCE is an archive (NAME-VERSION.rptpack), a pack folder (packed first), or NAME[@RANGE] with \
-            --from DIR (a shared index; ^1.2 picks the highest 1.x at least 1.2). The pack is pinned in \
+            SOURCE is an archive (NAME-VERSION.rptpack, or its http(s):// URL), a pack folder (packed first), \
+            or NAME[@RANGE] with --from DIR|URL (a shared index: a folder, or a web location serving \
+            URL/index.json and the archives beside it; ^1.2 picks the highest 1.x at least 1.2). The packs the \
+            pack depends on are installed too, from the same --from. Everything installed is pinned in \
             rpt.lock; --locked installs exactly what rpt.lock pins, or fails naming what differs. \
             The store is $RPT_PACK_DIR, else $XDG_DATA_HOME/rpt/packs.
             """)
 
-    @Argument(help: "An archive, a pack folder, or NAME[@RANGE] with --from.") var source: String?
+    @Argument(help: "An archive (a file or an http(s) URL), a pack folder, or NAME[@RANGE] with --from.") var source: String?
     @Option(help: "The sha256 the archive must have.") var sha256: String?
-    @Option(help: "A shared index folder (with index.json) to install from.") var from: String?
+    @Option(help: "A shared index to install from (and the dependencies): a folder or an http(s) URL.") var from: String?
     @Flag(help: "Install exactly the packs rpt.lock pins (with --from for those not installed).") var locked = false
     @Option(help: "The lock file to pin in or read.") var lock = "rpt.lock"
 
@@ -23,96 +26,115 @@ struct Install: ParsableCommand {
         if locked {
             guard source == nil, sha256 == nil else { throw ValidationError("--locked installs what the lock file pins: give no SOURCE or --sha256") }
         } else if source == nil {
-            throw ValidationError("give an archive, a pack folder or NAME[@RANGE] --from DIR (or --locked)")
+            throw ValidationError("give an archive, a pack folder or NAME[@RANGE] --from DIR|URL (or --locked)")
         }
         if let sha256, !(sha256.count == 64 && sha256.allSatisfy(\.isHexDigit)) { throw ValidationError("--sha256 must be 64 hex digits") }
     }
 
-    func run() throws {
+    func run() async throws {
         let store = PackStore.standard()
-        if locked { return try LockedInstall(store: store, lock: URL(fileURLWithPath: lock), from: from.map { URL(fileURLWithPath: $0) }).run() }
-        let source = source!
-        var isDir: ObjCBool = false
-        let done: PackStore.Installed
-        if FileManager.default.fileExists(atPath: source, isDirectory: &isDir) {
-            if isDir.boolValue {
-                let tmp = try scratchFolder()
-                defer { try? FileManager.default.removeItem(at: tmp) }
-                let made = try Packer.pack(URL(fileURLWithPath: source), out: tmp)
-                done = try Self.install(made.file, expect: sha256, into: store)
-            } else {
-                done = try Self.install(URL(fileURLWithPath: source), expect: sha256, into: store)
-            }
-        } else if let from, let request = PackRequest(source) {
-            let dir = URL(fileURLWithPath: from)
-            let entry = try PackIndex.read(dir).best(request)
-            if let sha256, sha256.lowercased() != entry.sha256 {
-                throw Refusal("the index lists \(entry.name) \(entry.version) with sha256 \(entry.sha256), not \(sha256)")
-            }
-            done = try Self.install(dir.appendingPathComponent(entry.file), expect: entry.sha256, into: store)
-        } else {
-            throw Refusal("'\(source)' is not an archive or a folder" + (from == nil && PackRequest(source) != nil ? " (to install by name, give --from DIR)" : ""))
-        }
+        let index = try from.map { try PackSource($0, fetcher: CurlFetcher()) }
+        if locked { return try await LockedInstall(store: store, lock: URL(fileURLWithPath: lock), from: index).run() }
+        let installer = PackInstaller(store: store, source: index, rptVersion: Packer.rptVersion, vet: Self.vet)
+        let scratch = try store.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let (archive, expect) = try await archive(source!, index: index, scratch: scratch)
+        let done = try await installer.install(archive, expect: expect)
         var pins = FileManager.default.fileExists(atPath: lock) ? try PackLock.read(URL(fileURLWithPath: lock)) : PackLock()
-        pins.pin(.init(name: done.manifest.name, version: done.manifest.version, sha256: done.sha256))
+        for p in done { pins.pin(.init(name: p.manifest.name, version: p.manifest.version, sha256: p.sha256)) }
         try pins.write(URL(fileURLWithPath: lock))
-        print("installed \(done.manifest.name) \(done.manifest.version)")
-        print("  \(done.folder.path)")
-        print("  sha256 \(done.sha256), pinned in \(lock)")
+        let pack = done.last!
+        for dep in done.dropLast() { print("using \(dep.manifest.name) \(dep.manifest.version) (a dependency)") }
+        print("installed \(pack.manifest.name) \(pack.manifest.version)")
+        print("  \(pack.folder.path)")
+        print("  sha256 \(pack.sha256), pinned in \(lock)" + (done.count > 1 ? " with its dependencies" : ""))
     }
 
-    private func scratchFolder() throws -> URL {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-install-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
-        return tmp
+    /// The archive `source` names, as a local file, and the sha256 it must have.
+    private func archive(_ source: String, index: PackSource?, scratch: URL) async throws -> (URL, String?) {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: source, isDirectory: &isDir) {
+            guard isDir.boolValue else { return (URL(fileURLWithPath: source), sha256) }
+            return (try Packer.pack(URL(fileURLWithPath: source), out: scratch).file, sha256)
+        }
+        if HTTPGet.isWeb(source) { return (try await PackSource.download(source, fetcher: CurlFetcher(), into: scratch), sha256) }
+        guard let index, let request = PackRequest(source) else {
+            throw Refusal("'\(source)' is not an archive, a folder or a URL" + (from == nil && PackRequest(source) != nil ? " (to install by name, give --from DIR|URL)" : ""))
+        }
+        let entry = try await index.index().best(request)
+        if let sha256, sha256.lowercased() != entry.sha256 {
+            throw Refusal("the index lists \(entry.name) \(entry.version) with sha256 \(entry.sha256), not \(sha256)")
+        }
+        return (try await index.archive(entry, into: scratch), entry.sha256)
     }
 
-    /// Installs a verified archive; its task.lua must load (in the sandbox) and name the same
-    /// pack and version as the manifest, before the pack is moved into the store.
-    static func install(_ archive: URL, expect: String?, into store: PackStore) throws -> PackStore.Installed {
-        try store.install(archive: archive, expect: expect, rptVersion: Packer.rptVersion) { (dir, manifest) throws(PackStoreError) in
-            let spec: TaskSpec
-            do { spec = try PackRuntime(directory: dir).spec } catch {
-                throw PackStoreError("\(manifest.name) \(manifest.version): its task.lua does not load:\n\(error)")
-            }
-            guard spec.name == manifest.name, spec.version == manifest.version else {
-                throw PackStoreError("the manifest says \(manifest.name) \(manifest.version) but task.lua says \(spec.name) \(spec.version)")
-            }
+    /// Every install's last check: its task.lua must load (in the sandbox, its dependencies from
+    /// the store) and name the same pack and version as the manifest, before it is moved in.
+    static let vet: @Sendable (URL, Manifest) throws(PackStoreError) -> Void = { dir, manifest throws(PackStoreError) in
+        let spec: TaskSpec
+        do { spec = try PackRuntime(directory: dir).spec } catch {
+            throw PackStoreError("\(manifest.name) \(manifest.version): its task.lua does not load:\n\(error)")
+        }
+        guard spec.name == manifest.name, spec.version == manifest.version else {
+            throw PackStoreError("the manifest says \(manifest.name) \(manifest.version) but task.lua says \(spec.name) \(spec.version)")
         }
     }
 }
 
 /// `rpt install --locked`: every pin checked first (installed with that sha256, or in the index
-/// with it), and only when all agree is anything installed.
+/// with it), and only when all agree is anything installed, the packs others need first.
 struct LockedInstall {
-    let store: PackStore, lock: URL, from: URL?
+    let store: PackStore, lock: URL, from: PackSource?
 
-    func run() throws {
+    func run() async throws {
         let pins = try PackLock.read(lock)
-        let index = try from.map { try PackIndex.read($0) }
-        var missing: [(PackLock.Pin, PackIndex.Entry)] = []
+        let index = try await from?.index()
+        var missing: [PackIndex.Entry] = []
         var problems: [String] = []
         for pin in pins.packs {
             if let there = try? store.installed(pin.name, pin.version) {
                 if there.sha256 != pin.sha256 { problems.append("\(pin.name) \(pin.version) is installed with sha256 \(there.sha256), \(lock.lastPathComponent) pins \(pin.sha256)") }
                 continue
             }
-            guard let index, let from else { problems.append("\(pin.name) \(pin.version) is not installed (give --from DIR to install it)"); continue }
+            guard let index, let from else { problems.append("\(pin.name) \(pin.version) is not installed (give --from DIR|URL to install it)"); continue }
             guard let entry = index.packs.first(where: { $0.name == pin.name && $0.version == pin.version }) else {
-                problems.append("\(pin.name) \(pin.version) is not in \(from.path)"); continue
+                problems.append("\(pin.name) \(pin.version) is not in \(from)"); continue
             }
             guard entry.sha256 == pin.sha256 else {
-                problems.append("\(pin.name) \(pin.version) in \(from.path) has sha256 \(entry.sha256), \(lock.lastPathComponent) pins \(pin.sha256)"); continue
+                problems.append("\(pin.name) \(pin.version) in \(from) has sha256 \(entry.sha256), \(lock.lastPathComponent) pins \(pin.sha256)"); continue
             }
-            missing.append((pin, entry))
+            missing.append(entry)
         }
         guard problems.isEmpty else {
             throw Refusal("\(lock.path) cannot be reproduced:\n  " + problems.joined(separator: "\n  "))
         }
-        for (pin, entry) in missing {
-            _ = try Install.install(from!.appendingPathComponent(entry.file), expect: pin.sha256, into: store)
-            print("installed \(pin.name) \(pin.version)")
+        let scratch = try store.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for entry in Self.dependenciesFirst(missing) {
+            let file = try await from!.archive(entry, into: scratch)
+            _ = try store.install(archive: file, expect: entry.sha256, rptVersion: Packer.rptVersion, vet: Install.vet)
+            print("installed \(entry.name) \(entry.version)")
         }
         print("\(pins.packs.count) pack(s) as \(lock.lastPathComponent) pins them (\(missing.count) installed now)")
     }
+
+    /// The entries ordered so that a pack comes after those it depends on (as the index says;
+    /// a wrong index only makes an install fail its vet, never install something else).
+    static func dependenciesFirst(_ entries: [PackIndex.Entry]) -> [PackIndex.Entry] {
+        var out: [PackIndex.Entry] = [], placed = Set<String>()
+        func place(_ e: PackIndex.Entry, _ depth: Int) {
+            guard depth < 64, !placed.contains(e.name) else { return }
+            for dep in (e.dependencies ?? [:]).keys.sorted() { if let d = entries.first(where: { $0.name == dep }) { place(d, depth + 1) } }
+            if placed.insert(e.name).inserted { out.append(e) }
+        }
+        for e in entries { place(e, 0) }
+        return out
+    }
+}
+
+/// libcurl's GET (ModelClient) as the fetcher PackSharing is given for http(s) sources.
+struct CurlFetcher: PackFetcher {
+    let get = HTTPGet()
+    func data(_ url: String, maxBytes: Int) async throws -> [UInt8] { try await get.data(url, maxBytes: maxBytes) }
+    func download(_ url: String, to file: URL, maxBytes: Int) async throws { try await get.download(url, to: file, maxBytes: maxBytes) }
 }

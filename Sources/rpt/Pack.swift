@@ -8,7 +8,7 @@ struct Pack: ParsableCommand {
         abstract: "Write a task pack folder as one archive, NAME-VERSION.rptpack, to share with other teams.",
         discussion: """
             The pack is checked first (rpt check). The archive holds a manifest (name, version, API, \
-            minimum rpt, description, data licences, every file with its size and sha256) and the pack's \
+            minimum rpt, description, data licences, dependencies, every file with its size and sha256) and the pack's \
             regular files; the same folder always gives the same bytes.
             """)
 
@@ -40,15 +40,17 @@ enum Packer {
         guard check.passed else {
             throw Refusal("\(dir.path) does not pass rpt check, so it is not packed:\n" + check.render(pack: dir.path))
         }
-        let spec: TaskSpec
-        do { spec = try PackRuntime(directory: dir).spec } catch { throw Refusal("\(dir.path) does not load:\n\(error)") }
+        let runtime: PackRuntime
+        do { runtime = try PackRuntime(directory: dir) } catch { throw Refusal("\(dir.path) does not load:\n\(error)") }
+        let spec = runtime.spec
         guard PackName.isSafe(spec.name) else {
             throw Refusal("the pack's name '\(spec.name)' cannot be shared: use lowercase letters, digits, '-', '_' and '.' (at most 64)")
         }
         guard SemVer(spec.version) != nil else {
             throw Refusal("the pack's version '\(spec.version)' cannot be shared: give task.lua a version like \"1.0.0\"")
         }
-        let info = PackInfo(name: spec.name, version: spec.version, api: spec.api, description: spec.description)
+        let info = PackInfo(name: spec.name, version: spec.version, api: spec.api, description: spec.description,
+                            dependencies: runtime.dependencies.declared)
         let manifest = try PackArchive.manifest(of: dir, info: info, minRpt: rptVersion)
         let fileName = "\(spec.name)-\(spec.version).rptpack"
         var target = out ?? URL(fileURLWithPath: fileName)

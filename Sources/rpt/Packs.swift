@@ -72,14 +72,14 @@ struct Publish: ParsableCommand {
     }
 }
 
-struct Search: ParsableCommand {
+struct Search: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Search a shared index for packs by name or description.")
 
     @Argument(help: "A word of the name or description (empty lists all).") var word: String = ""
-    @Option(help: "The index folder.") var from: String
+    @Option(help: "The index: a folder or an http(s) URL (URL/index.json).") var from: String
 
-    func run() throws {
-        let index = try PackIndex.read(URL(fileURLWithPath: from))
+    func run() async throws {
+        let index = try await PackSource(from, fetcher: CurlFetcher()).index()
         let found = word.isEmpty ? index.packs : index.search(word)
         guard !found.isEmpty else { print("no pack in \(from) matches '\(word)'"); return }
         for e in found { print("\(e.name) \(e.version)  \(e.description)") }

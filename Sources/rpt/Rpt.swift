@@ -1,4 +1,6 @@
 import ArgumentParser
+import PackSharing
+import TaskPack
 import Tuning
 
 @main
@@ -10,6 +12,12 @@ struct Rpt: AsyncParsableCommand {
         subcommands: [Check.self, New.self, Try.self, Eval.self, Tune.self, Report.self, Compare.self, Serve.self, RunFolder.self,
                       Pack.self, Install.self, List.self, Show.self, Remove.self, Publish.self, Search.self]
     )
+
+    /// Packs find the packs they declare with rpt.dependencies in the user's pack store.
+    static func main() async {
+        Dependencies.resolver = StoreDependencies(store: .standard())
+        await main(nil)
+    }
 }
 
 /// For scripts (the Makefile's demo) that name a run folder before the run: the same name rpt

@@ -26,6 +26,7 @@ import TestSupport
     /// The walk-through as a user follows it: `rpt new`, then the guide's files, then each command.
     @Test func theWalkThroughRuns() async throws {
         let dir = try Scratch.folder("guide")
+        let store = try Scratch.folder("guide-store")          // rpt install writes here, never the user's store
         let server = try Self.server()
         defer { server.stop() }
         let blocks = try GuideBlock.all()
@@ -36,7 +37,7 @@ import TestSupport
                 if args.contains("--target") { args += ["--base-url", server.baseURL] }
                 var env = ProcessInfo.processInfo.environment
                 for k in ["OPENAI_BASE_URL", "ANTHROPIC_API_KEY"] { env[k] = nil }
-                env = env.merging(CLI.isolated(["OPENAI_API_KEY": "k"])) { $1 }
+                env = env.merging(CLI.isolated(["OPENAI_API_KEY": "k", "RPT_PACK_DIR": store.path])) { $1 }
                 let r = try await Child(CLI.binary, args, environment: env, directory: dir).run()
                 #expect(r.status == 0, "guide line \(block.line): \(line)\n\(r.out)\(r.err)")
                 if args.first == "check" { #expect(r.out.hasSuffix("passed\n"), "\(line)\n\(r.out)") }

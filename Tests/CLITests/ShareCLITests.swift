@@ -11,7 +11,9 @@ import TestSupport
         let lock = Scratch.path("lock") + ".json"
         var env: [String: String] { ["RPT_PACK_DIR": store] }
 
-        func rpt(_ args: String...) async throws -> (status: Int32, out: String, err: String) {
+        func rpt(_ args: String...) async throws -> (status: Int32, out: String, err: String) { try await rpt(args) }
+
+        func rpt(_ args: [String]) async throws -> (status: Int32, out: String, err: String) {
             let withLock = ["install"].contains(args.first) ? args + ["--lock", lock] : args
             return try await CLI.run(withLock, environment: env)
         }

@@ -7,7 +7,7 @@ let testLimits = LuaLimits(seconds: 60)
 /// Runs pack-like code in a fresh sandboxed environment and returns its converted result.
 func runLua(_ source: String, name: String = "t.lua", limits: LuaLimits = testLimits,
             modules: [String: String] = [:]) throws -> LuaValue? {
-    let engine = try LuaEngine(limits: limits, moduleSource: { name in
+    let engine = try LuaEngine(limits: limits, moduleSource: { name, _ in
         let path = name.replacingOccurrences(of: ".", with: "/") + ".lua"
         return modules[path].map { .found(source: $0, path: path) } ?? .missing(path: path)
     })

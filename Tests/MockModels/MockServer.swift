@@ -24,6 +24,8 @@ public enum MockReply: Sendable {
     case drop
     /// Announce the whole body, send half of it, close.
     case truncated(LuaValue)
+    /// The same for bytes (a file cut off in transit).
+    case truncatedBytes([UInt8])
     /// Announce the whole body, send half of it, then send nothing for `seconds` and close.
     case stalled(LuaValue, seconds: Double)
     /// Wait, then do the other thing. The wait ends early, with the connection closed, when
@@ -182,7 +184,8 @@ public final class MockServer: @unchecked Sendable {
         case .bytes(let body, let status, let headers):
             return send(fd, status: status, body: body, headers: headers)
         case .truncated(let value):
-            let body = Array(JSON.encode(value).utf8)
+            return respond(fd, .truncatedBytes(Array(JSON.encode(value).utf8)))
+        case .truncatedBytes(let body):
             _ = send(fd, status: 200, body: Array(body.prefix(body.count / 2)), headers: [:], announced: body.count)
             return false
         case .stalled(let value, let seconds):

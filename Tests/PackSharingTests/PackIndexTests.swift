@@ -21,7 +21,7 @@ import TestSupport
         let file = index.appendingPathComponent(PackIndex.fileName)
         let text = try String(contentsOf: file, encoding: .utf8)
         try text.replacingOccurrences(of: "\"tiny-1.0.0.rptpack\"", with: "\"../../etc/passwd\"").write(to: file, atomically: true, encoding: .utf8)
-        #expect { try PackIndex.read(index) } throws: { "\($0)".contains("not a safe pack entry") }
+        #expect { try PackIndex.read(index) } throws: { "\($0)".contains("lists its archive at '../../etc/passwd': an index lists each archive as NAME-VERSION.rptpack beside index.json") }
     }
 
     @Test func tooManyFilesIsRefused() throws {
