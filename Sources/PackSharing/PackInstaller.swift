@@ -66,15 +66,26 @@ public struct PackInstaller: Sendable {
 /// highest that every pack asking for it accepts.
 public struct StoreDependencies: DependencyResolver {
     public let store: PackStore
-    public init(store: PackStore) { self.store = store }
+    /// The project's rpt.lock (read when a pack declares dependencies): a name it pins resolves
+    /// to that version and archive only, so a run uses what the authors locked.
+    public let lockFile: URL?
+    public init(store: PackStore, lockFile: URL? = nil) { (self.store, self.lockFile) = (store, lockFile) }
 
     public func resolve(_ declared: [String: String]) throws -> [ResolvedPack] {
-        let installed = store.list()
+        let lock = try lockFile.flatMap { file throws(PackStoreError) in try PackLock.current(file) }
+        let installed = store.list().filter { p in
+            lock?.pin(of: p.manifest.name).map { $0.version == p.manifest.version && $0.sha256 == p.sha256 } ?? true
+        }
         let plan = try DependencyResolution.resolve(
             root: "task.lua", rootName: nil, needs: declared,
             candidates: { DependencyResolution.Candidate.installed($0, in: installed) },
             unavailable: { name, range, by, have in
-                "\(by) needs \(name) \(range), which is not installed" + (have.isEmpty ? "" : " (installed: \(have.joined(separator: ", ")))")
+                if let pin = lock?.pin(of: name) {
+                    return "\(by) needs \(name) \(range); rpt.lock pins \(name) \(pin.version), which "
+                        + (installed.contains { $0.manifest.name == name } ? "does not match it: pin another with rpt install \(name)@\(range)"
+                           : "is not installed (or not the archive pinned): rpt install --locked --from DIR|URL")
+                }
+                return "\(by) needs \(name) \(range), which is not installed" + (have.isEmpty ? "" : " (installed: \(have.joined(separator: ", ")))")
                     + ": rpt install \(name)@\(range) --from DIR|URL"
             })
         return plan.map { ResolvedPack(name: $0.name, version: $0.version, folder: store.folder($0.name, $0.version), dependencies: $0.dependencies.keys.sorted()) }

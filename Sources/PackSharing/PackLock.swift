@@ -36,3 +36,34 @@ public struct PackLock: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension PackLock {
+    /// The project's lock in the current folder, if there is one: the versions its runs use.
+    public static func current(_ file: URL = URL(fileURLWithPath: "rpt.lock")) throws(PackStoreError) -> PackLock? {
+        FileManager.default.fileExists(atPath: file.path) ? try read(file) : nil
+    }
+
+    public func pin(of name: String) -> Pin? { packs.first { $0.name == name } }
+}
+
+extension PackStore {
+    /// The installed pack `request` names, held to `lock` when it pins that name: a project runs
+    /// exactly the version and archive its rpt.lock records, as its authors did, not merely the
+    /// highest one installed.
+    public func find(_ request: PackRequest, lock: PackLock?) throws(PackStoreError) -> Installed {
+        guard let pin = lock?.pin(of: request.name) else { return try find(request) }
+        guard request.range.best([pin.version]) != nil else {
+            throw PackStoreError("rpt.lock pins \(pin.name) \(pin.version), which \(request.range) does not match: "
+                                 + "ask for \(pin.name)@\(pin.version), or pin another with rpt install \(request)")
+        }
+        guard FileManager.default.fileExists(atPath: folder(pin.name, pin.version).path) else {
+            throw PackStoreError("rpt.lock pins \(pin.name) \(pin.version), which is not installed in \(root.path): rpt install --locked --from DIR|URL")
+        }
+        let found = try installed(pin.name, pin.version)
+        guard found.sha256 == pin.sha256 else {
+            throw PackStoreError("the installed \(pin.name) \(pin.version) is not the archive rpt.lock pins (its sha256 differs): "
+                                 + "rpt remove \(pin.name)@\(pin.version), then rpt install --locked --from DIR|URL")
+        }
+        return found
+    }
+}

@@ -3,7 +3,8 @@ import Foundation
 import PackSharing
 
 /// The PACK argument of check, try, eval and tune: a folder as before, or the name of an
-/// installed pack (`NAME` or `NAME@VERSION`, a range picks the highest installed match).
+/// installed pack (`NAME` or `NAME@VERSION`, a range picks the highest installed match, or the
+/// version the project's rpt.lock pins).
 enum PackArgument {
     static func folder(_ pack: String) throws -> URL {
         var isDir: ObjCBool = false
@@ -11,7 +12,7 @@ enum PackArgument {
         guard !pack.contains("/"), let request = PackRequest(pack) else {
             throw ValidationError("'\(pack)' is not a folder: give the task pack folder, e.g. tasks/banking77, or NAME[@VERSION] of an installed pack (rpt list)")
         }
-        do { return try PackStore.standard().find(request).folder } catch {
+        do { return try PackStore.standard().find(request, lock: try PackLock.current()).folder } catch {
             throw ValidationError("'\(pack)' is not a folder, and \(error)")
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import PackSharing
 import TaskPack
@@ -13,9 +14,10 @@ struct Rpt: AsyncParsableCommand {
                       Pack.self, Install.self, List.self, Show.self, Remove.self, Publish.self, Search.self]
     )
 
-    /// Packs find the packs they declare with rpt.dependencies in the user's pack store.
+    /// Packs find the packs they declare with rpt.dependencies in the user's pack store, at the
+    /// versions the project's rpt.lock pins.
     static func main() async {
-        Dependencies.resolver = StoreDependencies(store: .standard())
+        Dependencies.resolver = StoreDependencies(store: .standard(), lockFile: URL(fileURLWithPath: "rpt.lock"))
         await main(nil)
     }
 }

@@ -19,18 +19,19 @@ struct CLI {
     }
 
     /// rpt in the repository root, with no key or base URL from the caller's environment.
-    static func child(_ args: [String], environment: [String: String]) -> Child {
+    static func child(_ args: [String], environment: [String: String], directory: URL? = nil) -> Child {
         var env = ProcessInfo.processInfo.environment
         for k in ["OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY"] { env[k] = nil }
-        return Child(binary, args, environment: env.merging(isolated(environment)) { $1 }, directory: root)
+        return Child(binary, args, environment: env.merging(isolated(environment)) { $1 }, directory: directory ?? root)
     }
 
     static func run(_ args: String..., environment: [String: String] = [:]) async throws -> (status: Int32, out: String, err: String) {
         try await run(args, environment: environment)
     }
 
-    static func run(_ args: [String], environment: [String: String]) async throws -> (status: Int32, out: String, err: String) {
-        let r = try await child(args, environment: environment).run()
+    /// `directory`: where rpt runs (default the repository root), e.g. a project with its rpt.lock.
+    static func run(_ args: [String], environment: [String: String], directory: URL? = nil) async throws -> (status: Int32, out: String, err: String) {
+        let r = try await child(args, environment: environment, directory: directory).run()
         return (r.status, r.out, r.err)
     }
 

@@ -107,6 +107,35 @@ import TestSupport
         #expect(try await ci.rpt("list").out.hasPrefix("no packs installed"))
     }
 
+    /// A project with an rpt.lock runs the version it pins, not the highest installed; a pin the
+    /// store cannot honour is explained with what to run.
+    @Test func aProjectRunsTheVersionItsLockPins() async throws {
+        let p = Place()
+        let src = try await makePack("routing", version: "1.1.0")
+        #expect(try await p.rpt("install", src.path).status == 0)
+        let old = try await makePack("routing", version: "1.0.0")
+        #expect(try await p.rpt("install", old.path).status == 0)
+        let project = try Scratch.folder("project")
+        let lock = try String(contentsOfFile: p.lock, encoding: .utf8)
+        #expect(lock.contains("\"version\" : \"1.0.0\""))
+        try lock.write(to: project.appendingPathComponent("rpt.lock"), atomically: true, encoding: .utf8)
+
+        let outside = try await CLI.run(["check", "routing"], environment: p.env, directory: try Scratch.folder("elsewhere"))
+        #expect(outside.out.contains("routing 1.1.0 (api 1)"), "\(outside.out)")
+        let inside = try await CLI.run(["check", "routing"], environment: p.env, directory: project)
+        #expect(inside.status == 0 && inside.out.contains("routing 1.0.0 (api 1)"), "\(inside.out)\(inside.err)")
+        let range = try await CLI.run(["check", "routing@^1.1"], environment: p.env, directory: project)
+        #expect(range.status != 0 && range.err.contains("rpt.lock pins routing 1.0.0, which ^1.1 does not match"), "\(range.err)")
+
+        // The installed 1.0.0 is not the archive pinned (another sha256): refused, with the fix.
+        let sha = String(try #require(lock.split(separator: Character("\"")).first { $0.count == 64 }))
+        try lock.replacingOccurrences(of: sha, with: String(repeating: "0", count: 64))
+            .write(to: project.appendingPathComponent("rpt.lock"), atomically: true, encoding: .utf8)
+        let other = try await CLI.run(["check", "routing"], environment: p.env, directory: project)
+        #expect(other.status != 0 && other.err.contains("is not the archive rpt.lock pins"), "\(other.err)")
+        #expect(other.err.contains("rpt install --locked"))
+    }
+
     @Test func aHostileArchiveIsRefusedWithNothingLeft() async throws {
         let p = Place()
         let evil = Scratch.url("evil")
