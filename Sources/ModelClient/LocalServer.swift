@@ -1,6 +1,7 @@
 import CCurl
+import DidYouMean
 import Foundation
-import LuaHost
+import JSONText
 import Synchronization
 
 /// `local:NAME` models: a llama.cpp server with weights that `make local-model` installed into

@@ -1,5 +1,6 @@
+import DidYouMean
 import Foundation
-import LuaHost
+import JSONText
 import TOMLKit
 
 /// One server rpt can talk to, named by the part before ':' in `provider:model`.

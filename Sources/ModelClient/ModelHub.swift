@@ -1,5 +1,6 @@
+import DidYouMean
 import Foundation
-import LuaHost
+import JSONText
 import Synchronization
 
 /// Everything model calls share in one run: the config, the transport, the cache, the ledger,

@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 
 /// Turns chat requests into HTTP requests for one kind of API and replies back into responses.
 protocol ProviderAdapter: Sendable {
@@ -73,7 +73,7 @@ public struct OpenAIChat: ProviderAdapter {
         switch message["content"] {
         case .string(let s)?: content = s
         case nil, .null?: content = nil
-        case let other?: throw ModelError(.badResponse, "choices[0].message.content is a \(other.typeName), not text")
+        case let other?: throw ModelError(.badResponse, "choices[0].message.content is \(other.kindName), not text")
         }
         guard content != nil || !calls.isEmpty else {
             throw ModelError(.badResponse, "the reply has neither text nor a tool call (choices[0].message.content is null)")
@@ -105,7 +105,7 @@ enum ToolArguments {
             if let v = JSON.extract(s) { return (v, nil) }
             return (.object([:]), "the arguments are not valid JSON: \(s.prefix(200))")
         case let other?:
-            return (.object([:]), "the arguments are a \(other.typeName), not an object")
+            return (.object([:]), "the arguments are \(other.kindName), not an object")
         }
     }
 }

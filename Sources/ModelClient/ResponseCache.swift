@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LuaHost
+import JSONText
 import StableHash
 import Synchronization
 

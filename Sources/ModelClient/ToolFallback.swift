@@ -1,4 +1,4 @@
-import LuaHost
+import JSONText
 
 /// Tool calling for backends that have none (or a broken one): the tools are described in the
 /// system prompt, the model answers with a JSON object naming one, and the reply is read back

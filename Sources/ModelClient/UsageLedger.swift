@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 import Synchronization
 
 /// Limits on a run's spending. Crossing one stops new calls with a `budget` error.

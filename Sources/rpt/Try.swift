@@ -1,4 +1,5 @@
 import ArgumentParser
+import DidYouMean
 import Foundation
 import LuaHost
 import ModelClient

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import LuaHost
+import JSONText
 import Synchronization
 import TestSupport
 @testable import ModelClient
