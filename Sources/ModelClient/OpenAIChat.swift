@@ -1,12 +1,6 @@
 import Foundation
 import JSONText
 
-/// Turns chat requests into HTTP requests for one kind of API and replies back into responses.
-protocol ProviderAdapter: Sendable {
-    func httpRequest(_ request: ChatRequest, endpoint: EndpointConfig, apiKey: String?) -> HTTPRequest
-    func response(_ http: HTTPResponse) throws(ModelError) -> ChatResponse
-}
-
 /// OpenAI's chat completions, as OpenAI, vLLM, Ollama, llama.cpp's server and others speak it.
 public struct OpenAIChat: ProviderAdapter {
     public init() {}

@@ -46,8 +46,10 @@ struct Check: AsyncParsableCommand {
             } else if check.judgeCases.isEmpty {
                 check.note("agree", "no judged cases to put to \(judge): add them to \(JudgeCases.file)")
             } else {
-                let hub = try ModelHub(config: try ModelConfig.load(packDirectory: dir),
-                                       cache: noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath()))
+                var config = try ModelConfig.load(packDirectory: dir)
+                let servers = try LocalModels.start([judge], config: &config)
+                defer { servers.stop() }
+                let hub = try ModelHub(config: config, cache: noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath()))
                 hub.onNotice { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
                 guard let judging = try Tuner.judge(judge, spec: runtime.spec, hub: hub) else { return }
                 let findings = try await JudgeAgreement.run(check.judgeCases, runtime: runtime, judge: judging)

@@ -85,7 +85,8 @@ struct Compare: AsyncParsableCommand {
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let folder = try out ?? RunStore.defaultFolder(["compare", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [split.rawValue])
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
+        let servers = try LocalModels.start(target, config: &config, logFolder: folder)
+        defer { servers.stop() }
 
         var contenders: [Comparison.Contender] = []
         for (label, program) in programs {

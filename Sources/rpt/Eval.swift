@@ -95,11 +95,12 @@ struct Eval: AsyncParsableCommand {
         catch let e as ModelError { throw Refusal(e.message) }
         let cache = noCache ? nil : try ResponseCache(path: ResponseCache.defaultPath())
         let runCache = noCache ? nil : try runCacheBesidePrompt()
+        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [scope])
+        // Before the clients: a local model's server logs into this folder.
+        let servers = try LocalModels.start(target + [judgeModel], config: &config, logFolder: folder)
+        defer { servers.stop() }
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)),
                                cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
-        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try SetOption.values(parameters)) + [scope])
-        // Before the clients: a local model's server starts with one, logs into this folder and says so.
-        LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName)
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
         let base = PromptProgram(runtime.spec.prompt)

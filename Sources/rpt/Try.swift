@@ -60,6 +60,8 @@ struct Try: AsyncParsableCommand {
         var config = try ModelConfig.load(packDirectory: dir)
         if let baseURL, let target { config.endpoints[try ModelName(parsing: target).provider]?.setBaseURL(baseURL) }
         let judgeModel = try JudgeChoice.model(flag: judge, config: config, spec: runtime.spec, pack: pack)
+        let servers = try LocalModels.start([target, judgeModel], config: &config)
+        defer { servers.stop() }
         let hub = target != nil || judgeModel != nil ? try makeHub(config) : nil
         let evaluator = try hub.flatMap { hub in try target.map { try makeEvaluator(model: $0, runtime: runtime, hub: hub) } }
         let judging = try hub.flatMap { try Tuner.judge(judgeModel, spec: runtime.spec, hub: $0) }
