@@ -97,7 +97,9 @@ import MockModels
 
     @Test func aHookPrintingForeverIsCapped() async throws {
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")],
-                                        files: ["task.lua": Self.task(extract: "while true do print(string.rep('x', 100)) end")])
+                                        files: ["task.lua": Self.task(extract: "while true do print(string.rep('x', 100)) end",
+                                                                      // the instruction limit ends it, not 2 s on a busy machine
+                                                                      limits: "limits = { seconds = 60 },")])
         let r = try await CLI.run("try", pack.path, "--reply", "a")
         #expect(r.status == 1)
         #expect(r.out.utf8.count < 300_000)

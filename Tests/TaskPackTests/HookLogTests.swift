@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TaskPack
 
 /// A pack's `print` and `rpt.log.*` lines reach the hook log, named by hook and example; the log
 /// file is capped whatever the pack prints.
 @Suite struct HookLogTests {
     func temp() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("rpt-hooklog-\(UUID().uuidString)/hooks.log").path
+        Scratch.url("hooklog").appendingPathComponent("hooks.log").path
     }
 
     static let logging = PackFixture.task("""
