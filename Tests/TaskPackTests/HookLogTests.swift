@@ -87,7 +87,8 @@ import TestSupport
     }
 
     @Test func aHookPrintingForeverFillsTheCapAndStops() throws {
-        let pack = try PackFixture(task: PackFixture.task(replacing: [
+        // The instruction limit ends the loop: 2 s on a loaded machine could end it before the cap.
+        let pack = try PackFixture(task: PackFixture.task("limits = { seconds = 60 },", replacing: [
             "extract": #"extract = function(reply) while true do print(string.rep("x", 200)) end end,"#,
         ]), files: ["data/all.jsonl": PackFixture.rows(1)])
         let log = HookLog(maxBytes: 1 << 20)
