@@ -178,7 +178,7 @@ final class FakeStage: RequestStage {
         let held = Mutex((now: 0, peak: 0))
         let inner = FakeStage { _, _ in
             held.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
-            _ = await eventually(timeout: 60) { held.withLock { $0.peak } >= 2 }     // wait for company, however slow it comes
+            _ = await eventually { held.withLock { $0.peak } >= 2 }     // wait for company, however slow it comes
             held.withLock { $0.now -= 1 }
             return ChatResponse(content: "ok")
         }
