@@ -1,4 +1,4 @@
-import LuaHost
+import JSONText
 
 /// Anthropic's Messages API: the system prompt apart, content blocks, tool_use / tool_result,
 /// roles that must alternate (consecutive messages of one role are merged).

@@ -1,7 +1,6 @@
-import LuaHost
-
-/// JSON values in requests and replies. The same enum carries values between Swift and Lua.
-public typealias JSONValue = LuaValue
+// Requests and replies carry JSON values (tool schemas and arguments), so whoever imports
+// ModelClient gets the JSON module with it.
+@_exported import JSONText
 
 public struct ChatMessage: Sendable, Equatable {
     public enum Role: String, Sendable { case system, user, assistant, tool }

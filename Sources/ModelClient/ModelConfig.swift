@@ -1,5 +1,6 @@
+import DidYouMean
 import Foundation
-import LuaHost
+import JSONText
 import TOMLKit
 
 /// One server rpt can talk to, named by the part before ':' in `provider:model`.
@@ -72,12 +73,15 @@ public struct ModelConfig: Sendable {
     /// The model that grades replies for packs with a judge, when no --judge is given
     /// (`judge_model`): the user's choice, never a pack's.
     public var judgeModel: String?
+    /// Where the server of each `local:NAME` model listens, by NAME: set by `LocalServers.start`
+    /// (the command starts them), read by the hub, which starts no process.
+    public var localServers: [String: LocalServers.Address] = [:]
 
     public static let builtIn = ModelConfig(
         endpoints: [
             "openai": EndpointConfig(name: "openai", kind: .openai, baseURL: "https://api.openai.com/v1", apiKeyEnv: "OPENAI_API_KEY"),
             "anthropic": EndpointConfig(name: "anthropic", kind: .anthropic, baseURL: "https://api.anthropic.com/v1", apiKeyEnv: "ANTHROPIC_API_KEY"),
-            // local:NAME is a llama.cpp server rpt starts itself (LocalServer); the URL is set then.
+            // local:NAME is a llama.cpp server the command starts (LocalServers); its URL is set then.
             "local": EndpointConfig(name: "local", kind: .openai, baseURL: "http://127.0.0.1:0/v1", apiKeyEnv: nil),
         ],
         // List prices in USD per million tokens when this table was written; override in rpt.toml.

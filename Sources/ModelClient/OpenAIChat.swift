@@ -1,11 +1,5 @@
 import Foundation
-import LuaHost
-
-/// Turns chat requests into HTTP requests for one kind of API and replies back into responses.
-protocol ProviderAdapter: Sendable {
-    func httpRequest(_ request: ChatRequest, endpoint: EndpointConfig, apiKey: String?) -> HTTPRequest
-    func response(_ http: HTTPResponse) throws(ModelError) -> ChatResponse
-}
+import JSONText
 
 /// OpenAI's chat completions, as OpenAI, vLLM, Ollama, llama.cpp's server and others speak it.
 public struct OpenAIChat: ProviderAdapter {
@@ -73,7 +67,7 @@ public struct OpenAIChat: ProviderAdapter {
         switch message["content"] {
         case .string(let s)?: content = s
         case nil, .null?: content = nil
-        case let other?: throw ModelError(.badResponse, "choices[0].message.content is a \(other.typeName), not text")
+        case let other?: throw ModelError(.badResponse, "choices[0].message.content is \(other.kindName), not text")
         }
         guard content != nil || !calls.isEmpty else {
             throw ModelError(.badResponse, "the reply has neither text nor a tool call (choices[0].message.content is null)")
@@ -105,7 +99,7 @@ enum ToolArguments {
             if let v = JSON.extract(s) { return (v, nil) }
             return (.object([:]), "the arguments are not valid JSON: \(s.prefix(200))")
         case let other?:
-            return (.object([:]), "the arguments are a \(other.typeName), not an object")
+            return (.object([:]), "the arguments are \(other.kindName), not an object")
         }
     }
 }

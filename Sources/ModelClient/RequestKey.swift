@@ -1,4 +1,4 @@
-import LuaHost
+import JSONText
 
 /// What identifies a request in the response cache and in a cassette: every field of the
 /// `ChatRequest`, in rpt's own terms. It used to be OpenAI's request body, for Anthropic

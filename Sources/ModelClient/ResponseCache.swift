@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LuaHost
+import JSONText
 import StableHash
 import Synchronization
 
@@ -124,38 +124,70 @@ public final class ResponseCache: Sendable {
     }
 }
 
-/// `--record FILE` writes every answered request with its reply, one JSON line each;
-/// `replay:FILE` answers from such a file without any server.
-public final class Cassette: ChatModel {
-    private let replies: [String: ChatResponse]
+/// The response cache around the live call. Only a reply the caller accepts is saved, or served
+/// from the cache (a refused one is asked for live); a hit in a cache only read (`alsoRead`) is
+/// copied into `cache`, so a resumed run replays everything from its own.
+struct Caching: RequestStage {
+    let cache: ResponseCache
+    /// Caches read (never written) when `cache` misses.
+    let alsoRead: [ResponseCache]
+    /// Replies at any temperature (a tuning run's own cache, so a resumed run replays exactly what
+    /// it was told); otherwise only temperature-0 replies.
+    let allTemperatures: Bool
+    /// A tuning run's cache: a reply that cannot be saved stops the run (a resume replays from it).
+    let required: Bool
+    /// The provider's name, which starts the key.
+    let endpoint: String
+    let notices: Notices
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        guard request.temperature == 0 || allTemperatures else { return try await inner.send(request) }
+        // Keyed by provider name, not URL: a resumed run may reach the same server at a new address.
+        let key = endpoint + "\n" + RequestKey.text(request)
+        if var hit = try await cached(key), accept(hit) == nil {
+            hit.cached = true
+            return hit
+        }
+        let response = try await inner.send(request)
+        if accept(response) == nil { try await save(key, response) }
+        return response
+    }
+
+    /// The reply of the cache, else of the first cache read also (then kept in the cache).
+    private func cached(_ key: String) async throws -> ChatResponse? {
+        if let hit = await read(cache, key) { return hit }
+        for other in alsoRead {
+            if let hit = await read(other, key) { try await save(key, hit); return hit }
+        }
+        return nil
+    }
+
+    /// A cache read that fails is a miss (the call is made again), said once.
+    private func read(_ cache: ResponseCache, _ key: String) async -> ChatResponse? {
+        do { return try await cache.get(key) } catch {
+            notices.once("cache-read \(cache.path)", "cannot read the response cache \(cache.path) (\(error)): asking the model instead")
+            return nil
+        }
+    }
+
+    /// A failed cache write stops a tuning run (its resume replays every reply from the cache);
+    /// elsewhere the cache only saves money, so it is said once and the run goes on.
+    private func save(_ key: String, _ response: ChatResponse) async throws {
+        do { try await cache.put(key, response) } catch {
+            if required { throw CacheWriteFailed(path: cache.path, reason: "\(error)") }
+            notices.once("cache-write", "cannot save replies in the response cache \(cache.path) (\(error)); later runs will ask again")
+        }
+    }
+}
+
+/// A reply was paid for but could not be saved in a tuning run's cache. Not a `ModelError`, so
+/// it is not counted as one example's API error: it ends the run.
+public struct CacheWriteFailed: Error, CustomStringConvertible {
     public let path: String
-
-    public init(path: String) throws {
-        self.path = path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModelError(.config, "cannot read the cassette \(path) (record one with --record \(path))")
-        }
-        var replies: [String: ChatResponse] = [:]
-        for (i, line) in text.split(separator: "\n").enumerated() {
-            guard let v = try? JSON.decode(String(line)), let req = v["request"], let resp = v["response"].flatMap(ResponseCache.decode) else {
-                throw ModelError(.config, "\(path):\(i + 1): not a cassette line ({\"request\": ..., \"response\": ...})")
-            }
-            replies[JSON.encode(req)] = resp
-        }
-        self.replies = replies
-    }
-
-    /// The request as matched in a cassette: its key without the model name.
-    static func key(_ r: ChatRequest) -> JSONValue { RequestKey.value(r, includingModel: false) }
-
-    public func complete(_ request: ChatRequest) async throws -> ChatResponse {
-        guard let r = replies[JSON.encode(Cassette.key(request))] else {
-            throw ModelError(.notFound, "the cassette \(path) has no reply for this request (record it again with --record)")
-        }
-        return r
-    }
-
-    static func line(_ request: ChatRequest, _ response: ChatResponse) -> String {
-        JSON.encode(["request": key(request), "response": ResponseCache.encode(response)]) + "\n"
+    public let reason: String
+    public var description: String {
+        "cannot save a reply in the run's cache \(path) (\(reason)): rpt stopped so that --resume stays exact (it replays every "
+            + "reply from that cache); free disk space or make the folder writable, then continue with rpt tune --resume"
     }
 }

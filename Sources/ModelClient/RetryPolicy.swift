@@ -79,3 +79,14 @@ public struct RetryPolicy: Sendable {
         return f.date(from: header).map { max(0, $0.timeIntervalSinceNow) }.flatMap { $0.isFinite ? $0 : nil }
     }
 }
+
+/// Retries the rest of the chain by `policy`; `onRetry` hears each wait before it begins.
+struct Retrying: RequestStage {
+    let policy: RetryPolicy
+    let onRetry: @Sendable (RetryPolicy.Wait) -> Void
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        try await policy.run(onRetry: onRetry) { try await inner.send(request) }
+    }
+}

@@ -102,6 +102,34 @@ final class RateLimiter: Sendable {
     }
 }
 
+/// At most `slots` calls of the endpoint at once, each holding its slot through its retries: the
+/// rest wait in rpt's queue, where no timeout runs (a local server's own queue would time them out).
+struct Throttled: RequestStage {
+    let slots: AsyncSemaphore
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        try await slots.with { try await inner.send(request) }
+    }
+}
+
+/// The endpoint's requests and tokens per minute, taken before each attempt. A request's tokens
+/// are guessed before it is sent (`estimate`); waits of 2 s or more are said.
+struct RateLimited: RequestStage {
+    let requests: RateLimiter?
+    let tokens: RateLimiter?
+    let estimate: @Sendable (ChatRequest) -> Double
+    /// Hears each wait with the name of the limit.
+    let waiting: @Sendable (_ seconds: Double, _ limit: String) -> Void
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        try await requests?.take(1) { waiting($0, "requests_per_minute") }
+        if let tokens { try await tokens.take(estimate(request)) { waiting($0, "tokens_per_minute") } }
+        return try await inner.send(request)
+    }
+}
+
 /// Runs `body` until `deadline`, then cancels it (the transfer in flight included) and throws
 /// `expired`: a time budget ends calls on time instead of waiting for their replies or retries.
 func withDeadline<T: Sendable>(_ deadline: Date?, expired: ModelError, _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -1,4 +1,4 @@
-import LuaHost
+import JSONText
 
 /// Tool calling for backends that have none (or a broken one): the tools are described in the
 /// system prompt, the model answers with a JSON object naming one, and the reply is read back
@@ -80,5 +80,48 @@ enum ToolFallback {
             if fit > (best?.fit ?? -1) { best = (t.name, fit) }
         }
         return best?.name
+    }
+}
+
+/// The request as one endpoint takes it: the model's own name, `tool_choice: required` only where
+/// the server takes it, and the JSON tool protocol where it has no tool calling (`tools = false`,
+/// or a 400 said so). Replies are read back into tool calls, and `accept` sees them that way.
+struct ToolQuirks: RequestStage {
+    let model: String
+    let endpoint: EndpointConfig
+    let quirks: EndpointQuirks
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        var req = request
+        req.model = model
+        if req.toolChoice == .required && quirks.has(.noRequiredChoice, endpoint.name) { req.toolChoice = .auto }
+        let fallback = !req.tools.isEmpty && (endpoint.tools == false || quirks.has(.noTools, endpoint.name))
+        let sent = fallback ? ToolFallback.rewrite(req) : req
+        // Tools asked for, none called, but the text names one: read it as a call.
+        let tools = req.tools
+        func read(_ r: ChatResponse) -> ChatResponse {
+            !tools.isEmpty && r.toolCalls.isEmpty ? ToolFallback.read(r, tools: tools, callIndex: 0) : r
+        }
+        do {
+            return read(try await inner.send(sent) { accept(read($0)) })
+        } catch let e as ModelError where e.kind == .badRequest && adaptsAfter(e, request: req, fallback: fallback) {
+            return try await send(request, accept: accept)     // the quirk is noted; try again the other way
+        }
+    }
+
+    /// A 400 that says the server cannot take `tool_choice: required`, or tools at all: note it
+    /// for this endpoint so this and later calls go the way it can take.
+    func adaptsAfter(_ e: ModelError, request: ChatRequest, fallback: Bool) -> Bool {
+        let said = e.message.lowercased()
+        if request.toolChoice == .required, said.contains("tool_choice"), !quirks.has(.noRequiredChoice, endpoint.name) {
+            quirks.note(.noRequiredChoice, endpoint.name)
+            return true
+        }
+        if !request.tools.isEmpty, !fallback, said.contains("tool") {
+            quirks.note(.noTools, endpoint.name)
+            return true
+        }
+        return false
     }
 }

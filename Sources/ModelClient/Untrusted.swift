@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 
 /// Numbers and text that come from outside rpt (a server's reply, a header, a file, the command
 /// line). Swift traps on an Int conversion that does not fit, so every such number goes through

@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 import Synchronization
 
 /// Limits on a run's spending. Crossing one stops new calls with a `budget` error.
@@ -115,6 +115,49 @@ public final class UsageLedger: Sendable {
         }
         if let max = budget.maxSeconds, Date().timeIntervalSince(started) >= max {
             throw timeBudgetSpent
+        }
+    }
+}
+
+/// Counts each reply in the ledger under its model and role: live or from the cache, a refused
+/// one as a failure too (its tokens were spent all the same), and a call that failed. A cancel,
+/// a spent budget and a cache that cannot be written are not the model's failures.
+struct Accounting: RequestStage {
+    let ledger: UsageLedger
+    let model: String
+    let role: String
+    let price: Price?
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        let response: ChatResponse
+        do { response = try await inner.send(request, accept: accept) } catch {
+            if Accounting.isFailure(error) { ledger.record(model: model, role: role) { $0.failures += 1 } }
+            throw error
+        }
+        ledger.add(model: model, role: role, usage: response.usage, price: price, cached: response.cached)
+        if accept(response) != nil { ledger.record(model: model, role: role) { $0.failures += 1 } }
+        return response
+    }
+
+    static func isFailure(_ error: Error) -> Bool {
+        if error is CancellationError || error is CacheWriteFailed { return false }
+        guard let e = error as? ModelError else { return true }
+        return e.kind != .cancelled && e.kind != .budget
+    }
+}
+
+/// No new call once a budget is spent, and none running past the time budget: a call in flight
+/// then is cancelled (its transfer too) and ends with the budget's error.
+struct Budgeted: RequestStage {
+    let ledger: UsageLedger
+    let inner: any RequestStage
+
+    func send(_ request: ChatRequest, accept: (ChatResponse) -> String?) async throws -> ChatResponse {
+        let inner = inner
+        return try await withDeadline(ledger.deadline, expired: ledger.timeBudgetSpent) {
+            try ledger.check()
+            return try await inner.send(request)
         }
     }
 }

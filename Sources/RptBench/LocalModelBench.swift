@@ -9,13 +9,15 @@ import Tuning
 /// model is installed (make local-model).
 enum LocalModelBench {
     static func run(root: URL, into report: inout BenchReport) async throws {
-        guard let manifest = try? LocalServer.manifest(), let model = manifest.models.keys.sorted().first else {
+        guard let manifest = try? LocalManifest.load(), let model = manifest.models.keys.sorted().first else {
             report.add(name: "local model speed", result: "not run: no local model installed (make local-model)",
                        goal: "recorded", ratio: .nan, higherIsBetter: true)
             return
         }
-        let base = try LocalServer.shared.baseURL(for: model)
-        defer { LocalServer.shared.stopAll() }
+        var config = ModelConfig.builtIn
+        let servers = try LocalServers.start(["local:" + model], config: &config)
+        defer { servers.stop() }
+        guard let base = config.localServers[model]?.url else { return }
         let pack = root.appendingPathComponent("tasks/banking77")
         let runtime = try PackRuntime(directory: pack)
         let examples = Array(try PackData.load(spec: runtime.spec, directory: pack)[.dev].prefix(12))

@@ -1,3 +1,4 @@
+import DidYouMean
 import LuaHost
 
 /// A pack's parameters: what `rpt.parameters { ... }` declared in task.lua, and the values this

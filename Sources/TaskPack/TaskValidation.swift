@@ -1,3 +1,4 @@
+import DidYouMean
 import LuaHost
 
 /// Checks the table `task.lua` returns against the task pack API v1. Every problem is reported

@@ -36,7 +36,7 @@ public struct TuneModels: Sendable {
     }
 
     /// The settings' models from one hub, each accounted under its role. Fails before any
-    /// call when a provider is unknown or its key is missing (a local model's server starts here).
+    /// call when a provider is unknown, its key is missing or a local model has no server.
     public init(hub: ModelHub, settings: TuneSettings, spec: TaskSpec) throws {
         self.init(target: try hub.client(settings.target, role: "target"),
                   optimizer: try hub.client(settings.optimizer, role: "optimizer"),

@@ -57,87 +57,24 @@ public struct TuneSettings: Sendable, Equatable {
         ("budget_tokens", Budget.tokens),
     ]
 
-    /// The seed as config.json holds it: a number while every JSON reader keeps it exact (jq and
-    /// JavaScript read numbers as doubles, exact to 2^53), its digits in a string past that.
-    static func seedJSON(_ seed: UInt64) -> JSONValue { seed <= 1 << 53 ? .int(Int64(seed)) : .string(String(seed)) }
-
-    /// A seed read back: a whole number from 0 to 2^64-1, as a number (every run before the
-    /// string form, so old runs resume) or a string of digits.
-    static func seed(_ v: JSONValue?) throws -> UInt64 {
-        guard let v, v != .null else { return 1 }
-        switch v {
-        case .int(let n) where n >= 0: return UInt64(n)
-        case .double(let d) where d.isFinite && d >= 0 && d <= 0x1p53 && d == d.rounded(): return UInt64(d)
-        case .string(let s) where s.utf8.count <= 20 && s.utf8.allSatisfy({ (48...57).contains($0) }):
-            if let n = UInt64(s) { return n }
-        default: break
-        }
-        throw TuneSettings.bad("seed", JSON.encode(v), "a whole number from 0 to \(UInt64.max)")
-    }
-
+    /// The settings as config.json and the run_started event hold them (base URLs redacted).
     public var json: JSONValue {
-        func opt<T>(_ v: T?, _ f: (T) -> JSONValue) -> JSONValue { v.map(f) ?? .null }
-        return [
-            "pack": .string(pack), "target": .string(target), "optimizer": .string(optimizer),
-            "critic": opt(critic) { .string($0) }, "also_targets": .array(alsoTargets.map(JSONValue.string)), "judge": opt(judge) { .string($0) },
-            "rounds": .int(Int64(rounds)), "candidates_per_round": .int(Int64(candidatesPerRound)),
-            "patience": .int(Int64(patience)), "train_sample": .int(Int64(trainSample)),
-            "dev_limit": opt(devLimit) { .int(Int64($0)) }, "test_limit": opt(testLimit) { .int(Int64($0)) },
-            "level": .double(level), "reports_kept": .int(Int64(reportsKept)),
-            "tool_calls_per_round": .int(Int64(toolCallsPerRound)), "seed": TuneSettings.seedJSON(seed),
-            "target_max_tokens": opt(targetMaxTokens) { .int(Int64($0)) },
-            "optimizer_temperature": .double(optimizerTemperature), "optimizer_max_tokens": .int(Int64(optimizerMaxTokens)),
-            "budget_tokens": opt(budget.maxTokens) { .int(Int64($0)) }, "budget_cost": opt(budget.maxCost) { .double($0) },
-            "budget_seconds": opt(budget.maxSeconds) { .double($0) }, "ablation": .bool(ablation),
-            "base_urls": .object(baseURLs.mapValues { .string(Redact.url($0)) }),
-            "pack_files": .object(packFiles.mapValues { .string($0) }),
-            "parameters": .object(parameters.mapValues { .string($0) }),
-        ]
+        // Encoding plain strings, numbers and dictionaries cannot fail; the JSON is read back as JSONValue.
+        let data = (try? JSONEncoder().encode(self)) ?? Data()
+        return (try? JSON.decode(String(decoding: data, as: UTF8.self))) ?? .object([:])
     }
 
+    /// Settings read back from config.json: each value of the type its key holds and within its
+    /// range, or an error naming the key and what it must be. Keys a run made by an older rpt
+    /// lacks take their defaults.
     public init(json v: JSONValue) throws {
-        guard let pack = v["pack"]?.string, let target = v["target"]?.string, let optimizer = v["optimizer"]?.string else {
-            throw ModelError(.config, "config.json lacks pack, target or optimizer")
+        do {
+            self = try JSONDecoder().decode(TuneSettings.self, from: Data(JSON.encode(v).utf8))
+        } catch let e as DecodingError {
+            throw TuneSettings.explain(e, in: v)
         }
-        self.init(pack: pack, target: target, optimizer: optimizer)
-        let ranges = Dictionary(uniqueKeysWithValues: TuneSettings.counts)
-        func int(_ k: String) throws -> Int? {
-            guard let raw = v[k], raw != .null else { return nil }
-            guard let n = Checked.int(raw.number, in: ranges[k]!), raw.number == raw.number?.rounded() else {
-                throw TuneSettings.bad(k, JSON.encode(raw), "a whole number from \(ranges[k]!.lowerBound) to \(ranges[k]!.upperBound)")
-            }
-            return n
-        }
-        func number(_ k: String) -> Double? { v[k]?.number }
-        critic = v["critic"]?.string
-        alsoTargets = (v["also_targets"]?.array ?? []).compactMap(\.string)
-        judge = v["judge"]?.string
-        rounds = try int("rounds") ?? rounds
-        candidatesPerRound = try int("candidates_per_round") ?? candidatesPerRound
-        patience = try int("patience") ?? patience
-        trainSample = try int("train_sample") ?? trainSample
-        devLimit = try int("dev_limit")
-        testLimit = try int("test_limit")
-        level = number("level") ?? level
-        reportsKept = try int("reports_kept") ?? reportsKept
-        toolCallsPerRound = try int("tool_calls_per_round") ?? toolCallsPerRound
-        seed = try TuneSettings.seed(v["seed"])
-        targetMaxTokens = try int("target_max_tokens")
-        optimizerTemperature = number("optimizer_temperature") ?? optimizerTemperature
-        optimizerMaxTokens = try int("optimizer_max_tokens") ?? optimizerMaxTokens
-        budget = Budget(maxTokens: try int("budget_tokens"), maxCost: number("budget_cost"), maxSeconds: number("budget_seconds"))
-        // A run from before the ablation existed resumes without it (its logged events end without one).
-        switch v["ablation"] {
-        case nil, .null?: ablation = false
-        case .bool(let on)?: ablation = on
-        case let other?: throw TuneSettings.bad("ablation", JSON.encode(other), "true or false")
-        }
-        baseURLs = (v["base_urls"]?.object ?? [:]).compactMapValues(\.string)
-        packFiles = (v["pack_files"]?.object ?? [:]).compactMapValues(\.string)
-        parameters = (v["parameters"]?.object ?? [:]).compactMapValues(\.string)
         try check(source: "config.json")
     }
-
     /// Refuses a setting out of range, naming it as `source` does (an option, or config.json's key).
     public func check(source: String = "config.json") throws {
         let option = source != "config.json"
@@ -163,5 +100,128 @@ public struct TuneSettings: Sendable, Equatable {
     static func bad(_ key: String, _ value: String, _ want: String, file: Bool = true) -> ModelError {
         ModelError(.config, file ? "config.json: \(key) is \(value.prefix(40)), but must be \(want) (was the file edited?)"
                                  : "\(key) is \(value.prefix(40)), but must be \(want)")
+    }
+}
+
+/// config.json's keys. Every key is written, `null` when unset, so the run_started event of a
+/// resumed run compares equal to the one logged; reading takes the default for a missing key.
+extension TuneSettings: Codable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case pack, target, optimizer, critic, alsoTargets = "also_targets", judge, rounds, candidatesPerRound = "candidates_per_round",
+             patience, trainSample = "train_sample", devLimit = "dev_limit", testLimit = "test_limit", level, reportsKept = "reports_kept",
+             toolCallsPerRound = "tool_calls_per_round", seed, targetMaxTokens = "target_max_tokens",
+             optimizerTemperature = "optimizer_temperature", optimizerMaxTokens = "optimizer_max_tokens", budgetTokens = "budget_tokens",
+             budgetCost = "budget_cost", budgetSeconds = "budget_seconds", ablation, baseURLs = "base_urls", packFiles = "pack_files", parameters
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func or<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try c.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        // Counts are read as numbers and converted here: a number that does not fit stays an
+        // error naming its key (Foundation's decoder would call the whole file invalid JSON).
+        let ranges = Dictionary(uniqueKeysWithValues: TuneSettings.counts)
+        func count(_ key: CodingKeys) throws -> Int? {
+            guard let n = try c.decodeIfPresent(Double.self, forKey: key) else { return nil }
+            guard n == n.rounded(), let i = Checked.int(n, in: ranges[key.rawValue] ?? 0...Int.max) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "not a whole number in range")
+            }
+            return i
+        }
+        self.init(pack: try c.decode(String.self, forKey: .pack), target: try c.decode(String.self, forKey: .target),
+                  optimizer: try c.decode(String.self, forKey: .optimizer))
+        critic = try c.decodeIfPresent(String.self, forKey: .critic)
+        alsoTargets = try or(.alsoTargets, alsoTargets)
+        judge = try c.decodeIfPresent(String.self, forKey: .judge)
+        rounds = try count(.rounds) ?? rounds
+        candidatesPerRound = try count(.candidatesPerRound) ?? candidatesPerRound
+        patience = try count(.patience) ?? patience
+        trainSample = try count(.trainSample) ?? trainSample
+        devLimit = try count(.devLimit)
+        testLimit = try count(.testLimit)
+        level = try or(.level, level)
+        reportsKept = try count(.reportsKept) ?? reportsKept
+        toolCallsPerRound = try count(.toolCallsPerRound) ?? toolCallsPerRound
+        seed = try TuneSettings.seed(c)
+        targetMaxTokens = try count(.targetMaxTokens)
+        optimizerTemperature = try or(.optimizerTemperature, optimizerTemperature)
+        optimizerMaxTokens = try count(.optimizerMaxTokens) ?? optimizerMaxTokens
+        budget = Budget(maxTokens: try count(.budgetTokens), maxCost: try c.decodeIfPresent(Double.self, forKey: .budgetCost),
+                        maxSeconds: try c.decodeIfPresent(Double.self, forKey: .budgetSeconds))
+        // A run from before the ablation existed resumes without it (its logged events end without one).
+        ablation = try c.decodeIfPresent(Bool.self, forKey: .ablation) ?? false
+        baseURLs = try or(.baseURLs, baseURLs)
+        packFiles = try or(.packFiles, packFiles)
+        parameters = try or(.parameters, parameters)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pack, forKey: .pack)
+        try c.encode(target, forKey: .target)
+        try c.encode(optimizer, forKey: .optimizer)
+        try c.encode(critic, forKey: .critic)
+        try c.encode(alsoTargets, forKey: .alsoTargets)
+        try c.encode(judge, forKey: .judge)
+        try c.encode(rounds, forKey: .rounds)
+        try c.encode(candidatesPerRound, forKey: .candidatesPerRound)
+        try c.encode(patience, forKey: .patience)
+        try c.encode(trainSample, forKey: .trainSample)
+        try c.encode(devLimit, forKey: .devLimit)
+        try c.encode(testLimit, forKey: .testLimit)
+        try c.encode(level, forKey: .level)
+        try c.encode(reportsKept, forKey: .reportsKept)
+        try c.encode(toolCallsPerRound, forKey: .toolCallsPerRound)
+        // The seed as a number while every JSON reader keeps it exact (jq and JavaScript read
+        // numbers as doubles, exact to 2^53), its digits in a string past that.
+        if seed <= 1 << 53 { try c.encode(seed, forKey: .seed) } else { try c.encode(String(seed), forKey: .seed) }
+        try c.encode(targetMaxTokens, forKey: .targetMaxTokens)
+        try c.encode(optimizerTemperature, forKey: .optimizerTemperature)
+        try c.encode(optimizerMaxTokens, forKey: .optimizerMaxTokens)
+        try c.encode(budget.maxTokens, forKey: .budgetTokens)
+        try c.encode(budget.maxCost, forKey: .budgetCost)
+        try c.encode(budget.maxSeconds, forKey: .budgetSeconds)
+        try c.encode(ablation, forKey: .ablation)
+        try c.encode(baseURLs.mapValues(Redact.url), forKey: .baseURLs)     // a password is never written down
+        try c.encode(packFiles, forKey: .packFiles)
+        try c.encode(parameters, forKey: .parameters)
+    }
+
+    /// A seed read back: a whole number from 0 to 2^64-1, as a number (every run before the
+    /// string form, so old runs resume) or a string of digits; 1 when absent.
+    static func seed(_ c: KeyedDecodingContainer<CodingKeys>) throws -> UInt64 {
+        let bad = DecodingError.dataCorruptedError(forKey: .seed, in: c, debugDescription: "not a seed")
+        if let digits = (try? c.decodeIfPresent(String.self, forKey: .seed)) ?? nil {
+            guard digits.utf8.count <= 20, digits.utf8.allSatisfy({ (48...57).contains($0) }), let n = UInt64(digits) else { throw bad }
+            return n
+        }
+        guard let d = try c.decodeIfPresent(Double.self, forKey: .seed) else { return 1 }
+        guard d.isFinite, d >= 0, d <= 0x1p53, d == d.rounded() else { throw bad }
+        return UInt64(d)
+    }
+
+    /// A decoding error as the user can act on it: the key, the value found and what it must be.
+    static func explain(_ e: DecodingError, in v: JSONValue) -> ModelError {
+        let path: [CodingKey]
+        switch e {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
+        case .keyNotFound(let key, let c): path = c.codingPath + [key]
+        @unknown default: path = []
+        }
+        guard let key = path.first?.stringValue, let field = CodingKeys(stringValue: key) else {
+            return ModelError(.config, "config.json is not a run's settings: \(e)")
+        }
+        guard let raw = v[key] else { return ModelError(.config, "config.json lacks \(key) (was the file edited?)") }
+        let range = Dictionary(uniqueKeysWithValues: counts)[key]
+        let want: String
+        switch field {
+        case _ where range != nil: want = "a whole number from \(range!.lowerBound) to \(range!.upperBound)"
+        case .seed: want = "a whole number from 0 to \(UInt64.max)"
+        case .ablation: want = "true or false"
+        case .alsoTargets: want = "a list of model names"
+        case .baseURLs, .packFiles, .parameters: want = "an object of strings"
+        case .level, .optimizerTemperature, .budgetCost, .budgetSeconds: want = "a number"
+        default: want = "a string"
+        }
+        return bad(key, JSON.encode(raw), want)
     }
 }

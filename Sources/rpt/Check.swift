@@ -42,7 +42,10 @@ struct Check: AsyncParsableCommand {
             } else if check.judgeCases.isEmpty {
                 check.note("agree", "no judged cases to put to \(judge): add them to \(JudgeCases.file)")
             } else {
-                let hub = try ModelHub(config: try ModelConfig.load(packDirectory: dir), cache: try caching.shared())
+                var config = try ModelConfig.load(packDirectory: dir)
+                let servers = try LocalModels.start([judge.description], config: &config)
+                defer { servers.stop() }
+                let hub = try ModelHub(config: config, cache: try caching.shared())
                 hub.onNotice { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
                 guard let judging = try Tuner.judge(judge.description, spec: runtime.spec, hub: hub) else { return }
                 let findings = try await JudgeAgreement.run(check.judgeCases, runtime: runtime, judge: judging)

@@ -73,7 +73,8 @@ struct Compare: AsyncParsableCommand {
         let cache = try caching.shared()
         let folder = try out ?? RunStore.defaultFolder(["compare", runtime.spec.name] + PackParameters.folderParts(try parameters.values) + [split.rawValue])
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
+        let servers = try LocalModels.start(targets.names, config: &config, logFolder: folder)
+        defer { servers.stop() }
 
         var contenders: [Comparison.Contender] = []
         for (label, program) in programs {

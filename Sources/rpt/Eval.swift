@@ -72,11 +72,12 @@ struct Eval: AsyncParsableCommand {
         catch let e as ModelError { throw Refusal(e.message) }
         let cache = try caching.shared()
         let runCache = caching.noCache ? nil : try runCacheBesidePrompt()
+        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try parameters.values) + [scope])
+        // Before the clients: a local model's server logs into this folder.
+        let servers = try LocalModels.start(target + [judgeModel], config: &config, logFolder: folder)
+        defer { servers.stop() }
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: budgets.budget),
                                cache: cache, alsoRead: runCache.map { [$0] } ?? [], recordTo: record)
-        let folder = try out ?? RunStore.defaultFolder(["eval", runtime.spec.name] + PackParameters.folderParts(try parameters.values) + [scope])
-        // Before the clients: a local model's server starts with one, logs into this folder and says so.
-        LocalServer.shared.logServers(in: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName)
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
         let program = try prompt.program(runtime.spec)

@@ -13,7 +13,7 @@ struct Serve: ParsableCommand {
         let name = try ModelName(parsing: model)
         guard name.provider == "local" else { throw ValidationError("rpt serve runs local models: local:NAME") }
         // Before the server starts: on Linux a later signal(SIG_IGN) would unhook the dispatch
-        // sources already made for that signal (LocalServer's own SIGTERM handler, for one).
+        // sources already made for that signal (LocalServers' own SIGTERM handler, for one).
         let stop = DispatchSemaphore(value: 0)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
@@ -23,15 +23,18 @@ struct Serve: ParsableCommand {
             s.resume()
             return s
         }
-        let manifest = try LocalServer.manifest()
-        let url = try LocalServer.shared.baseURL(for: name.model)
-        let file = LocalServer.servedFile(name.model, in: manifest.folder)
+        let manifest = try LocalManifest.load()
+        var config = ModelConfig.builtIn
+        let servers = try LocalServers.start([model], config: &config)
+        guard let server = servers.server(for: name.model) else { return }
+        let url = server.address.url
+        let file = LocalServers.servedFile(name.model, in: manifest.folder)
         try (JSON.encode(["url": .string(url), "pid": .int(Int64(getpid()))]) + "\n").write(to: file, atomically: true, encoding: .utf8)
-        let log = LocalServer.shared.log(of: name.model).map { "; its log: \($0.path)" } ?? ""
+        let log = server.log.map { "; its log: \($0.path)" } ?? ""
         print("serving \(model) at \(url) (OpenAI-compatible\(log)); Ctrl-C stops it")
         stop.wait()
         sources.forEach { $0.cancel() }
         try? FileManager.default.removeItem(at: file)
-        LocalServer.shared.stopAll()
+        servers.stop()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DidYouMean
 import Foundation
 import LuaHost
 import ModelClient
@@ -48,6 +49,8 @@ struct Try: AsyncParsableCommand {
         var config = try ModelConfig.load(packDirectory: dir)
         call.point(&config, for: target.map { [$0] } ?? [])
         let judgeModel = try JudgeChoice.model(flag: judge.model, config: config, spec: runtime.spec, pack: pack)
+        let servers = try LocalModels.start([target?.description, judgeModel], config: &config)
+        defer { servers.stop() }
         let hub = target != nil || judgeModel != nil ? try makeHub(config) : nil
         let evaluator = try hub.flatMap { hub in try target.map { try makeEvaluator(model: $0.description, runtime: runtime, hub: hub) } }
         let judging = try hub.flatMap { try Tuner.judge(judgeModel, spec: runtime.spec, hub: $0) }

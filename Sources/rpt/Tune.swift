@@ -157,13 +157,14 @@ struct Tune: AsyncParsableCommand {
         let store = try RunStore(folder: URL(fileURLWithPath: folder))
         try hookLog.attach(path: folder + "/" + HookLog.fileName, append: resume != nil)    // a resume runs the hooks again
         defer { if let note = hookLog.footnote { FileHandle.standardError.write(Data((note + "\n").utf8)) } }
-        LocalServer.shared.logServers(in: store.folder)
         if resume == nil { try store.write("config.json", json: s.json) }
         else { FileHandle.standardError.write(Data("resuming \(folder): \(store.loggedEvents.count) events logged; replaying them from the run's cache\n".utf8)) }
         let cache = try ResponseCache(path: store.cachePath, fix: "move it aside to go on without it (the resume then asks the models again "
                                       + "for what it held, and stops if a reply differs)")
         // Temperature-0 replies rpt eval already paid for are read from the shared cache (and kept in the run's).
         let shared = noSharedCache ? nil : try? ResponseCache(path: ResponseCache.defaultPath())
+        let servers = try LocalModels.start([s.target, s.optimizer, s.critic, s.judge] + s.alsoTargets, config: &config, logFolder: folder)
+        defer { servers.stop() }
         let hub = try ModelHub(config: config, ledger: UsageLedger(budget: s.budget), cache: cache, alsoRead: shared.map { [$0] } ?? [],
                                cacheAllTemperatures: true, cacheRequired: true)
         let notices = Notices(interval: 2)

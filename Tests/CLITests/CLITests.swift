@@ -40,7 +40,7 @@ struct CLI {
     static func isolated(_ environment: [String: String]) -> [String: String] {
         var env = environment
         if env["RPT_CACHE_DIR"] == nil {
-            env["RPT_CACHE_DIR"] = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-cache-\(UUID().uuidString)").path
+            env["RPT_CACHE_DIR"] = Scratch.path("cli-cache")
         }
         return env
     }

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `rpt check --all`: every problem, not the first 20.
 @Suite struct CheckCLITests {
     @Test func allListsEveryProblem() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-all-\(UUID().uuidString)")
+        let dir = Scratch.url("cli-all")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
         try #"""
             return { api = 1, name = "many", data = "data/all.jsonl", prompt = { instruction = "Say it." },

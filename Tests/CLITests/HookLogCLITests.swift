@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 import MockModels
 
 /// The hooks' `print` and `rpt.log` lines: always in hooks.log of the eval or run folder, on
 /// stderr with -v, each line naming its hook and example; capped whatever the pack prints.
 @Suite struct HookLogCLITests {
     func temp(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("rpt-cli-\(name)-\(UUID().uuidString)").path
+        Scratch.path("cli-" + name)
     }
 
     static let rows = (1...4).map { HostilePack.row("d\($0)", "w\($0)") }
@@ -70,13 +71,15 @@ import MockModels
         let server = try MockServer { HostilePack.echo($0) }
         defer { server.stop() }
         // 17 MB of lines from one example, with limits loose enough that a busy machine does not
-        // stop the hook first (a hook printing until its limit stops it: HookLogTests and TryCLITests).
+        // stop the hook first (a debug build on two loaded cores took over 60 s), so above the
+        // ceiling a pack may ask for alone (a hook printing until its limit stops it: HookLogTests
+        // and TryCLITests).
         let flood = "for i = 1, 4300 do print(string.rep('x', 4000)) end\n  return reply"
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "w1")],
-                                        files: ["task.lua": TryCLITests.task(extract: flood, limits: "limits = { seconds = 60 },")])
+                                        files: ["task.lua": TryCLITests.task(extract: flood, limits: "limits = { seconds = 900 },")])
         let out = temp("flood")
         let r = try await CLI.run(["eval", pack.path, "--target", "openai:m", "--base-url", server.baseURL, "--out", out, "--no-cache"],
-                            environment: ["OPENAI_API_KEY": "k"])
+                            environment: ["OPENAI_API_KEY": "k", "RPT_MAX_HOOK_LIMITS": "seconds=900"])
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("score          1.000"), "\(r.out)")
         let size = try FileManager.default.attributesOfItem(atPath: out + "/hooks.log")[.size] as! Int

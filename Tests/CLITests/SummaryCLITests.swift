@@ -116,16 +116,9 @@ import TestSupport
     /// rpt eval of banking77 against `server` with stderr to a file (not a terminal), not waited for.
     func startEval(_ server: MockServer, _ more: [String], progressSeconds: String, name: String) throws -> (Process, String) {
         let log = temp("stderr-" + name)
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--no-cache", "--out", temp(name)] + more
-        p.currentDirectoryURL = CLI.root
-        p.environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": progressSeconds]) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try p.run()
-        return (p, log)
+        let child = CLI.child(["eval", "tasks/banking77", "--target", "openai:m", "--base-url", server.baseURL, "--no-cache", "--out", temp(name)] + more,
+                              environment: ["OPENAI_API_KEY": "k", "RPT_PROGRESS_SECONDS": progressSeconds])
+        return (try child.start(errorsTo: URL(fileURLWithPath: log)).process, log)
     }
 
     /// Issue 18: with no reply yet (a slow local model), the plain line still comes every few seconds.

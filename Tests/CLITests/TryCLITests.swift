@@ -98,7 +98,7 @@ import MockModels
     @Test func aHookPrintingForeverIsCapped() async throws {
         let pack = try HostilePack.make(dev: [HostilePack.row("d1", "a")],
                                         files: ["task.lua": Self.task(extract: "while true do print(string.rep('x', 100)) end",
-                                                                      // the log cap must be reached first, however busy the machine
+                                                                      // the instruction limit ends it, not 2 s on a busy machine
                                                                       limits: "limits = { seconds = 60 },")])
         let r = try await CLI.run("try", pack.path, "--reply", "a")
         #expect(r.status == 1)

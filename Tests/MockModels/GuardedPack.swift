@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 import StableHash
 import TestSupport
 

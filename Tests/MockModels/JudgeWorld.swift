@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 
 /// A scripted target, judge and optimizer behind one mock server, for packs with a judge.
 ///
@@ -10,7 +10,7 @@ import LuaHost
 public final class JudgeWorld: Sendable {
     /// How the judge answers: a `verdict` tool call, the verdict as a JSON object in its text (what
     /// a server without tools gets), or a tool call with these arguments, whatever the reply.
-    public enum Style: Sendable { case tool, json, garbage(LuaValue) }
+    public enum Style: Sendable { case tool, json, garbage(JSONValue) }
 
     public static let goodReason = "It answers the question and gives the right next step."
     public static let weakReason = "It gives the customer no next step."
@@ -50,7 +50,7 @@ public final class JudgeWorld: Sendable {
         let text = JudgeWorld.graded(req)
         let good = text.contains("good") || text.contains(" app")
         let user = req.json?["messages"]?.array?.last?["content"]?.string ?? ""
-        let verdict: LuaValue
+        let verdict: JSONValue
         if user.contains("## Criteria") {
             let count = user.components(separatedBy: "\n").filter { $0.first?.isNumber == true && $0.contains(". ") }.count
             verdict = ["criteria": .array((0..<count).map { i in

@@ -1,13 +1,13 @@
 import Foundation
-import LuaHost
+import JSONText
 import TestSupport
 
 /// Reply bodies in the shapes of the real APIs, and a seeded mix of faults.
 extension MockReply {
     /// An OpenAI chat completion. `toolCalls` are (name, arguments as the server sends them).
-    public static func chat(_ content: String?, toolCalls: [(String, LuaValue)] = [], promptTokens: Int = 20,
+    public static func chat(_ content: String?, toolCalls: [(String, JSONValue)] = [], promptTokens: Int = 20,
                             completionTokens: Int = 5, finish: String? = nil) -> MockReply {
-        var message: [String: LuaValue] = ["role": "assistant", "content": content.map(LuaValue.string) ?? .null]
+        var message: [String: JSONValue] = ["role": "assistant", "content": content.map(JSONValue.string) ?? .null]
         if !toolCalls.isEmpty {
             message["tool_calls"] = .array(toolCalls.enumerated().map { i, c in
                 ["id": .string("call_\(i)"), "type": "function", "function": ["name": .string(c.0), "arguments": c.1]]
@@ -22,8 +22,8 @@ extension MockReply {
     }
 
     /// An Anthropic message. `toolUses` are (name, input).
-    public static func anthropic(_ text: String?, toolUses: [(String, LuaValue)] = [], input: Int = 20, output: Int = 5) -> MockReply {
-        var blocks: [LuaValue] = []
+    public static func anthropic(_ text: String?, toolUses: [(String, JSONValue)] = [], input: Int = 20, output: Int = 5) -> MockReply {
+        var blocks: [JSONValue] = []
         if let text { blocks.append(["type": "text", "text": .string(text)]) }
         for (i, t) in toolUses.enumerated() {
             blocks.append(["type": "tool_use", "id": .string("toolu_\(i)"), "name": .string(t.0), "input": t.1])
@@ -43,7 +43,7 @@ extension MockReply {
     }
 
     /// A chat completion whose `message` and `usage` are exactly these (hostile shapes included).
-    public static func chatShape(message: LuaValue, usage: LuaValue = ["prompt_tokens": 20, "completion_tokens": 5]) -> MockReply {
+    public static func chatShape(message: JSONValue, usage: JSONValue = ["prompt_tokens": 20, "completion_tokens": 5]) -> MockReply {
         .json(["id": "chatcmpl-mock", "object": "chat.completion", "model": "mock",
                "choices": [["index": 0, "message": message, "finish_reason": "stop"]], "usage": usage])
     }

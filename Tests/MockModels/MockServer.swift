@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 import Synchronization
 
 /// A request as the mock server saw it.
@@ -11,23 +11,23 @@ public struct MockRequest: Sendable {
     /// Header names in lower case.
     public let headers: [String: String]
     public let body: [UInt8]
-    public var json: LuaValue? { try? body.withUnsafeBufferPointer { try JSON.decode($0) } }
+    public var json: JSONValue? { try? body.withUnsafeBufferPointer { try JSON.decode($0) } }
 }
 
 /// What the mock server does with one request: a reply, or one of the faults real servers have.
 public enum MockReply: Sendable {
-    case json(LuaValue, status: Int = 200, headers: [String: String] = [:])
+    case json(JSONValue, status: Int = 200, headers: [String: String] = [:])
     case raw(status: Int, body: String, headers: [String: String] = [:])
     /// Bytes as they are (e.g. a gzip body, with its Content-Encoding header).
     case bytes([UInt8], status: Int = 200, headers: [String: String] = [:])
     /// Close the connection without answering.
     case drop
     /// Announce the whole body, send half of it, close.
-    case truncated(LuaValue)
+    case truncated(JSONValue)
     /// The same for bytes (a file cut off in transit).
     case truncatedBytes([UInt8])
     /// Announce the whole body, send half of it, then send nothing for `seconds` and close.
-    case stalled(LuaValue, seconds: Double)
+    case stalled(JSONValue, seconds: Double)
     /// Wait, then do the other thing. The wait ends early, with the connection closed, when
     /// the client hangs up (counted in `hangUps`) or the server stops, so long delays cost nothing.
     indirect case delayed(Double, MockReply)

@@ -1,6 +1,6 @@
 import Foundation
 import TestSupport
-import LuaHost
+import JSONText
 import StableHash
 import Synchronization
 
@@ -13,7 +13,7 @@ import Synchronization
 /// counts the tool results already in its conversation.
 public final class ScriptedWorld: Sendable {
     public static let magic = "Think about what the customer wants to get done."
-    public typealias Step = (name: String, arguments: LuaValue)
+    public typealias Step = (name: String, arguments: JSONValue)
     let labels: [String: String]
     let script: @Sendable (_ round: Int, _ step: Int) -> [Step]
     /// Requests that get no answer (held until the server stops) once this many were answered.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import LuaHost
+import JSONText
 import MockModels
 import Synchronization
 @testable import ModelClient
@@ -27,8 +27,8 @@ import Synchronization
         #expect(e?.kind == .tooLarge)
     }
 
-    @Test(arguments: [LuaValue.double(1e30), .double(-5e9), .int(-1), .string("12"), .double(2e20)])
-    func usageThatIsNotATokenCountIsAnAPIError(_ tokens: LuaValue) async throws {
+    @Test(arguments: [JSONValue.double(1e30), .double(-5e9), .int(-1), .string("12"), .double(2e20)])
+    func usageThatIsNotATokenCountIsAnAPIError(_ tokens: JSONValue) async throws {
         let server = try MockServer { _ in .chatShape(message: ["role": "assistant", "content": "hi"],
                                                       usage: ["prompt_tokens": tokens, "completion_tokens": 1]) }
         defer { server.stop() }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import LuaHost
+import JSONText
 import MockModels
 import Synchronization
 import TestSupport

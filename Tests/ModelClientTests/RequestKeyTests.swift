@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import GRDB
-import LuaHost
+import JSONText
 import MockModels
 import TestSupport
 @testable import ModelClient

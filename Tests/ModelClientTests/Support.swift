@@ -1,5 +1,5 @@
 import Foundation
-import LuaHost
+import JSONText
 import MockModels
 import Synchronization
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import LuaHost
 @testable import TaskPack
 
@@ -54,7 +55,7 @@ import LuaHost
     }
 
     @Test func everyFileOfAListFollowsThePackFileRules() throws {
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-outside-\(UUID().uuidString).csv")
+        let outside = Scratch.url("outside").appendingPathExtension("csv")
         try "qid,question\nq1,x\n".write(to: outside, atomically: true, encoding: .utf8)
         var files = Self.rows
         files["data/oos.csv"] = nil

@@ -43,17 +43,22 @@ public struct Child: Sendable {
         self.directory = directory
     }
 
-    /// Starts it without waiting: stdout in a pipe, stderr in a pipe (or the caller's), stdin
-    /// from /dev/null (or a pipe the caller writes and closes).
-    public func start(input: Bool = false, captureErrors: Bool = true) throws -> Running {
+    /// Starts it without waiting: stdout in a pipe, stderr in a pipe (or the caller's, or the
+    /// file `errorsTo`, for a test that reads it while the child runs), stdin from /dev/null (or a
+    /// pipe the caller writes and closes).
+    public func start(input: Bool = false, captureErrors: Bool = true, errorsTo file: URL? = nil) throws -> Running {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         p.environment = environment
         if let directory { p.currentDirectoryURL = directory }
-        let out = Pipe(), err = captureErrors ? Pipe() : nil, inPipe = input ? Pipe() : nil
+        let out = Pipe(), err = captureErrors && file == nil ? Pipe() : nil, inPipe = input ? Pipe() : nil
         p.standardOutput = out
         if let err { p.standardError = err }
+        if let file {
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+            p.standardError = try FileHandle(forWritingTo: file)
+        }
         p.standardInput = inPipe ?? FileHandle.nullDevice
         try p.run()
         return Running(process: p, out: out, err: err, input: inPipe)

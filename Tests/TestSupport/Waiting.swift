@@ -3,8 +3,9 @@ import Synchronization
 
 /// Polls `condition` until it holds or `timeout` seconds pass, and says whether it held. Tests
 /// wait for a state this way instead of sleeping for a time a loaded machine may need more of;
-/// the timeout only bounds a failure.
-public func eventually(timeout: Double = 60, every: Double = 0.02, _ condition: () throws -> Bool) async rethrows -> Bool {
+/// the timeout only bounds a failure, so it is long: with the whole suite on two cores shared
+/// with other builds, a task waited over 60 s for a thread of the cooperative pool.
+public func eventually(timeout: Double = 300, every: Double = 0.02, _ condition: () throws -> Bool) async rethrows -> Bool {
     let end = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
     while true {
         if try condition() { return true }

@@ -58,7 +58,7 @@ import TestSupport
         #expect(html.contains("<td>guidance</td><td>added</td>") && html.contains("<td>removed</td>") && html.contains("kept: it contributes"))
         #expect(html.contains("Removed: guidance. The pruned prompt scored"))
         // Through the server, the prompt without "focus" is round 1's best: its dev replies came from the run's cache.
-        if wire == .server { #expect(run.ledger.lines.first { $0.role == "target" }?.cacheHits == 200) }
+        if wire == .mockServer { #expect(run.ledger.lines.first { $0.role == "target" }?.cacheHits == 200) }
     }
 
     @Test func anEditThatCopiesTrainTextIsFlaggedNotRemoved() async throws {

@@ -47,7 +47,9 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         return (rt, try PackData.load(spec: rt.spec, directory: pack)[.dev])
     }
 
-    @Test func mixedFaultsScoreEveryExampleOnceAndTheCacheAnswersARerun() async throws {
+    /// End to end, through the mock server and a hub: every way a server fails, retried, and a
+    /// rerun answered by the response cache alone.
+    @Test func endToEndMixedFaultsScoreEveryExampleOnceAndTheCacheAnswersARerun() async throws {
         let (runtime, examples) = try banking()
         #expect(examples.count == 500)
         // About one request in five fails, in every way a server fails; no example more than twice.
@@ -97,12 +99,11 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
         let (runtime, all) = try banking()
         let examples = Array(all.prefix(60))
         let doomed = Set(examples.prefix(6).map { $0.fields["text"]!.string! })
-        let model = try BankingModel { text, _ in doomed.contains(text) ? .error(503, "down for this one") : nil }
-        let server = try MockServer { model.reply($0) }
-        defer { server.stop() }
-        let hub = try fastHub(server, cache: nil)
-        let (results, _) = try await Evaluator(client: try hub.client("mock:m", role: "target"))
-            .run(runtime: runtime, examples: examples, prompt: PromptProgram(runtime.spec.prompt))
+        let target = ScriptedModels(labels: try ScriptedWorld.banking77Labels()) { _, _ in [] }.models().target
+        let client = FailingClient(inner: target) { request in
+            doomed.contains { request.messages.last?.content?.hasSuffix($0) == true } ? ModelError(.server, "down for this one", status: 503) : nil
+        }
+        let (results, _) = try await Evaluator(client: client).run(runtime: runtime, examples: examples, prompt: PromptProgram(runtime.spec.prompt))
         let m = Metrics(results)
         #expect(m.examples == 60 && m.apiErrors == 6 && m.scored == 54)
         #expect(abs(m.apiErrorRate - 0.1) < 1e-9)
@@ -114,14 +115,8 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
     @Test func budgetStopsTheEvaluationCleanly() async throws {
         let (runtime, all) = try banking()
         let examples = Array(all.prefix(40))
-        let model = try BankingModel()
-        let server = try MockServer { model.reply($0) }
-        defer { server.stop() }
-        var config = ModelConfig.builtIn
-        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
-        config.endpoints["mock"]?.concurrency = 1
-        let hub = try ModelHub(config: config, ledger: UsageLedger(budget: Budget(maxTokens: 9_000)))
-        var evaluator = Evaluator(client: try hub.client("mock:m", role: "target"))
+        let world = ScriptedModels(labels: try ScriptedWorld.banking77Labels(), tokenBudget: 9_000) { _, _ in [] }
+        var evaluator = Evaluator(client: world.models().target)
         evaluator.inFlight = 1
         let (results, stop) = try await evaluator.run(runtime: runtime, examples: examples, prompt: PromptProgram(runtime.spec.prompt))
         #expect(stop?.kind == .budget)
@@ -132,13 +127,12 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
     @Test func anExampleAHookFailsOnCountsAsZeroNeverLeftOut() async throws {
         // 4 of 5 dev rows lack `text`: left out of the mean they would make the score 1.000.
         let h = try HostileRun(dev: [HostilePack.row("d1", "a")] + (2...5).map { HostilePack.row("d\($0)", nil) })
-        defer { h.server.stop() }
         let results = try await h.run(h.data[.dev])
         let m = Metrics(results)
         #expect(m.examples == 5 && m.scored == 5 && m.packErrors == 4 && m.apiErrors == 0)
         #expect(abs(m.score - 0.2) < 1e-12)
         #expect(m.failures == [Outcome.packErrorMode: 4] && m.formatErrors == 0)
-        #expect(h.server.requestCount == 1)
+        #expect(h.model.requestCount == 1)
         let failed = results.filter { $0.packError != nil }
         #expect(failed.allSatisfy { $0.outcome?.score == 0 && $0.outcome?.failure == "pack_error" && $0.packError!.contains("render failed") })
         // The optimizer's report shows it as a mode, and a paired comparison counts it.
@@ -150,7 +144,6 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
     @Test func aReplyThatMakesExtractHitItsLimitsCountsAsZero() async throws {
         let rows = ["a", "b", "HOG", "c", "SPIN", "d"].enumerated().map { HostilePack.row("x\($0.offset)", $0.element) }
         let h = try HostileRun(dev: rows)
-        defer { h.server.stop() }
         for _ in 0..<2 {                               // the state survives the limits: a second run scores the same
             let results = try await h.run(h.data[.dev])
             let m = Metrics(results)
@@ -163,17 +156,15 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
 
     @Test func failFastMakesNoCallWhenRenderFailsOnTheFirstExamples() async throws {
         var h = try HostileRun(dev: (1...30).map { HostilePack.row("d\($0)", $0 <= 5 ? nil : "a") })
-        defer { h.server.stop() }
         await #expect(throws: PackFailing.self) { _ = try await h.run(h.data[.dev]) }
-        #expect(h.server.requestCount == 0)
+        #expect(h.model.requestCount == 0)
         // With 6 asked for, 5 failing rows are not enough: the sixth renders, and the rest are called.
         h.evaluator.failFast = 6
-        #expect(Metrics(try await h.run(h.data[.dev])).packErrors == 5 && h.server.requestCount == 25)
+        #expect(Metrics(try await h.run(h.data[.dev])).packErrors == 5 && h.model.requestCount == 25)
     }
 
     @Test func failFastCancelsTheRestWhenExtractFailsOnTheFirstReplies() async throws {
-        var h = try HostileRun(dev: (1...200).map { HostilePack.row("d\($0)", "SPIN \($0)") }, concurrency: 2)
-        defer { h.server.stop() }
+        var h = try HostileRun(dev: (1...200).map { HostilePack.row("d\($0)", "SPIN \($0)") })
         do {
             _ = try await h.run(h.data[.dev])
             Issue.record("no stop")
@@ -182,7 +173,7 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
             #expect(e.description.contains("the pack failed on the first 5 replies with the same error"))
             #expect(e.description.contains("extract failed on example"))
         }
-        #expect(h.server.requestCount == 5)                // not 200
+        #expect(h.model.requestCount == 5)                // not 200
 
         // Different errors, or no fail-fast (as in tuning), run to the end.
         let mixed = (1...12).map { HostilePack.row("m\($0)", $0 % 2 == 0 ? "SPIN" : "HOG") }
@@ -231,23 +222,19 @@ func fastHub(_ server: MockServer, cache: ResponseCache?) throws -> ModelHub {
     }
 }
 
-/// The hostile test pack loaded, its echo model behind a mock server, and an evaluator that
-/// fails fast after 5 (as `rpt eval` does).
+/// The hostile test pack loaded, its echo model in memory, and an evaluator that fails fast
+/// after 5 (as `rpt eval` does).
 struct HostileRun {
     let runtime: PackRuntime
     let data: PackData
-    let server: MockServer
+    let model = EchoModel()
     var evaluator: Evaluator
 
-    init(dev: [String], concurrency: Int = 16) throws {
+    init(dev: [String]) throws {
         let pack = try HostilePack.make(dev: dev)
         runtime = try PackRuntime(directory: pack)
         data = try PackData.load(spec: runtime.spec, directory: pack)
-        server = try MockServer(handler: HostilePack.echo)
-        var config = ModelConfig.builtIn
-        config.endpoints["mock"] = EndpointConfig(name: "mock", kind: .openai, baseURL: server.baseURL, apiKeyEnv: nil)
-        config.endpoints["mock"]?.concurrency = concurrency
-        evaluator = Evaluator(client: try ModelHub(config: config).client("mock:m", role: "target"))
+        evaluator = Evaluator(client: model)
         evaluator.failFast = 5
     }
 

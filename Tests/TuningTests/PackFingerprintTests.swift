@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 import TaskPack
 @testable import Tuning
 
 /// A resume refuses a changed pack: every data file a split lists is part of its fingerprint.
 @Suite struct PackFingerprintTests {
     @Test func everyFileOfASplitListIsRecorded() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-fp-\(UUID().uuidString)")
+        let dir = Scratch.url("fp")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
         let files = [
             "task.lua": #"""

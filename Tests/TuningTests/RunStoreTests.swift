@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ModelClient
 import LuaHost
 import TestSupport
 @testable import Tuning
@@ -115,6 +116,34 @@ import TestSupport
         var s = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o")
         s.baseURLs["openai"] = "http://me:hunter2@127.0.0.1:9/v1"
         #expect(!JSON.encode(s.json).contains("hunter2"))
+        // Typed: a value of the wrong type is named, not taken for the default.
+        for (key, bad) in [("level", LuaValue.string("0.9")), ("also_targets", .string("openai:x")), ("parameters", ["n": 3]), ("pack", .null)] {
+            var o = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o").json.object!
+            o[key] = bad
+            let e = #expect(throws: ModelError.self) { _ = try TuneSettings(json: .object(o)) }
+            #expect(e?.message.hasPrefix("config.json: \(key) is") == true || e?.message.contains("lacks \(key)") == true, "\(String(describing: e))")
+        }
+    }
+
+    /// Every key is written, unset ones as null (a resumed run's run_started event must equal the
+    /// logged one), and a config.json of an older rpt, without the keys added since, still reads.
+    @Test func settingsKeepTheirJSONAndOlderRunsStillRead() throws {
+        var s = TuneSettings(pack: "p", target: "openai:t", optimizer: "openai:o")
+        s.critic = "openai:c"
+        s.budget = Budget(maxCost: 2.5)
+        let v = s.json
+        #expect(v.object?.count == TuneSettings.CodingKeys.allCases.count)
+        #expect(v["judge"] == .null && v["dev_limit"] == .null && v["budget_cost"] == .double(2.5) && v["seed"] == .int(1))
+        #expect(try TuneSettings(json: v) == s)
+        let older = try JSON.decode("""
+            {"pack": "p", "target": "openai:t", "optimizer": "openai:o", "critic": null, "rounds": 4, "candidates_per_round": 2,
+             "patience": 3, "train_sample": 40, "dev_limit": 200, "test_limit": null, "level": 0.95, "reports_kept": 3,
+             "tool_calls_per_round": 12, "seed": 7, "target_max_tokens": null, "optimizer_temperature": 0.7,
+             "budget_tokens": null, "budget_cost": null, "budget_seconds": 600, "base_urls": {}}
+            """)
+        let read = try TuneSettings(json: older)
+        #expect(read.rounds == 4 && read.seed == 7 && read.devLimit == 200 && read.budget.maxSeconds == 600)
+        #expect(read.optimizerMaxTokens == 2048 && read.alsoTargets.isEmpty && read.packFiles.isEmpty && read.parameters.isEmpty)
     }
 
     /// A seed is any UInt64. config.json writes it as a number while every JSON reader keeps it

@@ -12,8 +12,7 @@ import TestSupport
     /// One round proposes three gains on dev: one breaks the regression cases, one answers in
     /// prose where it is unsure (the protected `format` mode), one is clean. Only the clean one
     /// is kept, and the log, the summary and the optimizer's history say why.
-    @Test(arguments: TuneFixture.Wire.allCases)
-    func aDevGainThatBreaksARegressionCaseOrRaisesAProtectedModeIsRejected(over wire: TuneFixture.Wire) async throws {
+    @Test func aDevGainThatBreaksARegressionCaseOrRaisesAProtectedModeIsRejected() async throws {
         let (pack, cases) = try GuardedPack.make()
         let f = try TuneFixture(pack: pack)
         let good = f.good
@@ -25,7 +24,7 @@ import TestSupport
             default: return [TuneFixture.stop()]
             }
         }
-        let run = try await f.run(script, over: wire) { $0.candidatesPerRound = 3 }
+        let run = try await f.run(script) { $0.candidatesPerRound = 3 }
         let r = run.result
         #expect(r.best.section("guidance")?.text == good)
         let events = TuneFixture.events(run.store)
@@ -80,6 +79,7 @@ import TestSupport
     }
 
     /// `--also-target`: the initial and the best prompt on a second (weaker) model's test sample.
+    /// Also end to end (the mock server and a hub), where the also-target is accounted under its role.
     @Test(arguments: TuneFixture.Wire.allCases)
     func theTransferGainIsReportedBesideTheTargets(over wire: TuneFixture.Wire) async throws {
         let f = try TuneFixture()
@@ -96,6 +96,6 @@ import TestSupport
         #expect(final["transfer"]?.array?.first?["gain_ci95"]?.array?.count == 2)
         let summary = try JSON.decode(run.store.read("summary.json") ?? "")
         #expect(summary["test"]?["transfer"]?.array?.first?["paired_examples"] == .int(200))
-        if wire == .server { #expect(run.ledger.lines.map(\.role).contains("also-target")) }
+        if wire == .mockServer { #expect(run.ledger.lines.map(\.role).contains("also-target")) }
     }
 }

@@ -91,3 +91,26 @@ struct ReplyingClient: ChatModel {
         ChatResponse(content: reply(request), usage: Usage(inputTokens: 20, outputTokens: 5), finishReason: "stop")
     }
 }
+
+/// The hostile pack's model in memory: replies with the text after "Text: " in the last message
+/// (so HOG or SPIN make extract hit its limits), and counts the requests.
+final class EchoModel: ChatModel {
+    private let count = Mutex(0)
+    var requestCount: Int { count.withLock { $0 } }
+
+    func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        count.withLock { $0 += 1 }
+        let user = request.messages.last?.content ?? ""
+        return ChatResponse(content: user.components(separatedBy: "Text: ").last ?? "", usage: Usage(inputTokens: 30, outputTokens: 2), finishReason: "stop")
+    }
+}
+
+/// `inner`, except for the requests `error` names an error for: an API error in memory.
+struct FailingClient: ChatModel {
+    let inner: any ChatModel
+    let error: @Sendable (ChatRequest) -> ModelError?
+    func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        if let e = error(request) { throw e }
+        return try await inner.complete(request)
+    }
+}

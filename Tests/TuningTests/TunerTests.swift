@@ -36,9 +36,10 @@ struct TuneFixture {
 
     typealias Script = @Sendable (_ round: Int, _ step: Int) -> [ScriptedWorld.Step]
 
-    /// How a run reaches its models: scripted clients in memory (no socket), or the same script
-    /// behind the mock server through a hub (HTTP, the run's cache, retries, the ledger).
-    enum Wire: CaseIterable, Sendable { case memory, server }
+    /// How a run reaches its models: scripted clients in memory (no socket), or, end to end, the
+    /// same script behind the mock server through a hub (HTTP, the run's cache, retries, the
+    /// ledger). Most tests run in memory; the few that take both show the two give the same run.
+    enum Wire: CaseIterable, Sendable { case memory, mockServer }
 
     /// What a test reads after a run: the result, the run folder, and what the optimizer was sent.
     struct Run {
@@ -64,7 +65,7 @@ struct TuneFixture {
             let requests = world.optimizerRequests
             return Run(result: result, store: store, toolResults: requests.map { $0.messages.filter { $0.role == .tool }.compactMap(\.content) },
                        temperatures: requests.compactMap(\.temperature), ledger: models.ledger)
-        case .server:
+        case .mockServer:
             let world = ScriptedWorld(labels: labels, script: script)
             let server = try MockServer { world.reply($0) }
             var config = ModelConfig.builtIn
@@ -136,7 +137,7 @@ struct TuneFixture {
         #expect(toolResults.first?.contains("### wrong_intent") == true)
         #expect(toolResults.contains { $0.hasPrefix("Examples of wrong_intent") })
         // Each model is accounted under its role (TuneModels from a hub).
-        if wire == .server { #expect(run.ledger.lines.map(\.role) == ["optimizer", "target"]) }
+        if wire == .mockServer { #expect(run.ledger.lines.map(\.role) == ["optimizer", "target"]) }
     }
 
     @Test func aStopAfterACandidateEndsTheRoundNotTheTuning() async throws {

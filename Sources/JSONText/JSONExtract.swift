@@ -4,16 +4,16 @@
 extension JSON {
     /// The first JSON object (or array, if no object parses) in chatty model text: code fences,
     /// prose before and after are ignored.
-    public static func extract(_ text: String) -> LuaValue? {
-        try? extract(text, pay: { (_: Int) throws(LuaError) in })
+    public static func extract(_ text: String) -> JSONValue? {
+        extract(text, pay: { (_: Int) throws(Never) in })
     }
 
     /// As `extract`, calling `pay` with the values each failed attempt parsed, so a caller can
-    /// bound the work.
-    static func extract(_ text: String, pay: (Int) throws(LuaError) -> Void) throws(LuaError) -> LuaValue? {
+    /// bound the work (LuaHost charges them to a hook's limits, and stops with its own error).
+    package static func extract<E: Error>(_ text: String, pay: (Int) throws(E) -> Void) throws(E) -> JSONValue? {
         var text = text
         let result = text.withUTF8 { bytes in
-            Result { () throws(LuaError) -> LuaValue? in
+            Result { () throws(E) -> JSONValue? in
                 var p = Parser(bytes: bytes, pos: 0)   // tracking from the first failure on
                 for opener in [UInt8(ascii: "{"), UInt8(ascii: "[")] {
                     for i in 0..<bytes.count where bytes[i] == opener && Parser.mayStart(bytes, at: i) {
@@ -47,7 +47,7 @@ extension Parser {
     /// An object or array. While extracting (`tracking`), a container that failed once fails
     /// again at once: extract tries every opener, and without this each one could re-parse the
     /// same long or deep text (a depth failure counts too: 300 `[` cost 300 steps, not 300²).
-    mutating func container(depth: Int) throws(JSON.ParseError) -> LuaValue {
+    mutating func container(depth: Int) throws(JSON.ParseError) -> JSONValue {
         guard tracking else {
             return bytes[pos] == UInt8(ascii: "{") ? try object(depth: depth) : try array(depth: depth)
         }

@@ -1,5 +1,5 @@
-/// JSON to and from `LuaValue`: one small parser over UTF-8 bytes, used for datasets (fast, and
-/// errors with line and column) and for `rpt.json` in packs.
+/// JSON to and from `JSONValue`: one small parser over UTF-8 bytes, used for datasets (fast, and
+/// errors with line and column), for `rpt.json` in packs, and for model requests and replies.
 public enum JSON {
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public let message: String
@@ -9,19 +9,19 @@ public enum JSON {
         public var description: String { "\(message) at line \(line), column \(column)" }
     }
 
-    public static func decode(_ text: String) throws(ParseError) -> LuaValue {
+    public static func decode(_ text: String) throws(ParseError) -> JSONValue {
         var text = text
         let result = text.withUTF8 { bytes in Result { () throws(ParseError) in try decode(bytes) } }
         return try result.get()
     }
 
     /// Parses one whole JSON document; anything but white space after it is an error.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> LuaValue {
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> JSONValue {
         try decode(bytes, maxValues: .max).value
     }
 
     /// As `decode`, refusing documents of more than `maxValues` values; returns how many it made.
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, maxValues: Int) throws(ParseError) -> (value: LuaValue, values: Int) {
+    package static func decode(_ bytes: UnsafeBufferPointer<UInt8>, maxValues: Int) throws(ParseError) -> (value: JSONValue, values: Int) {
         var p = Parser(bytes: bytes, pos: 0, valuesLeft: maxValues)
         do throws(ParseError) {
             let value = try p.value(depth: 0)
@@ -32,7 +32,7 @@ public enum JSON {
     }
 
     /// Parses the JSON value that starts at `start`, returning it and the offset just past it.
-    public static func decodePrefix(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(ParseError) -> (LuaValue, Int) {
+    public static func decodePrefix(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) throws(ParseError) -> (JSONValue, Int) {
         var p = Parser(bytes: bytes, pos: start)
         do throws(ParseError) {
             let value = try p.value(depth: 0)
@@ -43,14 +43,14 @@ public enum JSON {
     // MARK: encoding
 
     /// Compact JSON with object keys sorted, so equal values encode to equal text.
-    public static func encode(_ value: LuaValue) -> String {
+    public static func encode(_ value: JSONValue) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(value, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func write(_ value: LuaValue, to out: inout [UInt8]) {
+    static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out += Array("null".utf8)
         case .bool(let b): out += Array((b ? "true" : "false").utf8)

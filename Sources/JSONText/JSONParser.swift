@@ -22,7 +22,7 @@ struct Parser {
         }
     }
 
-    mutating func value(depth: Int) throws(JSON.ParseError) -> LuaValue {
+    mutating func value(depth: Int) throws(JSON.ParseError) -> JSONValue {
         skipSpace()
         guard pos < bytes.count else { throw error("unexpected end of JSON") }
         if depth > Parser.maxDepth { throw error("JSON nested too deeply") }
@@ -48,9 +48,9 @@ struct Parser {
         pos += n
     }
 
-    mutating func object(depth: Int) throws(JSON.ParseError) -> LuaValue {
+    mutating func object(depth: Int) throws(JSON.ParseError) -> JSONValue {
         pos += 1
-        var dict: [String: LuaValue] = [:]
+        var dict: [String: JSONValue] = [:]
         skipSpace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(dict) }
         while true {
@@ -69,9 +69,9 @@ struct Parser {
         }
     }
 
-    mutating func array(depth: Int) throws(JSON.ParseError) -> LuaValue {
+    mutating func array(depth: Int) throws(JSON.ParseError) -> JSONValue {
         pos += 1
-        var items: [LuaValue] = []
+        var items: [JSONValue] = []
         skipSpace()
         if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
         while true {
@@ -155,7 +155,7 @@ struct Parser {
         return v
     }
 
-    mutating func number() throws(JSON.ParseError) -> LuaValue {
+    mutating func number() throws(JSON.ParseError) -> JSONValue {
         let start = pos
         var isInt = true
         if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
