@@ -136,6 +136,15 @@ extension LuaEngine {
                 parameters = nil            // once: a second declaration could contradict the first
                 return [try resolve(try args.value(0))]
             }),
+            ("prompt_file", { [unowned self] args throws(HostFunctionError) in
+                guard let read = promptFile else {
+                    throw HostFunctionError("rpt.prompt_file reads the pack's prompt while task.lua loads (prompt = rpt.prompt_file(\"prompt.md\")), not from a hook")
+                }
+                guard let path = args.string(0), !path.isEmpty else {
+                    throw HostFunctionError("rpt.prompt_file expects the path of a file in the pack, e.g. \"prompt.md\", got \(args.typeName(0))")
+                }
+                return [try read(path)]
+            }),
             ("module_source", { [unowned self] args throws(HostFunctionError) in
                 let name = args.string(0) ?? ""
                 let allowed = name.unicodeScalars.allSatisfy {

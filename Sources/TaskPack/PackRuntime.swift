@@ -92,10 +92,18 @@ public final class PackRuntime {
         do {
             engine = try LuaEngine(logSink: { context.write(level: $0, message: $1) }, moduleSource: { PackFiles.module($0, in: directory) })
             engine.parameters = declared.resolve
+            var promptFiles: [String] = []
+            engine.promptFile = { path throws(HostFunctionError) in
+                do throws(PackError) {
+                    let prompt = try PromptFile.promptTable(path, in: directory)
+                    promptFiles.append(path)
+                    return prompt.luaTable
+                } catch { throw HostFunctionError(error.description) }
+            }
             let (env, freeze) = try engine.newEnvironment()
             let table = try engine.run(source, chunkName: "task.lua", env: env)
             _ = try engine.call(freeze, [], results: 0)
-            engine.parameters = nil
+            (engine.parameters, engine.promptFile) = (nil, nil)
             parameters = declared.parameters
             try declared.refuseIgnoredSet()
             guard let entries = engine.entries(of: table) else {
@@ -105,6 +113,7 @@ public final class PackRuntime {
             case .success(let (spec, hooks)):
                 var spec = spec
                 if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
+                spec.promptFiles = promptFiles
                 self.spec = spec
                 self.hooks = hooks
                 engine.limits = spec.limits

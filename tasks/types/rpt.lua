@@ -195,5 +195,8 @@ function log.warn(fmt, ...) end
 ---Declares the pack's parameters, once, while task.lua loads, and returns their values: each the
 ---user's `--set NAME=VALUE`, else its default. Data files and the prompt may be built from them.
 ---@field parameters fun(declaration: { [string]: rpt.Parameter }): { [string]: string }
+---Reads the prompt from a file of the pack while task.lua loads (`prompt = rpt.prompt_file("prompt.md")`),
+---in the format of a run's best_prompt.md: `## System`, then `## Section ID` or `## Section ID (frozen)`.
+---@field prompt_file fun(path: string): rpt.Prompt
 local rpt = {}
 return rpt
