@@ -26,7 +26,7 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "Tuning", dependencies: ["TaskPack", "ModelClient", "StableHash"]),
-        .target(name: "PackSharing", dependencies: ["TaskPack", "StableHash"]),
+        .target(name: "PackSharing", dependencies: ["TaskPack", "LuaHost", "StableHash"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(name: "MockModels", dependencies: ["LuaHost", "StableHash", "TestSupport"], path: "Tests/MockModels"),
         .executableTarget(name: "rpt", dependencies: [

@@ -38,6 +38,8 @@ public struct TuneSettings: Sendable, Equatable {
     public var packFiles: [String: String] = [:]
     /// The pack's parameter values (its defaults and the user's --set): a resume loads the pack with them.
     public var parameters: [String: String] = [:]
+    /// Whether the optimizer starts from the pack's history.json (`--no-history`: not).
+    public var useHistory = true
 
     public init(pack: String, target: String, optimizer: String) {
         self.pack = pack
@@ -72,6 +74,7 @@ public struct TuneSettings: Sendable, Equatable {
             "base_urls": .object(baseURLs.mapValues { .string(Redact.url($0)) }),
             "pack_files": .object(packFiles.mapValues { .string($0) }),
             "parameters": .object(parameters.mapValues { .string($0) }),
+            "history": .bool(useHistory),
         ]
     }
 
@@ -109,6 +112,7 @@ public struct TuneSettings: Sendable, Equatable {
         baseURLs = (v["base_urls"]?.object ?? [:]).compactMapValues(\.string)
         packFiles = (v["pack_files"]?.object ?? [:]).compactMapValues(\.string)
         parameters = (v["parameters"]?.object ?? [:]).compactMapValues(\.string)
+        useHistory = v["history"] != .bool(false)
         try check(source: "config.json")
     }
 

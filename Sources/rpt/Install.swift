@@ -78,6 +78,7 @@ struct Install: ParsableCommand {
             guard spec.name == manifest.name, spec.version == manifest.version else {
                 throw PackStoreError("the manifest says \(manifest.name) \(manifest.version) but task.lua says \(spec.name) \(spec.version)")
             }
+            try HistoryInManifest.vet(dir, manifest)
         }
     }
 }

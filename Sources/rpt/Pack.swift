@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PackSharing
 import TaskPack
+import Tuning
 
 struct Pack: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +49,8 @@ enum Packer {
         guard SemVer(spec.version) != nil else {
             throw Refusal("the pack's version '\(spec.version)' cannot be shared: give task.lua a version like \"1.0.0\"")
         }
-        let info = PackInfo(name: spec.name, version: spec.version, api: spec.api, description: spec.description)
+        let info = PackInfo(name: spec.name, version: spec.version, api: spec.api, description: spec.description,
+                            history: try HistoryInManifest.field(of: dir))
         let manifest = try PackArchive.manifest(of: dir, info: info, minRpt: rptVersion)
         let fileName = "\(spec.name)-\(spec.version).rptpack"
         var target = out ?? URL(fileURLWithPath: fileName)

@@ -11,7 +11,8 @@ struct Tune: AsyncParsableCommand {
         discussion: """
             The optimizer model diagnoses the prompt on the optimization set and proposes patches through \
             function calls; the dev split picks the best prompt; the test split, used once at the end, reports \
-            the gain with a 95% interval. Everything goes to a run folder; a killed run continues with --resume.
+            the gain with a 95% interval. Everything goes to a run folder; a killed run continues with --resume. \
+            A pack with a tuning history (history.json, from rpt export) starts the optimizer from it (--no-history: not).
             """)
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack (not needed with --resume).") var pack: String?
@@ -41,6 +42,7 @@ struct Tune: AsyncParsableCommand {
     @Option(help: "The run folder (default runs/PACK-YYYYMMDD-HHMMSS).") var run: String?
     @Option(help: "Continue the killed run in this folder.") var resume: String?
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
+    @Flag(help: "Do not start the optimizer from the pack's tuning history (history.json, written by rpt export).") var noHistory = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
     @Flag(name: .shortAndLong, help: "Show the pack's hook logs (print, rpt.log) on stderr; they always go to hooks.log in the run folder.")
     var verbose = false
@@ -49,7 +51,7 @@ struct Tune: AsyncParsableCommand {
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
     static let fixedOnResume = ["target", "optimizer", "also-target", "critic", "rounds", "candidates", "patience", "train-sample",
                                 "dev-limit", "test-limit", "level", "tool-calls", "seed", "max-tokens", "budget-tokens", "budget-cost",
-                                "budget-seconds", "run"]
+                                "budget-seconds", "run", "no-history"]
 
     /// The options of `fixedOnResume` among `arguments` (ArgumentParser cannot tell a default from a given value).
     static func ignoredOnResume(_ arguments: [String]) -> [String] {
@@ -86,6 +88,7 @@ struct Tune: AsyncParsableCommand {
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
         s.seed = UInt64(truncatingIfNeeded: seed); s.targetMaxTokens = maxTokens
         s.budget = Budget(maxTokens: budgetTokens, maxCost: budgetCost, maxSeconds: budgetSeconds)
+        s.useHistory = !noHistory
         return s
     }
 
@@ -129,6 +132,7 @@ struct Tune: AsyncParsableCommand {
             }
         }
         s.packFiles = files
+        let earlier = try Self.earlierTuning(s, dir: dir)      // before any folder or call: a bad history stops here
         s.parameters = runtime.parameters.values         // defaults too: the run says what it ran
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
@@ -166,6 +170,7 @@ struct Tune: AsyncParsableCommand {
         let notices = Notices(interval: 2)
         hub.onNotice { notices.say($0) }
         let tuner = Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s, spec: runtime.spec), runtime: runtime, data: data)
+        tuner.earlierTuning = earlier
         let steps = StepProgress()
         tuner.progress = { line in steps.finish(); FileHandle.standardError.write(Data((line + "\n").utf8)) }
         tuner.onResult = { step, result, total in steps.add(step, result, total) }
@@ -194,6 +199,15 @@ struct Tune: AsyncParsableCommand {
 }
 
 extension Tune {
+    /// The pack's tuning history as the optimizer's first memory, unless the run said --no-history.
+    /// A history rpt cannot read stops the run before any call, naming the field.
+    static func earlierTuning(_ s: TuneSettings, dir: URL) throws -> String? {
+        guard s.useHistory else { return nil }
+        do { return try PackHistory.read(folder: dir).flatMap(TuningMemory.summary) } catch {
+            throw Refusal("\(error)\nThe optimizer would start from this history: fix or remove \(PackHistory.fileName), or tune with --no-history")
+        }
+    }
+
     /// A resumed run keeps its parameters: a --set that says otherwise would mix two tasks in one run.
     static func refuseOtherParameters(_ set: [String: String], recorded: [String: String], run: String) throws {
         for name in set.keys.sorted() where recorded[name] != set[name] {
