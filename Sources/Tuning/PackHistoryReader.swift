@@ -51,6 +51,7 @@ extension PackHistory {
 
     static func entry(_ f: Field) throws(FieldError) -> Entry {
         try f.object(["version", "from_version", "date", "run", "models", "stop_reason", "dev", "test", "modes", "edits", "prompt_diff"])
+        let (version, fromVersion) = (try version(f.child("version")), try version(f.child("from_version")))
         let models = try f.child("models").object(["target", "optimizer", "critic", "judge"])
         var named: [String: String] = [:]
         for role in ["target", "optimizer", "critic", "judge"] { if let m = models.optional(role) { named[role] = try m.name(max: 200) } }
@@ -58,7 +59,7 @@ extension PackHistory {
         let test = try f.child("test").object(["examples", "initial", "best", "gain"])
         let date = try f.child("date").name(max: 40)
         guard ISO8601DateFormatter().date(from: date) != nil else { throw f.child("date").fail("a date like 2026-01-31T12:00:00Z") }
-        return Entry(version: try version(f.child("version")), fromVersion: try version(f.child("from_version")), date: date,
+        return Entry(version: version, fromVersion: fromVersion, date: date,
                      run: try f.child("run").name(max: 200), models: named, stopReason: try f.child("stop_reason").text(max: 2_000),
                      devInitial: try dev.child("initial").number(0...1), devBest: try dev.child("best").number(0...1),
                      testExamples: try test.child("examples").int(0...100_000_000),
@@ -70,7 +71,7 @@ extension PackHistory {
     }
 
     static func version(_ f: Field) throws(FieldError) -> String {
-        let v = try f.name(max: 64)
+        guard let v = f.value?.string, v.utf8.count <= 64 else { throw f.fail("a version like 1.2.0") }
         let core = v.split(separator: "-", maxSplits: 1).first ?? ""
         let parts = core.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.count <= 9 && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
