@@ -11,7 +11,9 @@ public enum PackFingerprint {
         if let carve = spec.data.carve { paths.formUnion(carve.pool.map(\.path)) }
         paths.formUnion(spec.regression.map(\.path))
         paths.formUnion(spec.promptFiles)
-        // The tuning history seeds the optimizer's memory, so it is part of what a run read.
+        // The tuning history seeds the optimizer's memory, so it is part of what a run read (held
+        // to the pack's file rules first: a link to /dev/zero is refused, not hashed forever).
+        if let refused = historyRefusal(directory) { throw PackError(PackHistory.fileName, refused) }
         if FileManager.default.fileExists(atPath: directory.appendingPathComponent(PackHistory.fileName).path) { paths.insert(PackHistory.fileName) }
         let root = directory.standardizedFileURL.path
         if let walk = FileManager.default.enumerator(atPath: root) {
@@ -31,6 +33,16 @@ public enum PackFingerprint {
             out[rel] = sha.hex()
         }
         return out
+    }
+
+    /// Why the pack's history.json may not be read, if it may not (a missing one may).
+    static func historyRefusal(_ directory: URL) -> String? {
+        do throws(PackFiles.Refusal) {
+            _ = try PackFiles.resolve(PackHistory.fileName, in: directory, maxBytes: PackHistory.maxBytes)
+            return nil
+        } catch {
+            return error == .missing ? nil : error.message
+        }
     }
 
     /// The files that differ between a run's record and now ("changed", "added", "removed").

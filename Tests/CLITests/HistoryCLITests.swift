@@ -43,6 +43,17 @@ import TestSupport
         #expect(try await CLI.run("show", empty.path).out.contains("tuning history: none (history.json lists no export)"))
     }
 
+    /// A history that is a link out of the pack (here to /dev/zero) is never read, even with --no-history.
+    @Test func aHistoryLinkedOutOfThePackIsRefusedNotRead() async throws {
+        let dir = try Self.pack(history: "")
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("history.json"))
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("history.json").path, withDestinationPath: "/dev/zero")
+        let tuned = try await CLI.run(["tune", dir.path, "--target", "openai:t", "--dry-run", "--no-history"], environment: ["OPENAI_API_KEY": "k"])
+        #expect(tuned.status == 1 && tuned.err.contains("history.json: leads outside the pack"), "\(tuned.err)")
+        let shown = try await CLI.run("show", dir.path)
+        #expect(shown.status == 1 && shown.err.contains("history.json leads outside the pack"), "\(shown.err)")
+    }
+
     /// An archive whose manifest shows another history than the pack's history.json is refused.
     @Test func installRefusesAManifestWhoseHistoryIsNotThePacks() async throws {
         let dir = try Self.pack(history: #"{"format": 1, "entries": []}"#)
