@@ -7,15 +7,28 @@ import TaskPack
 import TestSupport
 
 /// `rpt export` as a user runs it: a tune of the shipped support-triage pack (its prompt inline in
-/// task.lua) through the mock server, exported as the next version, packed, installed into a
+/// task.lua; its data cut short) through the mock server, exported as the next version, packed, installed into a
 /// clean store, shown with its history, scored by name, and tuned again from its history.
 @Suite(.serialized) struct ExportCLITests {
     static let guidance = ScriptedWorld.magic
 
+    /// The shipped support-triage pack with its data cut to a few hundred rows (its task.lua,
+    /// modules and tests as shipped): the same export, at a fraction of the load on a busy machine.
+    static func pack() throws -> URL {
+        let dir = Scratch.url("support-triage")
+        try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("tasks/support-triage"), to: dir)
+        for (split, rows) in [("train", 200), ("dev", 120), ("test", 120)] {
+            let file = dir.appendingPathComponent("data/\(split).jsonl")
+            let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").prefix(rows)
+            try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
     /// The optimizer adds a guidance section in round 1, then stops; the target (support-triage's
     /// records) is right on 6 messages in 10, and on 9 in 10 once the prompt holds the guidance.
-    static func world(stopAtOnce: Bool = false) throws -> MockServer {
-        let gold = try goldReplies()
+    static func world(_ pack: String, stopAtOnce: Bool = false) throws -> MockServer {
+        let gold = try goldReplies(pack)
         let optimizer = ScriptedWorld(labels: [:]) { round, step in
             if stopAtOnce || round > 1 || step > 0 { return [("stop", ["reason": "done"])] }
             return [("edit_section", ["section": "guidance", "text": .string(guidance), "modes": ["wrong_intent", "missed_urgent"]])]
@@ -32,8 +45,8 @@ import TestSupport
     }
 
     /// support-triage's gold reply for each message, as its own `gold` writes it.
-    static func goldReplies() throws -> [String: String] {
-        let runtime = try PackRuntime(directory: repoRoot.appendingPathComponent("tasks/support-triage"))
+    static func goldReplies(_ pack: String) throws -> [String: String] {
+        let runtime = try PackRuntime(directory: URL(fileURLWithPath: pack))
         let data = try PackData.load(spec: runtime.spec, directory: runtime.directory)
         var out: [String: String] = [:]
         for ex in Split.allCases.flatMap({ data[$0] }) { out[ex.fields["text"]?.string ?? ""] = try runtime.gold(ex) }
@@ -52,10 +65,11 @@ import TestSupport
     }
 
     @Test func aTunedRunBecomesTheNextVersionWithItsHistoryThroughPackInstallShowEvalAndTune() async throws {
-        let server = try Self.world()
+        let pack = try Self.pack().path
+        let server = try Self.world(pack)
         defer { server.stop() }
         let run = Scratch.path("run")
-        let tuned = try await Self.tune("tasks/support-triage", server, run: run)
+        let tuned = try await Self.tune(pack, server, run: run)
         #expect(tuned.status == 0, "\(tuned.err)")
 
         // Export: the pack's task.lua kept as task_base.lua, the best prompt in prompt.md, a history entry.
@@ -111,7 +125,7 @@ import TestSupport
         let byName = try await CLI.run(["eval", "support-triage@1.2.0"] + evalArgs + ["--out", Scratch.path("e1")],
                                        environment: ["OPENAI_API_KEY": "k"].merging(place.env) { $1 })
         #expect(byName.status == 0, "\(byName.err)")
-        let byFile = try await CLI.run(["eval", "tasks/support-triage", "--prompt", run + "/best_prompt.md"] + evalArgs + ["--out", Scratch.path("e2")],
+        let byFile = try await CLI.run(["eval", pack, "--prompt", run + "/best_prompt.md"] + evalArgs + ["--out", Scratch.path("e2")],
                                        environment: ["OPENAI_API_KEY": "k"])
         let final = try JSON.decode(String(contentsOfFile: run + "/final.json", encoding: .utf8))
         #expect(try Self.score(byName) == Self.score(byFile))
@@ -159,10 +173,11 @@ import TestSupport
     }
 
     @Test func runsThatCannotBecomeAVersionAreRefusedWithWhatToDo() async throws {
-        let server = try Self.world()
+        let pack = try Self.pack().path
+        let server = try Self.world(pack)
         defer { server.stop() }
         let run = Scratch.path("run")
-        #expect(try await Self.tune("tasks/support-triage", server, run: run).status == 0)
+        #expect(try await Self.tune(pack, server, run: run).status == 0)
         func refused(_ args: String...) async throws -> String {
             let out = Scratch.path("out")
             let r = try await CLI.run(["export"] + args + ["-o", out], environment: [:])
@@ -183,12 +198,12 @@ import TestSupport
                 o["pack_files"] = .object(files)
             }
         }
-        Self.expect(try await refused(changed), "/tasks/support-triage changed since the run (task.lua changed): its best prompt was chosen for the files as they were")
+        Self.expect(try await refused(changed), "the pack \(pack) changed since the run (task.lua changed): its best prompt was chosen for the files as they were")
         // A pack with parameters: its one prompt cannot stand for every value.
         let withParameters = try Self.copy(run) { try Self.rewrite($0 + "/config.json") { $0["parameters"] = ["subtask": "navigate"] } }
         Self.expect(try await refused(withParameters), "takes parameters (this run: subtask=navigate)")
         // Not a run folder; a version that is not above the pack's; a folder that is not empty.
-        Self.expect(try await refused("tasks/support-triage"), "is not a tuning run folder (no readable config.json)")
+        Self.expect(try await refused(pack), "is not a tuning run folder (no readable config.json)")
         Self.expect(try await refused(run, "--version", "1.1.0"), "--version 1.1.0 must be above the pack's version 1.1.0")
         let full = try Scratch.folder("full")
         try "x".write(to: full.appendingPathComponent("keep.txt"), atomically: true, encoding: .utf8)
@@ -197,24 +212,25 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: full.path) == ["keep.txt"])
 
         // A run whose best prompt is the initial one says so.
-        let idle = try Self.world(stopAtOnce: true)
+        let idle = try Self.world(pack, stopAtOnce: true)
         defer { idle.stop() }
         let flat = Scratch.path("flat")
-        #expect(try await Self.tune("tasks/support-triage", idle, run: flat).status == 0)
+        #expect(try await Self.tune(pack, idle, run: flat).status == 0)
         Self.expect(try await refused(flat), "is the pack's initial prompt (no candidate beat it on dev): there is nothing to export")
     }
 
     /// An exported pack exported again keeps the authors' task_base.lua and adds to the history.
     @Test func anExportedPackTunedAndExportedAgainKeepsItsBaseAndGrowsItsHistory() async throws {
-        let server = try Self.world()
+        let pack = try Self.pack().path
+        let server = try Self.world(pack)
         defer { server.stop() }
         let run = Scratch.path("run")
-        #expect(try await Self.tune("tasks/support-triage", server, run: run).status == 0)
+        #expect(try await Self.tune(pack, server, run: run).status == 0)
         let v12 = Scratch.path("v12")
         #expect(try await CLI.run("export", run, "-o", v12).status == 0)
         // The second run's optimizer edits another section, which lifts nothing here: so no second
         // gain is needed, only a best prompt other than the initial one (same score, fewer tokens).
-        let gold = try Self.goldReplies()
+        let gold = try Self.goldReplies(pack)
         let shorter = try MockServer { req in
             if req.json?["tools"] != nil {
                 let steps = req.json?["messages"]?.array?.filter { $0["role"] == "tool" }.count ?? 0
