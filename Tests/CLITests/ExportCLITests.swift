@@ -60,6 +60,17 @@ import TestSupport
         return try await CLI.run(args, environment: ["OPENAI_API_KEY": "k"].merging(place?.env ?? [:]) { $1 })
     }
 
+    /// A tune of `pack` through `server`, then `rpt export` of the run into a new folder.
+    static func tuneAndExport(_ pack: String, _ server: MockServer, sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> (run: String, out: String, exported: (status: Int32, out: String, err: String)) {
+        let run = Scratch.path("run"), out = Scratch.path("exported")
+        let tuned = try await tune(pack, server, run: run)
+        #expect(tuned.status == 0, "\(tuned.err)", sourceLocation: sourceLocation)
+        let exported = try await CLI.run("export", run, "-o", out)
+        #expect(exported.status == 0, "\(exported.out)\(exported.err)", sourceLocation: sourceLocation)
+        return (run, out, exported)
+    }
+
     static func score(_ r: (status: Int32, out: String, err: String)) throws -> Double? {
         try JSON.decode(r.out.trimmingCharacters(in: .whitespacesAndNewlines))["score"]?.number
     }
@@ -68,14 +79,8 @@ import TestSupport
         let pack = try Self.pack().path
         let server = try Self.world(pack)
         defer { server.stop() }
-        let run = Scratch.path("run")
-        let tuned = try await Self.tune(pack, server, run: run)
-        #expect(tuned.status == 0, "\(tuned.err)")
-
         // Export: the pack's task.lua kept as task_base.lua, the best prompt in prompt.md, a history entry.
-        let out = Scratch.path("support-triage-next")
-        let exported = try await CLI.run("export", run, "-o", out)
-        #expect(exported.status == 0, "\(exported.out)\(exported.err)")
+        let (run, out, exported) = try await Self.tuneAndExport(pack, server)
         #expect(exported.out.hasPrefix("exported support-triage 1.2.0 (from 1.1.0) to \(out)\n"))
         #expect(exported.out.contains("test gain +"))
         let files = try FileManager.default.contentsOfDirectory(atPath: out)
@@ -224,10 +229,7 @@ import TestSupport
         let pack = try Self.pack().path
         let server = try Self.world(pack)
         defer { server.stop() }
-        let run = Scratch.path("run")
-        #expect(try await Self.tune(pack, server, run: run).status == 0)
-        let v12 = Scratch.path("v12")
-        #expect(try await CLI.run("export", run, "-o", v12).status == 0)
+        let v12 = try await Self.tuneAndExport(pack, server).out
         // The second run's optimizer edits another section, which lifts nothing here: so no second
         // gain is needed, only a best prompt other than the initial one (same score, fewer tokens).
         let gold = try Self.goldReplies(pack)
@@ -240,12 +242,7 @@ import TestSupport
             return Self.target(req, gold: gold)
         }
         defer { shorter.stop() }
-        let run2 = Scratch.path("run2")
-        let again = try await Self.tune(v12, shorter, run: run2)
-        #expect(again.status == 0, "\(again.err)")
-        let v13 = Scratch.path("v13")
-        let exported = try await CLI.run("export", run2, "-o", v13)
-        #expect(exported.status == 0, "\(exported.out)\(exported.err)")
+        let (_, v13, exported) = try await Self.tuneAndExport(v12, shorter)
         #expect(exported.out.hasPrefix("exported support-triage 1.3.0 (from 1.2.0)"))
         #expect(try String(contentsOfFile: v13 + "/task_base.lua", encoding: .utf8) == String(contentsOfFile: "tasks/support-triage/task.lua", encoding: .utf8))
         let history = try JSON.decode(String(contentsOfFile: v13 + "/history.json", encoding: .utf8))
