@@ -28,7 +28,7 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         .target(name: "Tuning", dependencies: ["TaskPack", "ModelClient", "DidYouMean", "StableHash"]),
-        .target(name: "PackSharing", dependencies: ["TaskPack", "StableHash"]),
+        .target(name: "PackSharing", dependencies: ["TaskPack", "JSONText", "StableHash"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .target(name: "MockModels", dependencies: ["JSONText", "StableHash", "TestSupport"], path: "Tests/MockModels"),
         .executableTarget(name: "rpt", dependencies: [

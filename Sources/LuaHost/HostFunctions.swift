@@ -138,6 +138,15 @@ extension LuaEngine {
                 [try declare(\.dependencies, &args, "rpt.dependencies declares the packs this one uses while task.lua loads, once, "
                                                       + "before it requires their modules")]
             }),
+            ("prompt_file", { [unowned self] args throws(HostFunctionError) in
+                guard let read = promptFile else {
+                    throw HostFunctionError("rpt.prompt_file reads the pack's prompt while task.lua loads (prompt = rpt.prompt_file(\"prompt.md\")), not from a hook")
+                }
+                guard let path = args.string(0), !path.isEmpty else {
+                    throw HostFunctionError("rpt.prompt_file expects the path of a file in the pack, e.g. \"prompt.md\", got \(args.typeName(0))")
+                }
+                return [try read(path)]
+            }),
             ("module_source", { [unowned self] args throws(HostFunctionError) in
                 let name = args.string(0) ?? "", requester = args.string(1) ?? ""
                 let allowed = name.unicodeScalars.allSatisfy {

@@ -32,6 +32,9 @@ public final class LuaEngine {
     /// Answers `rpt.dependencies(declaration)` with the versions chosen; nil once the pack has
     /// loaded, like `parameters`.
     public var dependencies: ((LuaValue?) throws(HostFunctionError) -> LuaValue)?
+    /// Answers `rpt.prompt_file(path)` with the prompt table the file holds; nil once the pack has
+    /// loaded (a prompt is read while task.lua runs, never from a hook).
+    public var promptFile: ((String) throws(HostFunctionError) -> LuaValue)?
     /// Bytes the state held when it was last settled (after the pack loaded): with the memory
     /// limit it bounds the whole state, see `totalCap`.
     private var baseline = 0

@@ -87,6 +87,15 @@ function rpt.dependencies(declaration)
   return versions
 end
 
+-- rpt.prompt_file -----------------------------------------------------------------------
+-- The prompt as a file of the pack (prompt.md, best_prompt.md's format), read by the host while
+-- task.lua loads: `prompt = rpt.prompt_file("prompt.md")`.
+function rpt.prompt_file(path)
+  local ok, prompt = pcall(host.prompt_file, path)
+  if not ok then error(tostring(prompt), 2) end   -- at the pack's line
+  return prompt
+end
+
 -- rpt.log -------------------------------------------------------------------------------
 local log = {}
 for _, level in ipairs { "debug", "info", "warn" } do

@@ -35,9 +35,11 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var licences: [Licence]
     public var dependencies: [String: String]
     public var files: [File]
+    /// The pack's tuning history (history.json), when it has one; absent otherwise.
+    public var history: ManifestHistory? = nil
 
     enum CodingKeys: String, CodingKey {
-        case format, name, version, api, description, licences, dependencies, files
+        case format, name, version, api, description, licences, dependencies, files, history
         case minRpt = "min_rpt"
     }
 

@@ -7,8 +7,12 @@ import TaskPack
 public struct PackInfo: Sendable {
     public var name: String, version: String, api: Int, description: String
     public var dependencies: [String: String]
-    public init(name: String, version: String, api: Int, description: String, dependencies: [String: String] = [:]) {
+    /// The pack's tuning history as JSON (rpt reads and checks history.json before packing).
+    public var history: ManifestHistory?
+    public init(name: String, version: String, api: Int, description: String, dependencies: [String: String] = [:],
+                history: ManifestHistory? = nil) {
         (self.name, self.version, self.api, self.description, self.dependencies) = (name, version, api, description, dependencies)
+        self.history = history
     }
 }
 
@@ -55,7 +59,7 @@ public enum PackArchive {
         }
         let licences = listed.map(\.path).filter(isLicence).map { Manifest.Licence(file: $0, summary: summary(root.appendingPathComponent($0))) }
         return Manifest(name: info.name, version: info.version, api: info.api, minRpt: minRpt, description: info.description,
-                        licences: licences, dependencies: info.dependencies, files: listed)
+                        licences: licences, dependencies: info.dependencies, files: listed, history: info.history)
     }
 
     static func isLicence(_ path: String) -> Bool {

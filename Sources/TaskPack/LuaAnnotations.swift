@@ -216,6 +216,9 @@ function log.warn(fmt, ...) end
 ---task.lua loads and before it requires their modules (`require "support-common.labels"`);
 ---returns the version chosen for each.
 ---@field dependencies fun(declaration: { [string]: string }): { [string]: string }
+---Reads the prompt from a file of the pack while task.lua loads (`prompt = rpt.prompt_file("prompt.md")`),
+---in the format of a run's best_prompt.md: `## System`, then `## Section ID` or `## Section ID (frozen)`.
+---@field prompt_file fun(path: string): rpt.Prompt
 local rpt = {}
 return rpt
 

@@ -100,11 +100,18 @@ public final class PackRuntime {
                                    moduleSource: { dependencies.module($0, requester: $1) })
             engine.parameters = declared.resolve
             engine.dependencies = dependencies.declare
+            var promptFiles: [String] = []
+            engine.promptFile = { path throws(HostFunctionError) in
+                do throws(PackError) {
+                    let prompt = try PromptFile.promptTable(path, in: directory)
+                    promptFiles.append(path)
+                    return prompt.luaTable
+                } catch { throw HostFunctionError(error.description) }
+            }
             let (env, freeze) = try engine.newEnvironment()
             let table = try engine.run(source, chunkName: "task.lua", env: env)
             _ = try engine.call(freeze, [], results: 0)
-            engine.parameters = nil
-            engine.dependencies = nil
+            (engine.parameters, engine.dependencies, engine.promptFile) = (nil, nil, nil)
             parameters = declared.parameters
             try declared.refuseIgnoredSet()
             guard let entries = engine.entries(of: table) else {
@@ -115,6 +122,7 @@ public final class PackRuntime {
                 try dependencies.refuseCycle(through: spec.name)
                 var spec = spec
                 if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
+                spec.promptFiles = promptFiles
                 self.spec = spec
                 self.hooks = hooks
                 engine.limits = spec.limits

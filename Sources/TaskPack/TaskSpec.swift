@@ -31,6 +31,8 @@ public struct TaskSpec: Sendable, Equatable {
     public var judge: JudgeSpec? = nil
     /// Named metrics that `score` returns as a table, for packs that declare `metrics`.
     public var metrics: MetricSpec? = nil
+    /// The files `rpt.prompt_file` read while task.lua loaded (a run records their hashes).
+    public var promptFiles: [String] = []
 
     /// A starting prompt: system text and the instruction as named sections, joined by a blank
     /// line. A plain `instruction` is one section named "instruction". Frozen sections (a label
@@ -46,6 +48,12 @@ public struct TaskSpec: Sendable, Equatable {
             self.init(system: system, sections: [PromptSection(id: "instruction", text: instruction)])
         }
         public var instruction: String { PromptSection.join(sections) }
+
+        /// The table task.lua would write inline: what `rpt.prompt_file` returns.
+        var luaTable: LuaValue {
+            ["system": .string(system),
+             "sections": .array(sections.map { ["id": .string($0.id), "text": .string($0.text), "frozen": .bool($0.frozen)] })]
+        }
     }
 
     /// The most tokens a target reply may have, unless the user says otherwise.

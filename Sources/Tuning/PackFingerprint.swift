@@ -3,13 +3,18 @@ import StableHash
 import TaskPack
 
 /// What a run's pack was made of: the SHA-256 of every file the run reads (its Lua, but not its
-/// tests or editor annotations, and its data files). A resume compares them, so a pack or data
+/// tests or editor annotations, its data files, the prompt files task.lua read, its history). A resume compares them, so a pack or data
 /// edited between a kill and `--resume` is refused instead of mixing two datasets in one log.
 public enum PackFingerprint {
     public static func files(of spec: TaskSpec, directory: URL) throws -> [String: String] {
         var paths = Set(spec.data.files.values.joined().map(\.path))
         if let carve = spec.data.carve { paths.formUnion(carve.pool.map(\.path)) }
         paths.formUnion(spec.regression.map(\.path))
+        paths.formUnion(spec.promptFiles)
+        // The tuning history seeds the optimizer's memory, so it is part of what a run read (held
+        // to the pack's file rules first: a link to /dev/zero is refused, not hashed forever).
+        if let refused = historyRefusal(directory) { throw PackError(PackHistory.fileName, refused) }
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(PackHistory.fileName).path) { paths.insert(PackHistory.fileName) }
         let root = directory.standardizedFileURL.path
         if let walk = FileManager.default.enumerator(atPath: root) {
             while let rel = walk.nextObject() as? String {
@@ -28,6 +33,16 @@ public enum PackFingerprint {
             out[rel] = sha.hex()
         }
         return out
+    }
+
+    /// Why the pack's history.json may not be read, if it may not (a missing one may).
+    static func historyRefusal(_ directory: URL) -> String? {
+        do throws(PackFiles.Refusal) {
+            _ = try PackFiles.resolve(PackHistory.fileName, in: directory, maxBytes: PackHistory.maxBytes)
+            return nil
+        } catch {
+            return error == .missing ? nil : error.message
+        }
     }
 
     /// The files that differ between a run's record and now ("changed", "added", "removed").

@@ -48,7 +48,7 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
     /// prompt could not be read back exactly, so tuning refuses it.
     public var headingLine: String? {
         for text in [system] + sections.map(\.text) {
-            if let line = text.split(separator: "\n").first(where: { PromptProgram.heading(of: $0) != nil }) { return String(line) }
+            if let line = text.split(separator: "\n").first(where: { PromptFile.heading(of: $0) != nil }) { return String(line) }
         }
         return nil
     }
@@ -68,16 +68,11 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
     }
 
     /// By section, as `best_prompt.md` shows it; `load` reads it back to the same prompt.
-    public var markdown: String {
-        var out = "## System\n\n\(system)\n"
-        for s in sections { out += "\n## Section \(s.id)\(s.frozen ? " (frozen)" : "")\n\n\(s.text)\n" }
-        return out
-    }
+    public var markdown: String { PromptFile.markdown(system: system, sections: sections) }
 
     /// Reads a prompt file: JSON (as rpt writes it, or `{"system": ..., "instruction": ...}`),
-    /// Markdown as `markdown` writes it (`## System`, `## Section ID`, or `## Instruction`
-    /// headings; other lines, `## ` ones included, are text), or plain text (the instruction; the
-    /// system text stays the pack's).
+    /// Markdown as `markdown` writes it (`PromptFile`'s headings), or plain text (the
+    /// instruction; the system text stays the pack's).
     public static func load(path: String, default base: PromptProgram) throws -> PromptProgram {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw PackError(path, "cannot read the prompt file (it must be UTF-8 text)")
@@ -88,42 +83,12 @@ public struct PromptProgram: Sendable, Equatable, Hashable {
             }
             return p
         }
-        var system: String?, sections: [PromptSection] = []
-        var heading: (id: String, frozen: Bool)?, body: [Substring] = []
-        func close() {
-            let t = body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-            if let h = heading {
-                if h.id == "system" { system = t } else { sections.append(PromptSection(id: h.id, text: t, frozen: h.frozen)) }
-            }
-            body = []
-        }
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard let h = PromptProgram.heading(of: line) else { body.append(line); continue }
-            if heading == nil, !body.joined().trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw PackError(path, "text before the first '## System' or '## Section NAME' heading: put it under a heading, or drop the headings for a plain instruction")
-            }
-            close()
-            heading = h
-        }
-        guard heading != nil else {
-            return PromptProgram(system: base.system, instruction: text.trimmingCharacters(in: .whitespacesAndNewlines))
-        }
-        close()
-        guard Set(sections.map(\.id)).count == sections.count else { throw PackError(path, "a section name is used twice") }
-        return PromptProgram(system: system ?? base.system, sections: sections.isEmpty ? base.sections : sections)
-    }
-
-    /// `## System`, `## Instruction` or `## Section ID [(frozen)]`: the only headings a prompt
-    /// file has; any other line is text.
-    public static func heading(of line: Substring) -> (id: String, frozen: Bool)? {
-        guard line.hasPrefix("## ") else { return nil }
-        let words = line.dropFirst(3).split(separator: " ").map(String.init)
-        switch (words.first, words.count) {
-        case ("System", 1): return ("system", false)
-        case ("Instruction", 1): return ("instruction", false)
-        case ("Section", 2) where PromptSection.isValidID(words[1]): return (words[1], false)
-        case ("Section", 3) where PromptSection.isValidID(words[1]) && words[2] == "(frozen)": return (words[1], true)
-        default: return nil
+        let parsed: PromptFile.Parsed
+        do { parsed = try PromptFile.parse(text) } catch { throw PackError(error.line.map { "\(path):\($0)" } ?? path, error.message) }
+        switch parsed {
+        case .plain(let instruction): return PromptProgram(system: base.system, instruction: instruction)
+        case .sectioned(let system, let sections):
+            return PromptProgram(system: system ?? base.system, sections: sections.isEmpty ? base.sections : sections)
         }
     }
 

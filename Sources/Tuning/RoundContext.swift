@@ -35,6 +35,7 @@ extension Tuner {
         out += String(format: "\n## Current best prompt (dev score %.3f, from round %d), by section\n", best.devScore, best.round)
         out += "### system\n\(best.program.system)\n"
         for s in best.program.sections { out += "### \(s.id)\(s.frozen ? " (frozen: kept as it is)" : "")\n\(s.text)\n" }
+        if let earlierTuning { out += "\n## Earlier tuning of this pack\n" + earlierTuning }
         out += "\n## History\n" + (history.isEmpty ? "No candidates yet.\n" : history.suffix(12).joined(separator: "\n") + "\n")
         out += "\n## Latest reports (most recent last)\n\n" + reports.map { $0.text() }.joined(separator: "\n")
         out += "\n## Your move\n"

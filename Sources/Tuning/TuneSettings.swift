@@ -40,6 +40,8 @@ public struct TuneSettings: Sendable, Equatable {
     public var packFiles: [String: String] = [:]
     /// The pack's parameter values (its defaults and the user's --set): a resume loads the pack with them.
     public var parameters: [String: String] = [:]
+    /// Whether the optimizer starts from the pack's history.json (`--no-history`: not).
+    public var useHistory = true
 
     public init(pack: String, target: String, optimizer: String) {
         self.pack = pack
@@ -111,7 +113,7 @@ extension TuneSettings: Codable {
              patience, trainSample = "train_sample", devLimit = "dev_limit", testLimit = "test_limit", level, reportsKept = "reports_kept",
              toolCallsPerRound = "tool_calls_per_round", seed, targetMaxTokens = "target_max_tokens",
              optimizerTemperature = "optimizer_temperature", optimizerMaxTokens = "optimizer_max_tokens", budgetTokens = "budget_tokens",
-             budgetCost = "budget_cost", budgetSeconds = "budget_seconds", ablation, baseURLs = "base_urls", packFiles = "pack_files", parameters
+             budgetCost = "budget_cost", budgetSeconds = "budget_seconds", ablation, useHistory = "history", baseURLs = "base_urls", packFiles = "pack_files", parameters
     }
 
     public init(from decoder: Decoder) throws {
@@ -149,6 +151,7 @@ extension TuneSettings: Codable {
                         maxSeconds: try c.decodeIfPresent(Double.self, forKey: .budgetSeconds))
         // A run from before the ablation existed resumes without it (its logged events end without one).
         ablation = try c.decodeIfPresent(Bool.self, forKey: .ablation) ?? false
+        useHistory = try c.decodeIfPresent(Bool.self, forKey: .useHistory) ?? true
         baseURLs = try or(.baseURLs, baseURLs)
         packFiles = try or(.packFiles, packFiles)
         parameters = try or(.parameters, parameters)
@@ -181,6 +184,7 @@ extension TuneSettings: Codable {
         try c.encode(budget.maxCost, forKey: .budgetCost)
         try c.encode(budget.maxSeconds, forKey: .budgetSeconds)
         try c.encode(ablation, forKey: .ablation)
+        try c.encode(useHistory, forKey: .useHistory)
         try c.encode(baseURLs.mapValues(Redact.url), forKey: .baseURLs)     // a password is never written down
         try c.encode(packFiles, forKey: .packFiles)
         try c.encode(parameters, forKey: .parameters)
@@ -216,7 +220,7 @@ extension TuneSettings: Codable {
         switch field {
         case _ where range != nil: want = "a whole number from \(range!.lowerBound) to \(range!.upperBound)"
         case .seed: want = "a whole number from 0 to \(UInt64.max)"
-        case .ablation: want = "true or false"
+        case .ablation, .useHistory: want = "true or false"
         case .alsoTargets: want = "a list of model names"
         case .baseURLs, .packFiles, .parameters: want = "an object of strings"
         case .level, .optimizerTemperature, .budgetCost, .budgetSeconds: want = "a number"

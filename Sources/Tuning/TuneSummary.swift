@@ -85,8 +85,9 @@ public enum TuneSummary {
         // Doubles: the product of large settings must not overflow an Int.
         let promptTokens = Double(maxPromptChars / 3 + s.optimizerMaxTokens)
         let targetIn = Double(targetCalls) * promptTokens, targetOut = Double(targetCalls) * Double(replyTokens)
-        // Each optimizer call resends the conversation: the round's context, then every earlier reply and tool result.
-        let context = 8000.0, step = Double(s.optimizerMaxTokens + 3000), k = Double(perRound)
+        // Each optimizer call resends the conversation: the round's context (with the pack's capped
+        // tuning history, unless --no-history), then every earlier reply and tool result.
+        let context = 8000.0 + (s.useHistory ? Double(TuningMemory.maxChars / 3) : 0), step = Double(s.optimizerMaxTokens + 3000), k = Double(perRound)
         let optIn = Double(s.rounds) * (k * context + k * (k - 1) / 2 * step)
         let optOut = Double(optimizerCalls) * Double(s.optimizerMaxTokens)
         let reports = 1 + s.rounds * s.toolCallsPerRound

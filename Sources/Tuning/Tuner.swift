@@ -48,6 +48,9 @@ public final class Tuner {
     var safeguardRejections: [String] = []
     let judge: Judge?
     public var progress: (String) -> Void = { _ in }
+    /// What earlier tunings of the pack left (`TuningMemory.summary` of its history.json): every
+    /// round's context starts with it. Nil without a history or with `--no-history`.
+    public var earlierTuning: String?
 
     /// The models come as clients (`TuneModels`), not as a hub: the loop only asks and counts.
     public init(settings: TuneSettings, store: RunStore, models: TuneModels, runtime: PackRuntime, data: PackData) {

@@ -69,7 +69,8 @@ struct Install: AsyncParsableCommand {
     }
 
     /// Every install's last check: its task.lua must load (in the sandbox, its dependencies from
-    /// the store) and name the same pack and version as the manifest, before it is moved in.
+    /// the store) and name the same pack and version as the manifest, and its history must be the
+    /// manifest's, before it is moved in.
     static let vet: @Sendable (URL, Manifest) throws(PackStoreError) -> Void = { dir, manifest throws(PackStoreError) in
         let spec: TaskSpec
         do { spec = try PackRuntime(directory: dir).spec } catch {
@@ -78,6 +79,7 @@ struct Install: AsyncParsableCommand {
         guard spec.name == manifest.name, spec.version == manifest.version else {
             throw PackStoreError("the manifest says \(manifest.name) \(manifest.version) but task.lua says \(spec.name) \(spec.version)")
         }
+        try HistoryInManifest.vet(dir, manifest)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PackSharing
 import TaskPack
+import Tuning
 
 struct Pack: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,7 +51,7 @@ enum Packer {
             throw Refusal("the pack's version '\(spec.version)' cannot be shared: give task.lua a version like \"1.0.0\"")
         }
         let info = PackInfo(name: spec.name, version: spec.version, api: spec.api, description: spec.description,
-                            dependencies: runtime.dependencies.declared)
+                            dependencies: runtime.dependencies.declared, history: try HistoryInManifest.field(of: dir))
         let manifest = try PackArchive.manifest(of: dir, info: info, minRpt: rptVersion)
         let fileName = "\(spec.name)-\(spec.version).rptpack"
         var target = out ?? URL(fileURLWithPath: fileName)

@@ -18,11 +18,12 @@ struct List: ParsableCommand {
 }
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an installed pack: its manifest, data licences and files.")
+    static let configuration = CommandConfiguration(abstract: "Show an installed pack (its manifest, data licences, files and tuning history), or a pack folder.")
 
-    @Argument(help: "NAME or NAME@VERSION (a range picks the highest installed match).") var pack: String
+    @Argument(help: "NAME or NAME@VERSION (a range picks the highest installed match), or a pack folder.") var pack: String
 
     func run() throws {
+        if let folder = Self.folder(pack) { return try showFolder(folder) }
         guard let request = PackRequest(pack) else { throw ValidationError("'\(pack)' is not NAME or NAME@VERSION") }
         let p = try PackStore.standard().find(request)
         let m = p.manifest
@@ -38,6 +39,7 @@ struct Show: ParsableCommand {
             print("  data licences:")
             for l in m.licences { print("    \(l.file): \(l.summary)") }
         }
+        print(Self.history(m), terminator: "")
         // What a pack can do is fixed by rpt: it never sets models, endpoints, keys or prices.
         print("  runs only in rpt's sandbox: no files outside the pack, no network, no models, keys or endpoints")
     }

@@ -10,7 +10,7 @@ struct Rpt: AsyncParsableCommand {
         commandName: "rpt",
         abstract: "Reflective Prompt Tuning: make the prompt of a language-model task better.",
         version: "0.1.0",
-        subcommands: [Check.self, New.self, Try.self, Eval.self, Tune.self, Report.self, Compare.self, Serve.self, RunFolder.self,
+        subcommands: [Check.self, New.self, Try.self, Eval.self, Tune.self, Export.self, Report.self, Compare.self, Serve.self, RunFolder.self,
                       Pack.self, Install.self, List.self, Show.self, Remove.self, Publish.self, Search.self]
     )
 

@@ -11,7 +11,8 @@ struct Tune: AsyncParsableCommand {
         discussion: """
             The optimizer model diagnoses the prompt on the optimization set and proposes patches through \
             function calls; the dev split picks the best prompt; the test split, used once at the end, reports \
-            the gain with a 95% interval. Everything goes to a run folder; a killed run continues with --resume.
+            the gain with a 95% interval. Everything goes to a run folder; a killed run continues with --resume. \
+            A pack with a tuning history (history.json, from rpt export) starts the optimizer from it (--no-history: not).
             """)
 
     @Argument(help: "The task pack folder, or NAME[@VERSION] of an installed pack (not needed with --resume).") var pack: String?
@@ -47,6 +48,7 @@ struct Tune: AsyncParsableCommand {
     @Flag(help: "Print how many calls and tokens the run may use, and the cost, then stop.") var dryRun = false
     @Flag(help: "Keep every edit of the best prompt: skip the ablation that measures each on dev and removes those that add nothing.")
     var noAblation = false
+    @Flag(help: "Do not start the optimizer from the pack's tuning history (history.json, written by rpt export).") var noHistory = false
     @Flag(help: "Do not read replies from the shared response cache (where rpt eval keeps its temperature-0 replies).") var noSharedCache = false
     @OptionGroup var logging: HookLogOption
 
@@ -54,7 +56,7 @@ struct Tune: AsyncParsableCommand {
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
     static let fixedOnResume = ["target", "optimizer", "also-target", "critic", "rounds", "candidates", "patience", "train-sample",
                                 "dev-limit", "test-limit", "level", "tool-calls", "seed", "max-tokens", "budget-tokens", "budget-cost",
-                                "budget-seconds", "run", "no-ablation"]
+                                "budget-seconds", "run", "no-ablation", "no-history"]
 
     /// The options of `fixedOnResume` among `arguments` (ArgumentParser cannot tell a default from a given value).
     static func ignoredOnResume(_ arguments: [String]) -> [String] {
@@ -88,6 +90,7 @@ struct Tune: AsyncParsableCommand {
         s.seed = seed; s.targetMaxTokens = call.maxTokens
         s.budget = budgets.budget
         s.ablation = !noAblation
+        s.useHistory = !noHistory
         return s
     }
 
@@ -132,6 +135,7 @@ struct Tune: AsyncParsableCommand {
             }
         }
         s.packFiles = files
+        let earlier = try Self.earlierTuning(s, dir: dir)      // before any folder or call: a bad history stops here
         s.parameters = runtime.parameters.values         // defaults too: the run says what it ran
         var config = try ModelConfig.load(packDirectory: dir)
         for (provider, url) in s.baseURLs { config.endpoints[provider]?.setBaseURL(url) }
@@ -170,6 +174,7 @@ struct Tune: AsyncParsableCommand {
         let notices = Notices(interval: 2)
         hub.onNotice { notices.say($0) }
         let tuner = Tuner(settings: s, store: store, models: try TuneModels(hub: hub, settings: s, spec: runtime.spec), runtime: runtime, data: data)
+        tuner.earlierTuning = earlier
         let steps = StepProgress()
         tuner.progress = { line in steps.finish(); FileHandle.standardError.write(Data((line + "\n").utf8)) }
         tuner.onResult = { step, result, total in steps.add(step, result, total) }
@@ -198,6 +203,15 @@ struct Tune: AsyncParsableCommand {
 }
 
 extension Tune {
+    /// The pack's tuning history as the optimizer's first memory, unless the run said --no-history.
+    /// A history rpt cannot read stops the run before any call, naming the field.
+    static func earlierTuning(_ s: TuneSettings, dir: URL) throws -> String? {
+        guard s.useHistory else { return nil }
+        do { return try PackHistory.read(folder: dir).flatMap(TuningMemory.summary) } catch {
+            throw Refusal("\(error)\nThe optimizer would start from this history: fix or remove \(PackHistory.fileName), or tune with --no-history")
+        }
+    }
+
     /// A resumed run keeps its parameters: a --set that says otherwise would mix two tasks in one run.
     static func refuseOtherParameters(_ set: [String: String], recorded: [String: String], run: String) throws {
         for name in set.keys.sorted() where recorded[name] != set[name] {

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// The fenced code blocks of docs/writing-task-packs.md, by what their info string says they are:
-/// `lua pack=P file=F` / `jsonl pack=P file=F` (a file of scratch pack P), `lua library` (lines
+/// `lua pack=P file=F` / `jsonl pack=P file=F` / `md pack=P file=F` (a file of scratch pack P), `lua library` (lines
 /// `EXPR --> RESULT`), `sh walkthrough` (rpt commands run in order).
 struct GuideBlock {
     enum Kind: Equatable {
@@ -40,7 +40,7 @@ struct GuideBlock {
         switch (words.first, words.dropFirst().first) {
         case ("lua"?, "library"?): return .library
         case ("sh"?, "walkthrough"?): return .walkthrough
-        case ("lua"?, _), ("jsonl"?, _):
+        case ("lua"?, _), ("jsonl"?, _), ("md"?, _):
             if let pack = fields["pack"], let file = fields["file"] { return .file(pack: pack, path: file) }
             return .unknown(info)
         default: return .unknown(info)

@@ -27,4 +27,26 @@ import TaskPack
         let after = try PackFingerprint.files(of: spec, directory: dir)
         #expect(PackFingerprint.differences(recorded: before, now: after) == ["data/b.jsonl changed"])
     }
+
+    /// A prompt file task.lua reads and the tuning history are part of what a run read.
+    @Test func thePromptFileAndTheHistoryAreRecorded() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-fp-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let files = [
+            "task.lua": #"""
+                local rpt = require "rpt"
+                return { api = 1, name = "fp", prompt = rpt.prompt_file("prompt.md"), data = "all.jsonl",
+                  render = function(ex) return ex.text end, extract = function(r) return r end, score = function() return 1 end }
+                """#,
+            "prompt.md": "## Section task\n\nSay it.\n", "all.jsonl": #"{"id": "a", "text": "x"}"#,
+            "history.json": PackHistory().fileText,
+        ]
+        for (path, text) in files { try text.write(to: dir.appendingPathComponent(path), atomically: true, encoding: .utf8) }
+        let spec = try PackRuntime(directory: dir).spec
+        let before = try PackFingerprint.files(of: spec, directory: dir)
+        #expect(before.keys.sorted() == ["all.jsonl", "history.json", "prompt.md", "task.lua"])
+        try "## Section task\n\nSay it twice.\n".write(to: dir.appendingPathComponent("prompt.md"), atomically: true, encoding: .utf8)
+        #expect(PackFingerprint.differences(recorded: before, now: try PackFingerprint.files(of: spec, directory: dir)) == ["prompt.md changed"])
+    }
 }
