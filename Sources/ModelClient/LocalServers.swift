@@ -212,6 +212,18 @@ public struct LocalManifest: Sendable {
          "-np", String(parallel), "-t", String(threads), "-tb", String(threads), "--cache-reuse", "256", "--no-webui"]
     }
 
+    /// The checkout this rpt was built in: the folder holding the `.build` its binary runs from
+    /// (`.build/debug/rpt` is a link to `.build/<triple>/debug/rpt`, so count no levels).
+    static func checkout() -> URL? {
+        let exe = (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        while dir.path != "/" {
+            if dir.lastPathComponent == ".build" { return dir.deletingLastPathComponent() }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
     /// Where installed models are looked for: $RPT_LOCAL_DIR if set; else ./.rpt-local and the
     /// .rpt-local of the checkout this rpt was built in.
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LocalManifest {
@@ -220,8 +232,7 @@ public struct LocalManifest: Sendable {
             dirs.append(URL(fileURLWithPath: d))                  // when set, the only place looked at
         } else {
             dirs.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".rpt-local"))
-            let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            dirs.append(exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".rpt-local"))
+            if let checkout = checkout() { dirs.append(checkout.appendingPathComponent(".rpt-local")) }
         }
         for dir in dirs {
             let file = dir.appendingPathComponent("manifest.json")

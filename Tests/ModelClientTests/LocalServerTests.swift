@@ -43,6 +43,12 @@ import TestSupport
 
     /// Issue 12: a hub never starts a process; a local model whose server the command did not
     /// start is refused when its client is made, before any call.
+    /// Without RPT_LOCAL_DIR, the models are looked for in the checkout rpt was built in, found from
+    /// the binary's real path (`.build/debug` is a link one level shallower than its target).
+    @Test func theCheckoutIsFoundFromTheBinarysRealPath() {
+        #expect(LocalManifest.checkout()?.standardizedFileURL.path == repoRoot.standardizedFileURL.path)
+    }
+
     @Test func aHubStartsNoServer() throws {
         let env = try installed()
         let e = #expect(throws: ModelError.self) { _ = try ModelHub(config: .builtIn, environment: env).client("local:tiny", role: "target") }
