@@ -19,10 +19,11 @@ struct Export: ParsableCommand {
     @Argument(help: ArgumentHelp("The run folder, e.g. runs/banking77-20260101-120000.", valueName: "run")) var folder: String
     @Option(name: .shortAndLong, help: "The folder to write the new version in (default: NAME-VERSION next to the pack; for an installed pack, in the current folder).")
     var out: String?
-    @Option(help: "The new version, above the pack's (default: the next minor version).") var version: String?
+    @Option(name: .customLong("new-version"), help: ArgumentHelp("The new version, above the pack's (default: the next minor version).", valueName: "x.y.z"))
+    var version: String?
 
     func validate() throws {
-        if let version, SemVer(version) == nil { throw ValidationError("--version must be a version like 1.3.0, found '\(version)'") }
+        if let version, SemVer(version) == nil { throw ValidationError("--new-version must be a version like 1.3.0, found '\(version)'") }
     }
 
     func run() throws {
@@ -34,7 +35,7 @@ struct Export: ParsableCommand {
         }
         let next: String
         if let asked = version {
-            guard current < SemVer(asked)! else { throw Refusal("--version \(asked) must be above the pack's version \(current)") }
+            guard current < SemVer(asked)! else { throw Refusal("--new-version \(asked) must be above the pack's version \(current)") }
             next = asked
         } else {
             next = "\(current.major).\(current.minor + 1).0"

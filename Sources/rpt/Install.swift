@@ -53,7 +53,9 @@ struct Install: AsyncParsableCommand {
     /// The archive `source` names, as a local file, and the sha256 it must have.
     private func archive(_ source: String, index: PackSource?, scratch: URL) async throws -> (URL, String?) {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: source, isDirectory: &isDir) {
+        // With --from, a bare NAME[@RANGE] names a pack of that source, even beside a folder so named.
+        let named = index != nil && !source.contains("/") && !source.hasSuffix(".rptpack") && PackRequest(source) != nil
+        if !named, FileManager.default.fileExists(atPath: source, isDirectory: &isDir) {
             guard isDir.boolValue else { return (URL(fileURLWithPath: source), sha256) }
             return (try Packer.pack(URL(fileURLWithPath: source), out: scratch).file, sha256)
         }

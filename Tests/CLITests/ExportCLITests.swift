@@ -209,7 +209,7 @@ import TestSupport
         Self.expect(try await refused(withParameters), "takes parameters (this run: subtask=navigate)")
         // Not a run folder; a version that is not above the pack's; a folder that is not empty.
         Self.expect(try await refused(pack), "is not a tuning run folder (no readable config.json)")
-        Self.expect(try await refused(run, "--version", "1.1.0"), "--version 1.1.0 must be above the pack's version 1.1.0")
+        Self.expect(try await refused(run, "--new-version", "1.1.0"), "--new-version 1.1.0 must be above the pack's version 1.1.0")
         let full = try Scratch.folder("full")
         try "x".write(to: full.appendingPathComponent("keep.txt"), atomically: true, encoding: .utf8)
         let onFull = try await CLI.run("export", run, "-o", full.path)

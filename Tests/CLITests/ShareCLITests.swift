@@ -90,6 +90,13 @@ import TestSupport
         let lock = try String(contentsOfFile: p.lock, encoding: .utf8)
         #expect(lock.contains("\"version\" : \"1.4.1\""))
 
+        // With --from, a bare name is the index's pack, even where a folder has that name.
+        let project = try Scratch.folder("project")
+        try FileManager.default.copyItem(at: try await makePack("routing", version: "9.9.9"), to: project.appendingPathComponent("routing"))
+        let q = Place()
+        let byName = try await CLI.run(["install", "routing", "--from", index, "--lock", q.lock], environment: q.env, directory: project)
+        #expect(byName.out.hasPrefix("installed routing 2.0.0\n"), "\(byName.out)\(byName.err)")
+
         // A clean store gets exactly the pinned version back.
         var ci = Place()
         try lock.write(toFile: ci.lock, atomically: true, encoding: .utf8)
