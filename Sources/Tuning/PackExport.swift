@@ -58,7 +58,7 @@ public struct PackExport {
             throw ExportError("\(run.path)/config.json does not record the pack's files (an rpt from before it did), so it cannot show the pack is the one tuned: tune again")
         }
         let now: [String: String]
-        do { now = try PackFingerprint.files(of: spec, directory: pack) } catch { throw ExportError("\(settings.pack): \(error)") }
+        do { now = try PackFingerprint.files(of: spec, directory: pack, dependencies: runtime.dependencies.packs) } catch { throw ExportError("\(settings.pack): \(error)") }
         let changed = PackFingerprint.differences(recorded: settings.packFiles, now: now)
         guard changed.isEmpty else {
             throw ExportError("the pack \(settings.pack) changed since the run (\(changed.prefix(5).joined(separator: ", "))): its best prompt was chosen "

@@ -41,7 +41,7 @@ struct Report: ParsableCommand {
         let dir = URL(fileURLWithPath: pack)
         let parameters = config["parameters"]?.object?.compactMapValues(\.string) ?? [:]
         guard let runtime = try? PackRuntime(directory: dir, log: HookLog(), set: parameters),
-              let now = try? PackFingerprint.files(of: runtime.spec, directory: dir),
+              let now = try? PackFingerprint.files(of: runtime.spec, directory: dir, dependencies: runtime.dependencies.packs),
               PackFingerprint.differences(recorded: recorded, now: now).isEmpty else { return nil }
         return PromptProgram(runtime.spec.prompt)
     }

@@ -126,7 +126,7 @@ struct Tune: AsyncParsableCommand {
         do { runtime = try PackRuntime(directory: dir, log: hookLog, set: s.parameters) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         try TuneData.refuseUnusable(data, pack: s.pack)
-        let files = try PackFingerprint.files(of: runtime.spec, directory: dir)
+        let files = try PackFingerprint.files(of: runtime.spec, directory: dir, dependencies: runtime.dependencies.packs)
         if resume != nil, !s.packFiles.isEmpty {
             let changed = PackFingerprint.differences(recorded: s.packFiles, now: files)
             guard changed.isEmpty else {

@@ -28,6 +28,29 @@ import TaskPack
         #expect(PackFingerprint.differences(recorded: before, now: after) == ["data/b.jsonl changed"])
     }
 
+    /// The Lua of the packs a pack depends on is part of what a run read: an edit to one, or
+    /// another version chosen, is a difference a resume refuses.
+    @Test func theDependenciesLuaIsRecorded() throws {
+        let dir = try Scratch.folder("fp-app"), dep = try Scratch.folder("fp-common")
+        try FileManager.default.createDirectory(at: dep.appendingPathComponent("tests"), withIntermediateDirectories: true)
+        try #"return { api = 1, name = "app", prompt = { instruction = "x" }, data = "d.jsonl", render = function(ex) return ex.text end, extract = function(r) return r end, score = function() return 1 end }"#
+            .write(to: dir.appendingPathComponent("task.lua"), atomically: true, encoding: .utf8)
+        try #"{"id": "a", "text": "x"}"#.write(to: dir.appendingPathComponent("d.jsonl"), atomically: true, encoding: .utf8)
+        for (path, text) in ["labels.lua": "return { 'a' }", "task.lua": "return {}", "tests/cases.lua": "return {}"] {
+            try text.write(to: dep.appendingPathComponent(path), atomically: true, encoding: .utf8)
+        }
+        let spec = try PackRuntime(directory: dir).spec
+        let v1 = ResolvedPack(name: "common", version: "1.0.0", folder: dep, dependencies: [])
+        let before = try PackFingerprint.files(of: spec, directory: dir, dependencies: [v1])
+        #expect(before.keys.sorted() == ["common@1.0.0/labels.lua", "common@1.0.0/task.lua", "d.jsonl", "task.lua"])
+        try "return { 'a', 'b' }".write(to: dep.appendingPathComponent("labels.lua"), atomically: true, encoding: .utf8)
+        #expect(PackFingerprint.differences(recorded: before, now: try PackFingerprint.files(of: spec, directory: dir, dependencies: [v1]))
+                == ["common@1.0.0/labels.lua changed"])
+        let v2 = ResolvedPack(name: "common", version: "1.1.0", folder: dep, dependencies: [])
+        #expect(PackFingerprint.differences(recorded: before, now: try PackFingerprint.files(of: spec, directory: dir, dependencies: [v2]))
+                .contains("common@1.0.0/labels.lua removed"))
+    }
+
     /// A prompt file task.lua reads and the tuning history are part of what a run read.
     @Test func thePromptFileAndTheHistoryAreRecorded() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rpt-fp-\(UUID().uuidString)")
