@@ -76,7 +76,7 @@ smoke: release local-model
 	.build/release/rpt eval tasks/banking77 --target local:smollm2 --limit 20 --max-tokens 48 --no-cache \
 	  --out $$(.build/release/rpt run-folder smoke eval banking77)
 	.build/release/rpt tune tasks/banking77 --target local:smollm2 --optimizer local:smollm2 --rounds 1 --candidates 1 \
-	  --tool-calls 2 --train-sample 8 --dev-limit 10 --test-limit 10 --max-tokens 48 --run $$(.build/release/rpt run-folder smoke tune banking77)
+	  --tool-calls 2 --optimizer-max-tokens 512 --train-sample 8 --dev-limit 10 --test-limit 10 --max-tokens 48 --run $$(.build/release/rpt run-folder smoke tune banking77)
 
 # The report of a small tuning run on the loopback mock server, rendered by headless Chromium (Debian's
 # chromium, installed when missing) to a PNG; fails on a blank or broken page or a chart with no marks.

@@ -37,6 +37,9 @@ struct Tune: AsyncParsableCommand {
                                                         + "and below 1.", valueName: "p"))
     var level: Double = 0.95
     @Option(parsing: .unconditional, help: ArgumentHelp("Optimizer tool calls per round at most.", valueName: "n")) var toolCalls: Int = 12
+    @Option(parsing: .unconditional, help: ArgumentHelp("The most tokens an optimizer reply may have (small models ramble to the bound).",
+                                                        valueName: "n"))
+    var optimizerMaxTokens: Int = 2048
     @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the samples (--train-sample, --dev-limit, --test-limit) and the bootstrap, "
                                                         + "\(SeedArgument.range) (default 1).", valueName: "seed"), transform: SeedArgument.parse)
     var seed: UInt64 = 1
@@ -55,7 +58,7 @@ struct Tune: AsyncParsableCommand {
     /// Settings a resumed run takes from its config.json: given with --resume they would be
     /// ignored, so they are refused (--base-url, --judge and --set are checked where they are read).
     static let fixedOnResume = ["target", "optimizer", "also-target", "critic", "rounds", "candidates", "patience", "train-sample",
-                                "dev-limit", "test-limit", "level", "tool-calls", "seed", "max-tokens", "budget-tokens", "budget-cost",
+                                "dev-limit", "test-limit", "level", "tool-calls", "optimizer-max-tokens", "seed", "max-tokens", "budget-tokens", "budget-cost",
                                 "budget-seconds", "run", "no-ablation", "no-history"]
 
     /// The options of `fixedOnResume` among `arguments` (ArgumentParser cannot tell a default from a given value).
@@ -87,7 +90,7 @@ struct Tune: AsyncParsableCommand {
         s.alsoTargets = alsoTargets.map(\.description)
         s.rounds = rounds; s.candidatesPerRound = candidates; s.patience = patience; s.trainSample = trainSample
         s.devLimit = devLimit; s.testLimit = testLimit; s.level = level; s.toolCallsPerRound = toolCalls
-        s.seed = seed; s.targetMaxTokens = call.maxTokens
+        s.seed = seed; s.targetMaxTokens = call.maxTokens; s.optimizerMaxTokens = optimizerMaxTokens
         s.budget = budgets.budget
         s.ablation = !noAblation
         s.useHistory = !noHistory

@@ -15,6 +15,7 @@ import TestSupport
         ("eval", ["--max-tokens", "0"], "--max-tokens is 0, but must be a whole number from 1 to 100000000"),
         ("eval", ["--max-tokens", "100000001"], "--max-tokens is 100000001, but must be"),
         ("tune", ["--max-tokens", "0"], "--max-tokens is 0, but must be a whole number from 1 to 100000000"),
+        ("tune", ["--optimizer-max-tokens", "0"], "--optimizer-max-tokens is 0, but must be a whole number from 1 to 100000000"),
         ("compare", ["--max-tokens", "-5"], "--max-tokens is -5, but must be"),
         ("try", ["--max-tokens", "0"], "--max-tokens is 0, but must be"),
         ("eval", ["--budget-tokens", "-1"], "--budget-tokens is -1, but must be a whole number from 1 to 1000000000000"),
