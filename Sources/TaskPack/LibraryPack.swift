@@ -102,8 +102,10 @@ public final class LibraryPack {
             engine.release(ref)
             return nil
         } catch {
-            return PackError(error.location ?? name.replacingOccurrences(of: ".", with: "/") + ".lua",
-                             "\(error.kind.rawValue): \(PackRuntime.strip(error.message))")
+            // A limit can strike inside the sandbox's require: the module is still what to fix.
+            let path = name.replacingOccurrences(of: ".", with: "/") + ".lua"
+            let at = error.location.flatMap { $0.hasPrefix(path + ":") ? $0 : nil } ?? path
+            return PackError(at, "\(error.kind.rawValue): \(PackRuntime.strip(error.message))")
         }
     }
 
