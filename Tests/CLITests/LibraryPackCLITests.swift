@@ -35,12 +35,7 @@ import TestSupport
         #expect(try await dev.rpt("list").out.contains("common 1.0.0  (library) shared labels"))
         #expect(try await dev.rpt("show", "common").out.contains("library pack"))
 
-        let app = try await ShareCLITests().makePack("app", version: "2.0.0")
-        let task = app.appendingPathComponent("task.lua")
-        try String(contentsOf: task, encoding: .utf8)
-            .replacingOccurrences(of: "local rpt = require \"rpt\"\n", with: "local rpt = require \"rpt\"\nrpt.dependencies { common = \"^1.0\" }\nlocal labels = require \"common.labels\"\n")
-            .replacingOccurrences(of: "if not valid[answer] then", with: "if not labels.valid[answer] then")
-            .write(to: task, atomically: true, encoding: .utf8)
+        let app = try await NetShareCLITests.appUsingCommon()
         let appFile = Scratch.path("app") + ".rptpack"
         #expect(try await dev.rpt("pack", app.path, "-o", appFile).status == 0)
         #expect(try await dev.rpt("publish", appFile, "--to", index).status == 0)
