@@ -37,9 +37,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var files: [File]
     /// The pack's tuning history (history.json), when it has one; absent otherwise.
     public var history: ManifestHistory? = nil
+    /// true for a library pack (modules other packs require, no task); absent for a task pack.
+    public var library: Bool? = nil
+    public var isLibrary: Bool { library == true }
 
     enum CodingKeys: String, CodingKey {
-        case format, name, version, api, description, licences, dependencies, files, history
+        case format, name, version, api, description, licences, dependencies, files, history, library
         case minRpt = "min_rpt"
     }
 

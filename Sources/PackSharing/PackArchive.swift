@@ -9,10 +9,12 @@ public struct PackInfo: Sendable {
     public var dependencies: [String: String]
     /// The pack's tuning history as JSON (rpt reads and checks history.json before packing).
     public var history: ManifestHistory?
+    /// A library pack: modules for other packs, no task.
+    public var library: Bool
     public init(name: String, version: String, api: Int, description: String, dependencies: [String: String] = [:],
-                history: ManifestHistory? = nil) {
+                history: ManifestHistory? = nil, library: Bool = false) {
         (self.name, self.version, self.api, self.description, self.dependencies) = (name, version, api, description, dependencies)
-        self.history = history
+        (self.history, self.library) = (history, library)
     }
 }
 
@@ -59,7 +61,8 @@ public enum PackArchive {
         }
         let licences = listed.map(\.path).filter(isLicence).map { Manifest.Licence(file: $0, summary: summary(root.appendingPathComponent($0))) }
         return Manifest(name: info.name, version: info.version, api: info.api, minRpt: minRpt, description: info.description,
-                        licences: licences, dependencies: info.dependencies, files: listed, history: info.history)
+                        licences: licences, dependencies: info.dependencies, files: listed, history: info.history,
+                        library: info.library ? true : nil)
     }
 
     static func isLicence(_ path: String) -> Bool {

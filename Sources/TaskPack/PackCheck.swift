@@ -17,7 +17,10 @@ public struct PackCheck: Sendable {
         var check = PackCheck()
         let runtime: PackRuntime
         do {
-            runtime = try PackRuntime(directory: directory, log: log, set: set)
+            switch try PackRuntime.load(directory: directory, log: log, set: set) {
+            case .task(let r): runtime = r
+            case .library(let library): check.checkLibrary(library); return check
+            }
         } catch {
             check.fail("task.lua", "\(error.problems.count) problem(s)", error.problems)
             return check
@@ -63,6 +66,17 @@ public struct PackCheck: Sendable {
         }
         check.checkGold(runtime, all, progress)
         return check
+    }
+
+    /// A library pack: task.lua loaded; each module loads under the pack limits.
+    mutating func checkLibrary(_ library: LibraryPack) {
+        let spec = library.spec
+        ok("task.lua", "\(spec.name) \(spec.version) (api \(spec.api)), a library pack (modules for other packs, no task)")
+        let (names, found) = library.modules()
+        let failed = found + names.compactMap { library.load(module: $0) }
+        if failed.isEmpty { ok("modules", names.isEmpty ? "none (a library usually holds at least one .lua module)" : "\(names.count) load: \(names.joined(separator: ", "))") }
+        else { fail("modules", "\(failed.count) of \(names.count + found.count) do not load", failed) }
+        note("tests", "not run for a library: tests/*.lua cases test a task's hooks; test the modules through a task pack that requires them")
     }
 
     /// Runs `body` on each example, collecting its problems; stops early when a hook fails the

@@ -5,6 +5,8 @@ import LuaHost
 /// Loading a pack failed: every problem found, each naming its file (and line).
 public struct PackLoadError: Error, Sendable, CustomStringConvertible {
     public let problems: [PackError]
+    /// The pack's name when it is a library pack asked to run as a task.
+    public var library: String? = nil
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 
@@ -77,66 +79,37 @@ public final class PackRuntime {
     /// the pack may set for itself (nil: the user's `RPT_MAX_HOOK_LIMITS`, else the default).
     /// `log` receives what the pack logs, from loading on. `set` holds the user's `--set` values.
     /// `resolver` finds the packs `rpt.dependencies` names (by default the pack store rpt set).
-    public init(directory: URL, ceiling asked: LimitCeiling? = nil, log: HookLog? = nil,
-                set: [String: String] = [:], resolver: (any DependencyResolver)? = Dependencies.resolver) throws(PackLoadError) {
-        self.directory = directory
-        let context = HookLogContext(log)
-        logContext = context
-        let source: String
-        do { source = try PackFiles.source("task.lua", in: directory) } catch {
-            let why = error == .missing ? "no task.lua here: a task pack is a folder with a task.lua (rpt new NAME writes one)"
-                : "task.lua \(error.message)"
-            throw PackLoadError(problems: [PackError(directory.appendingPathComponent("task.lua").path, why)])
-        }
-        let declared = ParameterBox(set)
-        let ceiling: LimitCeiling
-        if let asked { ceiling = asked } else {
-            do { ceiling = try LimitCeiling.environment() } catch { throw PackLoadError(problems: [error]) }
-        }
-        do {
-            let dependencies = PackDependencies(root: directory, resolver: resolver)
-            self.dependencies = dependencies
-            engine = try LuaEngine(logSink: { context.write(level: $0, message: $1) },
-                                   moduleSource: { dependencies.module($0, requester: $1) })
-            engine.parameters = declared.resolve
-            engine.dependencies = dependencies.declare
-            var promptFiles: [String] = []
-            engine.promptFile = { path throws(HostFunctionError) in
-                do throws(PackError) {
-                    let prompt = try PromptFile.promptTable(path, in: directory)
-                    promptFiles.append(path)
-                    return prompt.luaTable
-                } catch { throw HostFunctionError(error.description) }
-            }
-            let (env, freeze) = try engine.newEnvironment()
-            let table = try engine.run(source, chunkName: "task.lua", env: env)
-            _ = try engine.call(freeze, [], results: 0)
-            (engine.parameters, engine.dependencies, engine.promptFile) = (nil, nil, nil)
-            parameters = declared.parameters
-            try declared.refuseIgnoredSet()
-            guard let entries = engine.entries(of: table) else {
-                throw PackLoadError(problems: [PackError("task.lua", "must return the task table (return { api = 1, name = ..., ... })")])
-            }
-            switch TaskValidation.validate(entries, file: "task.lua", judgeFields: engine.entries(of: table, field: "judge"), ceiling: ceiling) {
-            case .success(let (spec, hooks)):
-                try dependencies.refuseCycle(through: spec.name)
-                var spec = spec
-                if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
-                spec.promptFiles = promptFiles
-                self.spec = spec
-                self.hooks = hooks
-                engine.limits = spec.limits
-                engine.settle()
-            case .failure(let problems):
-                throw problems
-            }
-        } catch let e as PackLoadError {
-            throw e
-        } catch let e as LuaError {
-            if let wrong = declared.refusedSet { throw PackLoadError(problems: [PackError("--set", wrong)]) }
-            throw PackLoadError(problems: [PackError(e.location ?? "task.lua", "\(e.kind.rawValue): \(PackRuntime.strip(e.message))")])
-        } catch {
-            throw PackLoadError(problems: [PackError("task.lua", "\(error)")])
+    /// A library pack is refused: it has no hooks to call (`load` takes either kind).
+    public convenience init(directory: URL, ceiling: LimitCeiling? = nil, log: HookLog? = nil,
+                            set: [String: String] = [:], resolver: (any DependencyResolver)? = Dependencies.resolver) throws(PackLoadError) {
+        let loaded = try LoadedTable.load(directory: directory, ceiling: ceiling, log: log, set: set, resolver: resolver)
+        if loaded.isLibrary { throw PackLoadError.library(loaded.entries) }
+        try self.init(loaded, directory: directory)
+    }
+
+    /// A task pack or a library pack, whichever task.lua returns (`rpt check`, `pack`, `install`, `show`).
+    public static func load(directory: URL, log: HookLog? = nil, set: [String: String] = [:],
+                            resolver: (any DependencyResolver)? = Dependencies.resolver) throws(PackLoadError) -> LoadedPack {
+        let loaded = try LoadedTable.load(directory: directory, ceiling: nil, log: log, set: set, resolver: resolver)
+        return loaded.isLibrary ? .library(try LibraryPack(loaded, directory: directory))
+            : .task(try PackRuntime(loaded, directory: directory))
+    }
+
+    init(_ loaded: LoadedTable, directory: URL) throws(PackLoadError) {
+        (self.directory, logContext, dependencies, engine, parameters) =
+            (directory, loaded.context, loaded.dependencies, loaded.engine, loaded.parameters)
+        switch TaskValidation.validate(loaded.entries, file: "task.lua", judgeFields: loaded.judgeFields, ceiling: loaded.ceiling) {
+        case .success(let (spec, hooks)):
+            try dependencies.refuseCycle(through: spec.name)
+            var spec = spec
+            if spec.hasClassify { spec.failures["other"] = spec.failures["other"] ?? "Not covered by the taxonomy" }
+            spec.promptFiles = loaded.promptFiles
+            self.spec = spec
+            self.hooks = hooks
+            engine.limits = spec.limits
+            engine.settle()
+        case .failure(let problems):
+            throw problems
         }
     }
 

@@ -30,6 +30,7 @@ enum TaskValidation {
         "metrics": "named metrics score returns as a table: { primary = \"total\", weights = { intent = 1, urgency = 1 } } (the primary is their weighted mean)",
         "judge": "a judge model grades the replies: { rubric = ..., scale = { 1, 5 }, reference = function(example) ... end } or { criteria = { ... } }",
         "parameters": "not a key of the table: declare parameters before it, local params = rpt.parameters { subtask = { default = ..., values = { ... } } }",
+        "library": "true for a library pack: modules other packs require, no task; it may hold only api, name, version, description and library",
         "dependencies": "not a key of the table: declare them before it, rpt.dependencies { [\"support-common\"] = \"^1.0\" }",
     ]
     static let required = ["api", "name", "prompt", "data", "render", "extract", "score"]
@@ -45,6 +46,7 @@ enum TaskValidation {
         }
         if entries["parameters"] != nil { problem("'parameters' \(keys["parameters"]!), so data and prompt can use the values") }
         if entries["dependencies"] != nil { problem("'dependencies' \(keys["dependencies"]!), so require can load their modules") }
+        if let l = entries["library"], !l.isFalse { problem("'library' must be true (a library pack) or left out, found \(describe(l))") }
         for key in required where entries[key] == nil {
             problem("missing '\(key)': \(keys[key]!)")
         }
@@ -275,4 +277,8 @@ private extension LuaEntry {
         if case .value(.int) = self { return false }
         return true
     }
+}
+
+extension LuaEntry {
+    var isFalse: Bool { if case .value(.bool(false)) = self { true } else { false } }
 }

@@ -53,7 +53,7 @@ struct Compare: AsyncParsableCommand {
         let dir = try PackArgument.folder(pack)
         let runtime: PackRuntime
         do { runtime = try PackRuntime(directory: dir, log: HookLog(), set: try parameters.values) } catch {
-            throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
+            throw ValidationError(PackArgument.loadFailure(pack, error, hint: "run rpt check \(pack)"))
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         let splitData = data[split]

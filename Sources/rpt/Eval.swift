@@ -54,7 +54,7 @@ struct Eval: AsyncParsableCommand {
         let runtime: PackRuntime
         let hookLog = HookLog(echo: logging.verbose)
         do { runtime = try PackRuntime(directory: dir, log: hookLog, set: try parameters.values) } catch {
-            throw ValidationError("\(pack) does not load (run rpt check \(pack)):\n\(error)")
+            throw ValidationError(PackArgument.loadFailure(pack, error, hint: "run rpt check \(pack)"))
         }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         let scope = regression ? "regression" : split.rawValue

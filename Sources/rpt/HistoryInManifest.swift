@@ -43,13 +43,16 @@ extension Show {
         }
     }
 
+    static let libraryLine = "library pack: Lua modules other packs require (rpt.dependencies); no task to run"
+
     func showFolder(_ dir: URL) throws {
-        let spec: TaskSpec
-        do { spec = try PackRuntime(directory: dir).spec } catch { throw Refusal("\(dir.path) does not load (run rpt check \(dir.path)):\n\(error)") }
-        print("\(spec.name) \(spec.version)")
-        print("  \(spec.description)")
-        print("  pack API \(spec.api), folder \(dir.path) (not installed)")
-        if !spec.promptFiles.isEmpty { print("  prompt read from " + spec.promptFiles.joined(separator: ", ")) }
+        let pack: LoadedPack
+        do { pack = try PackRuntime.load(directory: dir) } catch { throw Refusal("\(dir.path) does not load (run rpt check \(dir.path)):\n\(error)") }
+        print("\(pack.name) \(pack.version)")
+        print("  \(pack.description)")
+        print("  pack API \(pack.api), folder \(dir.path) (not installed)")
+        if pack.isLibrary { print("  " + Self.libraryLine) }
+        if case .task(let runtime) = pack, !runtime.spec.promptFiles.isEmpty { print("  prompt read from " + runtime.spec.promptFiles.joined(separator: ", ")) }
         let history: PackHistory?
         do { history = try PackHistory.read(folder: dir) } catch { throw Refusal("\(error)") }
         print(history.map { HistoryText.render($0) } ?? "  tuning history: none (rpt export adds it)\n", terminator: "")

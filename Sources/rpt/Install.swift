@@ -74,12 +74,15 @@ struct Install: AsyncParsableCommand {
     /// the store) and name the same pack and version as the manifest, and its history must be the
     /// manifest's, before it is moved in.
     static let vet: @Sendable (URL, Manifest) throws(PackStoreError) -> Void = { dir, manifest throws(PackStoreError) in
-        let spec: TaskSpec
-        do { spec = try PackRuntime(directory: dir).spec } catch {
+        let spec: LoadedPack
+        do { spec = try PackRuntime.load(directory: dir) } catch {
             throw PackStoreError("\(manifest.name) \(manifest.version): its task.lua does not load:\n\(error)")
         }
         guard spec.name == manifest.name, spec.version == manifest.version else {
             throw PackStoreError("the manifest says \(manifest.name) \(manifest.version) but task.lua says \(spec.name) \(spec.version)")
+        }
+        guard spec.isLibrary == manifest.isLibrary else {
+            throw PackStoreError("the manifest says \(manifest.name) is \(manifest.isLibrary ? "a library" : "a task") pack but its task.lua makes it \(spec.isLibrary ? "a library" : "a task") pack")
         }
         try HistoryInManifest.vet(dir, manifest)
     }

@@ -41,9 +41,8 @@ enum Packer {
         guard check.passed else {
             throw Refusal("\(dir.path) does not pass rpt check, so it is not packed:\n" + check.render(pack: dir.path))
         }
-        let runtime: PackRuntime
-        do { runtime = try PackRuntime(directory: dir) } catch { throw Refusal("\(dir.path) does not load:\n\(error)") }
-        let spec = runtime.spec
+        let spec: LoadedPack
+        do { spec = try PackRuntime.load(directory: dir) } catch { throw Refusal("\(dir.path) does not load:\n\(error)") }
         guard PackName.isSafe(spec.name) else {
             throw Refusal("the pack's name '\(spec.name)' cannot be shared: use lowercase letters, digits, '-', '_' and '.' (at most 64)")
         }
@@ -51,7 +50,8 @@ enum Packer {
             throw Refusal("the pack's version '\(spec.version)' cannot be shared: give task.lua a version like \"1.0.0\"")
         }
         let info = PackInfo(name: spec.name, version: spec.version, api: spec.api, description: spec.description,
-                            dependencies: runtime.dependencies.declared, history: try HistoryInManifest.field(of: dir))
+                            dependencies: spec.dependencies.declared, history: try HistoryInManifest.field(of: dir),
+                            library: spec.isLibrary)
         let manifest = try PackArchive.manifest(of: dir, info: info, minRpt: rptVersion)
         let fileName = "\(spec.name)-\(spec.version).rptpack"
         var target = out ?? URL(fileURLWithPath: fileName)

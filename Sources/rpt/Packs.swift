@@ -12,7 +12,7 @@ struct List: ParsableCommand {
         let width = all.map { $0.manifest.name.count + $0.manifest.version.count + 1 }.max() ?? 0
         for p in all {
             let id = "\(p.manifest.name) \(p.manifest.version)"
-            print(id + String(repeating: " ", count: width - id.count) + "  " + p.manifest.description)
+            print(id + String(repeating: " ", count: width - id.count) + "  " + (p.manifest.isLibrary ? "(library) " : "") + p.manifest.description)
         }
     }
 }
@@ -30,6 +30,7 @@ struct Show: ParsableCommand {
         print("\(m.name) \(m.version)")
         print("  \(m.description)")
         print("  pack API \(m.api), needs rpt \(m.minRpt) or later")
+        if m.isLibrary { print("  " + Self.libraryLine) }
         print("  installed in \(p.folder.path)")
         print("  sha256 \(p.sha256)")
         print("  \(m.files.count) files, \(m.totalBytes) bytes")

@@ -39,7 +39,7 @@ struct Try: AsyncParsableCommand {
         let log = HookLog(echo: logging.verbose, keep: true, maxBytes: 256 << 10)     // all of it is printed
         let runtime: PackRuntime
         do { runtime = try PackRuntime(directory: dir, log: log, set: try parameters.values) } catch {
-            throw Refusal("\(pack) does not load (rpt check \(pack) lists every problem):\n\(error)")
+            throw Refusal(PackArgument.loadFailure(pack, error, hint: "rpt check \(pack) lists every problem"))
         }
         let show = TryOutput(log: log)
         let data = try PackData.load(spec: runtime.spec, directory: dir)

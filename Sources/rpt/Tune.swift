@@ -126,7 +126,7 @@ struct Tune: AsyncParsableCommand {
         let dir = URL(fileURLWithPath: s.pack)
         let runtime: PackRuntime
         let hookLog = HookLog(echo: logging.verbose)
-        do { runtime = try PackRuntime(directory: dir, log: hookLog, set: s.parameters) } catch { throw Refusal("\(s.pack) does not load (run rpt check \(s.pack)):\n\(error)") }
+        do { runtime = try PackRuntime(directory: dir, log: hookLog, set: s.parameters) } catch { throw Refusal(PackArgument.loadFailure(s.pack, error, hint: "run rpt check \(s.pack)")) }
         let data = try PackData.load(spec: runtime.spec, directory: dir)
         try TuneData.refuseUnusable(data, pack: s.pack)
         let files = try PackFingerprint.files(of: runtime.spec, directory: dir, dependencies: runtime.dependencies.packs)

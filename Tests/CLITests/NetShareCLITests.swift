@@ -14,12 +14,7 @@ import TestSupport
     func published() async throws -> (index: String, app: URL, dev: Place) {
         let common = try await ShareCLITests().makePack("common", version: "1.0.0")
         try "return { valid = { low = true, normal = true, urgent = true } }\n".write(to: common.appendingPathComponent("labels.lua"), atomically: true, encoding: .utf8)
-        let app = try await ShareCLITests().makePack("app", version: "2.0.0")
-        let task = app.appendingPathComponent("task.lua")
-        try String(contentsOf: task, encoding: .utf8)
-            .replacingOccurrences(of: "local rpt = require \"rpt\"\n", with: "local rpt = require \"rpt\"\nrpt.dependencies { common = \"^1.0\" }\nlocal labels = require \"common.labels\"\n")
-            .replacingOccurrences(of: "if not valid[answer] then", with: "if not labels.valid[answer] then")
-            .write(to: task, atomically: true, encoding: .utf8)
+        let app = try await Self.appUsingCommon()
         let dev = Place(), index = Scratch.path("index")
         #expect(try await dev.rpt("install", common.path).status == 0)
         for dir in [common, app] {
@@ -29,6 +24,17 @@ import TestSupport
             #expect(try await dev.rpt("publish", file, "--to", index).status == 0)
         }
         return (index, app, dev)
+    }
+
+    /// app 2.0.0, a task pack that declares common ^1.0 and checks its labels with common's labels module.
+    static func appUsingCommon() async throws -> URL {
+        let app = try await ShareCLITests().makePack("app", version: "2.0.0")
+        let task = app.appendingPathComponent("task.lua")
+        try String(contentsOf: task, encoding: .utf8)
+            .replacingOccurrences(of: "local rpt = require \"rpt\"\n", with: "local rpt = require \"rpt\"\nrpt.dependencies { common = \"^1.0\" }\nlocal labels = require \"common.labels\"\n")
+            .replacingOccurrences(of: "if not valid[answer] then", with: "if not labels.valid[answer] then")
+            .write(to: task, atomically: true, encoding: .utf8)
+        return app
     }
 
     /// rpt eval's summary without the lines that name its folders.
