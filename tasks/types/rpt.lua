@@ -60,6 +60,7 @@
 ---@field name string Lower case letters, digits, '-', '_' or '.'
 ---@field version? string
 ---@field description? string
+---@field library? boolean true: a library pack, modules other packs require (only api, name, version, description)
 ---@field data rpt.DataFiles|{ train: rpt.DataFiles, dev?: rpt.DataFiles, test?: rpt.DataFiles } JSONL or CSV files, relative to the pack
 ---@field split? rpt.SplitSpec
 ---@field id? string The field holding each example's id (default "id")
