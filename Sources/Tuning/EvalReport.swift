@@ -17,6 +17,8 @@ public struct EvalReport: Sendable {
     public var firstPackError: String?
     /// The judge model, for a pack with a judge.
     public var judge: String?
+    /// The pack's parameter values the eval ran with (its defaults and --set), for a pack with any.
+    public var parameters: [String: String] = [:]
 
     public init(pack: String, split: String, model: String, metrics: Metrics, ledger: [UsageLedger.Line],
                 cost: Double?, resultsFile: String?, stoppedBy: String?, firstAPIError: String? = nil, firstPackError: String? = nil,
@@ -89,6 +91,7 @@ public struct EvalReport: Sendable {
         if let f = resultsFile { o["results_file"] = .string(f) }
         if let s = stoppedBy { o["stopped_by"] = .string(s) }
         if let j = judge { o["judge"] = .string(j) }
+        if !parameters.isEmpty { o["parameters"] = .object(parameters.mapValues(JSONValue.string)) }
         if let e = firstAPIError { o["first_api_error"] = .string(e) }
         if let e = firstPackError { o["first_pack_error"] = .string(e) }
         return .object(o)

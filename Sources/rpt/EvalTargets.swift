@@ -63,10 +63,11 @@ enum EvalTargets {
         }
         let named = (try? ModelName(parsing: model))?.description ?? model
         let lines = hub.ledger.lines.filter { $0.model == named || $0.role == "judge" }
-        let report = EvalReport(pack: runtime.spec.name, split: scope, model: model, metrics: Metrics(done),
+        var report = EvalReport(pack: runtime.spec.name, split: scope, model: model, metrics: Metrics(done),
                                 ledger: lines, cost: lines.reduce(Double?(0)) { sum, l in sum.flatMap { s in l.cost.map { s + $0 } } },
                                 resultsFile: results.path, stoppedBy: stop?.message, firstAPIError: done.lazy.compactMap(\.apiError).first,
                                 firstPackError: done.lazy.compactMap(\.packError).first, judge: e.judgeModel)
+        report.parameters = runtime.parameters.values
         try (JSON.encode(report.json) + "\n").write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
         return Run(model: model, results: done, report: report)
     }

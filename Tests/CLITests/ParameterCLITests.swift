@@ -74,5 +74,8 @@ import TestSupport
         #expect(score > 0 && score < 0.6)
         let rows = try String(contentsOfFile: out + "/results.jsonl", encoding: .utf8)
         #expect(rows.contains("bbh-navigate-") && !rows.contains("bbh-web_of_lies-"))
+        // summary.json says which subtask it scored.
+        let summary = try JSON.decode(try String(contentsOfFile: out + "/summary.json", encoding: .utf8))
+        #expect(summary["parameters"]?["subtask"] == .string("navigate"), "\(summary)")
     }
 }
