@@ -29,7 +29,8 @@ final class Critic: Sendable {
     /// Relabels generic failures in `results`; returns them and the definitions of the new modes.
     func relabel(_ results: [ExampleResult], examples: [Example], runtime: PackRuntime) async throws -> ([ExampleResult], [String: String]) {
         let byID = Dictionary(examples.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let targets = results.indices.filter { results[$0].outcome?.failure.map(Critic.generic.contains) ?? false }.prefix(maxLabels)
+        // Any generic mode, first or not: a pack's classify may give several modes, one of them "other".
+        let targets = results.indices.filter { results[$0].outcome?.modes.contains(where: Critic.generic.contains) ?? false }.prefix(maxLabels)
         var labels: [Int: (String, String)] = [:]
         for i in targets {
             guard let ex = byID[results[i].id], let o = results[i].outcome else { continue }
@@ -56,8 +57,12 @@ final class Critic: Sendable {
         for i in labels.keys.sorted() {
             guard let (label, explanation) = labels[i], kept.contains(label) else { continue }
             let id = "critic:\(label)"
-            out[i].outcome?.failure = id
-            out[i].outcome?.detail = explanation
+            if let first = out[i].outcome?.failure, Critic.generic.contains(first) {
+                out[i].outcome?.failure = id
+                out[i].outcome?.detail = explanation
+            } else if let k = out[i].outcome?.moreModes.firstIndex(where: Critic.generic.contains) {
+                out[i].outcome?.moreModes[k] = id      // the first mode keeps its own detail
+            }
             definitions[id] = definitions[id] ?? known.withLock { $0[label] } ?? explanation
         }
         known.withLock { k in for (id, d) in definitions { k[String(id.dropFirst(7))] = k[String(id.dropFirst(7))] ?? d } }

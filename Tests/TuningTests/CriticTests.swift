@@ -48,5 +48,15 @@ import TestSupport
         let report = DiagnosticReport.build(label: "t", results: relabelled, examples: examples, runtime: runtime, definitions: definitions)
         #expect(report.shown.first?.id == "critic:echoed_the_input")
         #expect(report.text().contains("### critic:echoed_the_input — 8 failures"))
+
+        // An example with several modes: the generic one is relabelled where it stands, and the
+        // named first mode keeps its detail.
+        var multi = results
+        multi[0].outcome?.failure = "format"
+        multi[0].outcome?.detail = "no JSON"
+        multi[0].outcome?.moreModes = ["wrong"]
+        let (again, _) = try await critic.relabel(multi, examples: examples, runtime: runtime)
+        #expect(again[0].outcome?.modes == ["format", "critic:echoed_the_input"])
+        #expect(again[0].outcome?.detail == "no JSON")
     }
 }
