@@ -2,6 +2,7 @@ import Foundation
 import LuaHost
 import ModelClient
 import StableHash
+import Synchronization
 import TaskPack
 
 /// The result of a tuning run, as the summary table shows it.
@@ -160,10 +161,12 @@ public final class Tuner {
         // (only scoring the candidates, after the conversation, changes them).
         let (best, tried) = (state.best, state.tried)
         let context = roundContext(round: round, best: best, history: state.history, reports: state.reports)
+        let tests = Mutex(0)   // each evaluate call its own progress line (a shared label summed their counts)
         let actions = OptimizerSession.Actions(
             evaluate: { [self] program, size in
                 let sample = Array(train.prefix(min(size ?? train.count, train.count)))
-                let results = try await evaluate(program, sample, "round \(round): an edit on the optimization sample")
+                let n = tests.withLock { $0 += 1; return $0 }
+                let results = try await evaluate(program, sample, "round \(round): edit test \(n) on the optimization sample")
                 let collapse = Guardrails.parseCollapse(candidate: Metrics(results), best: Metrics(best.train))
                 if let collapse { store.log("warning", ["round": .int(Int64(round)), "message": .string(collapse)]) }
                 return try await trainReport("a prompt under test on \(sample.count) optimization examples", results, sample,

@@ -3,6 +3,7 @@ import Testing
 import LuaHost
 import MockModels
 import ModelClient
+import Synchronization
 import TaskPack
 import TestSupport
 @testable import Tuning
@@ -271,5 +272,29 @@ struct TuneFixture {
         #expect(abs(a.mean - 0.25) < 1e-12 && a.lower > 0.17 && a.upper < 0.33)
         #expect(Selection.isRealGain(diffs, level: 0.95, seed: 1).0)
         #expect(!Selection.isRealGain((0..<200).map { $0 % 2 == 0 ? 1.0 : -1.0 }, level: 0.95, seed: 1).0)
+    }
+
+    /// Each evaluate_edit call of a round has its own progress line: two calls under one label
+    /// summed their counts ("21/5 examples" in a real run).
+    @Test func eachEditTestHasItsOwnProgress() async throws {
+        let f = try TuneFixture()
+        let good = f.good
+        let world = ScriptedModels(labels: f.labels) { round, step in
+            switch (round, step) {
+            case (1, 0), (1, 1): return [TuneFixture.call("evaluate_edit", ["section": "guidance", "text": .string(good), "sample_size": 5])]
+            default: return [TuneFixture.stop()]
+            }
+        }
+        let s = f.settings { $0.rounds = 1 }
+        let store = try RunStore(folder: Scratch.url("progress"))
+        try store.write("config.json", json: s.json)
+        let tuner = Tuner(settings: s, store: store, models: world.models(), runtime: f.runtime, data: f.data)
+        let seen = Mutex<[String: (done: Int, total: Int)]>([:])
+        tuner.onResult = { step, _, total in seen.withLock { $0[step, default: (0, total)].done += 1 } }
+        _ = try await tuner.run()
+        let steps = seen.withLock { $0 }
+        #expect(steps["round 1: edit test 1 on the optimization sample"].map { $0.done == 5 && $0.total == 5 } == true, "\(steps)")
+        #expect(steps["round 1: edit test 2 on the optimization sample"].map { $0.done == 5 && $0.total == 5 } == true, "\(steps)")
+        #expect(steps.values.allSatisfy { $0.done <= $0.total }, "\(steps)")
     }
 }
