@@ -74,7 +74,7 @@ public struct StoreDependencies: DependencyResolver {
     public func resolve(_ declared: [String: String]) throws -> [ResolvedPack] {
         let lock = try lockFile.flatMap { file throws(PackStoreError) in try PackLock.current(file) }
         let installed = store.list().filter { p in
-            lock?.pin(of: p.manifest.name).map { $0.version == p.manifest.version && $0.sha256 == p.sha256 } ?? true
+            lock?.pin(of: p.manifest.name).map { $0.holds(p) } ?? true
         }
         let plan = try DependencyResolution.resolve(
             root: "task.lua", rootName: nil, needs: declared,

@@ -46,6 +46,13 @@ extension PackLock {
     public func pin(of name: String) -> Pin? { packs.first { $0.name == name } }
 }
 
+extension PackLock.Pin {
+    /// Whether `installed` is exactly what this pin records: its version and archive.
+    public func holds(_ installed: PackStore.Installed) -> Bool {
+        installed.manifest.name == name && installed.manifest.version == version && installed.sha256 == sha256
+    }
+}
+
 extension PackStore {
     /// The installed pack `request` names, held to `lock` when it pins that name: a project runs
     /// exactly the version and archive its rpt.lock records, as its authors did, not merely the
@@ -60,7 +67,7 @@ extension PackStore {
             throw PackStoreError("rpt.lock pins \(pin.name) \(pin.version), which is not installed in \(root.path): rpt install --locked --from DIR|URL")
         }
         let found = try installed(pin.name, pin.version)
-        guard found.sha256 == pin.sha256 else {
+        guard pin.holds(found) else {
             throw PackStoreError("the installed \(pin.name) \(pin.version) is not the archive rpt.lock pins (its sha256 differs): "
                                  + "rpt remove \(pin.name)@\(pin.version), then rpt install --locked --from DIR|URL")
         }

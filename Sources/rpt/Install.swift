@@ -40,7 +40,7 @@ struct Install: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let (archive, expect) = try await archive(source!, index: index, scratch: scratch)
         let done = try await installer.install(archive, expect: expect)
-        var pins = FileManager.default.fileExists(atPath: lock) ? try PackLock.read(URL(fileURLWithPath: lock)) : PackLock()
+        var pins = try PackLock.current(URL(fileURLWithPath: lock)) ?? PackLock()
         for p in done { pins.pin(.init(name: p.manifest.name, version: p.manifest.version, sha256: p.sha256)) }
         try pins.write(URL(fileURLWithPath: lock))
         let pack = done.last!
