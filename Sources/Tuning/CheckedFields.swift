@@ -77,15 +77,15 @@ struct Field {
     }
 
     func number(_ range: ClosedRange<Double>) throws(FieldError) -> Double {
-        guard let n = value?.number, n.isFinite, range.contains(n) else { throw fail("a number from \(range.lowerBound) to \(range.upperBound)") }
+        guard let n = Checked.double(value?.number, in: range) else { throw fail("a number from \(range.lowerBound) to \(range.upperBound)") }
         return n
     }
 
     func int(_ range: ClosedRange<Int>) throws(FieldError) -> Int {
-        guard let n = value?.number, n == n.rounded(), n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
+        guard let v = value?.number, v == v.rounded(), let n = Checked.int(v, in: range) else {
             throw fail("a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
-        return Int(n)
+        return n
     }
 
     func bool() throws(FieldError) -> Bool {
